@@ -1,0 +1,40 @@
+// lograd: the command-line tool. The one place where errors become messages and exit codes.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "lograd/error.h"
+
+int main(int argc, char** argv) {
+  using namespace lograd::cli;
+  CLI::App app{
+      "lograd: logistic regression by gradient descent on a reverse-mode computation graph.\n"
+      "Exit status: 0 success, 1 error (bad input, failed computation, missing tool), "
+      "2 bad command line."};
+  app.name("lograd");
+  app.set_version_flag("--version", std::string("lograd ") + LOGRAD_VERSION);
+  app.require_subcommand(1);
+  register_explain(app);
+  register_graph(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  } catch (const lograd::Error& e) {
+    std::cerr << "lograd: error: " << e.what() << "\n";
+    return kExitError;
+  } catch (const std::exception& e) {
+    std::cerr << "lograd: internal error: " << e.what()
+              << "\n(please report this with the command that caused it)\n";
+    return kExitError;
+  }
+  return kExitOk;
+}

@@ -1,0 +1,68 @@
+// lograd/op.h: the list of graph ops. This list is the single source of truth: each entry
+// has exactly one forward/backward definition in src/graph/ops_*.cc (checked at start-up)
+// and one gradcheck case in tests/graph/gradcheck_test.cc (checked by the suite).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace lograd {
+
+// X(enumerator, name, arity, contract)
+#define LOGRAD_OPS(X)                                                                          \
+  X(kAdd, "add", 2, "a + b, elementwise; equal shapes, or either side a one-element tensor")    \
+  X(kSub, "sub", 2, "a - b, elementwise; equal shapes, or either side a one-element tensor")    \
+  X(kMul, "mul", 2, "a * b, elementwise; equal shapes, or either side a one-element tensor")    \
+  X(kDiv, "div", 2, "a / b, elementwise; equal shapes, or either side a one-element tensor")    \
+  X(kNeg, "neg", 1, "-a, elementwise")                                                          \
+  X(kMatMul, "matmul", 2, "A(m,k) . B(k,n) -> (m,n), or A(m,k) . v(k) -> (m)")                  \
+  X(kAddBias, "add_bias", 2, "a + b with b broadcast over a's leading dims; b.shape a suffix")  \
+  X(kSum, "sum", 1, "sum of all elements -> scalar")                                            \
+  X(kMean, "mean", 1, "mean of all elements -> scalar")                                         \
+  X(kExp, "exp", 1, "e^a, elementwise")                                                         \
+  X(kLog, "log", 1, "natural log, elementwise; a > 0")                                          \
+  X(kLog1p, "log1p", 1, "log(1 + a), elementwise, accurate near 0; a > -1")                     \
+  X(kSigmoid, "sigmoid", 1, "1 / (1 + e^-a), elementwise, overflow-free")                       \
+  X(kTanh, "tanh", 1, "tanh(a), elementwise")                                                   \
+  X(kRelu, "relu", 1, "max(a, 0), elementwise")                                                 \
+  X(kSquare, "square", 1, "a^2, elementwise")                                                   \
+  X(kBceWithLogits, "bce_with_logits", 2,                                                       \
+    "mean of log(1+e^z) - y*z over z and y of equal shape; d/dz = (sigmoid(z) - y) / size")     \
+  X(kSoftmaxCrossEntropy, "softmax_cross_entropy", 2,                                           \
+    "mean over rows of -sum_j Y_ij log softmax(Z_i)_j; Z, Y (m,k); d/dZ = (softmax(Z) - Y)/m")  \
+  X(kSpMV, "spmv", 1, "X . v for a constant sparse CSR X(m,n) and v(n) -> (m)")
+
+// What a graph node is: a leaf (parameter or constant) or the result of an op.
+enum class OpKind : uint8_t {
+  kParameter,  // leaf whose gradient is wanted
+  kConstant,   // leaf without gradient (data, labels, literals)
+#define LOGRAD_OP_ENUM(e, name, arity, doc) e,
+  LOGRAD_OPS(LOGRAD_OP_ENUM)
+#undef LOGRAD_OP_ENUM
+      kCount
+};
+
+// Static facts about one op.
+struct OpInfo {
+  OpKind kind;
+  std::string_view name;
+  int arity;
+  std::string_view doc;
+};
+
+// Every op of LOGRAD_OPS, in list order (leaf kinds excluded).
+std::span<const OpInfo> all_ops();
+
+// Name of an op or leaf kind ("parameter", "constant", "add", ...).
+std::string_view op_name(OpKind kind);
+
+// Number of graph inputs an op takes (0 for leaves).
+int op_arity(OpKind kind);
+
+// True for kParameter and kConstant.
+constexpr bool is_leaf(OpKind kind) {
+  return kind == OpKind::kParameter || kind == OpKind::kConstant;
+}
+
+}  // namespace lograd

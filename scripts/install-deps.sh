@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lograd needs to build, test and run its demo.
+# Idempotent and silent when nothing is missing; run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build make pkg-config  # toolchain
+  libgtest-dev                           # unit tests
+  libcli11-dev nlohmann-json3-dev        # command line, JSON
+  graphviz                               # `lograd graph` pictures
+  python3                                # the CLI end-to-end test (standard library only)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "lograd: installing missing Debian packages: ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null; then
+    sudo=(sudo)
+  else
+    echo "lograd: need root to install ${missing[*]}; run as root or install them by hand" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "lograd: packages installed"

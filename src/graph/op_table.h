@@ -1,0 +1,67 @@
+// Internal: the op table. Each ops_<family>.cc defines forward and backward of its ops side
+// by side and registers them here; op_table.cc checks that every op of LOGRAD_OPS has both.
+#pragma once
+
+#include <array>
+#include <cmath>
+
+#include "lograd/csr.h"
+#include "lograd/op.h"
+#include "lograd/tensor.h"
+
+namespace lograd::detail {
+
+// The inputs an op sees: values of its graph inputs, and the constant matrix of spmv.
+template <class T>
+struct OpArgs {
+  std::array<const Tensor<T>*, 2> in{nullptr, nullptr};
+  const CsrMatrix<T>* sparse = nullptr;
+};
+
+// forward: computes out (resizing it) from args; throws ShapeError on bad shapes.
+template <class T>
+using ForwardFn = void (*)(const OpArgs<T>& args, Tensor<T>& out);
+
+// backward: given d(loss)/d(out) in gout, ADDS d(loss)/d(in[i]) into *gin[i];
+// gin[i] is null when input i needs no gradient.
+template <class T>
+using BackwardFn = void (*)(const OpArgs<T>& args, const Tensor<T>& out, const Tensor<T>& gout,
+                            std::array<Tensor<T>*, 2> gin);
+
+template <class T>
+struct OpDef {
+  ForwardFn<T> forward = nullptr;
+  BackwardFn<T> backward = nullptr;
+};
+
+template <class T>
+class OpTable {
+ public:
+  // Registers op's pair; throws if op was already defined (one definition per op).
+  void def(OpKind op, ForwardFn<T> forward, BackwardFn<T> backward);
+  const OpDef<T>& get(OpKind op) const { return defs_[static_cast<size_t>(op)]; }
+
+ private:
+  std::array<OpDef<T>, static_cast<size_t>(OpKind::kCount)> defs_{};
+};
+
+// The table for T, built once on first use; throws if any op lacks a definition.
+template <class T>
+const OpTable<T>& op_table();
+
+// One per family file.
+template <class T> void define_elementwise_ops(OpTable<T>& t);
+template <class T> void define_linalg_ops(OpTable<T>& t);
+template <class T> void define_reduce_ops(OpTable<T>& t);
+template <class T> void define_loss_ops(OpTable<T>& t);
+template <class T> void define_sparse_ops(OpTable<T>& t);
+
+// The stable logistic function 1 / (1 + e^-x), for any x without overflow.
+template <class T>
+inline T stable_sigmoid(T x) {
+  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+}  // namespace lograd::detail

@@ -1,0 +1,71 @@
+#include "lograd/ops.h"
+
+namespace lograd {
+namespace {
+
+template <class T>
+Var<T> unary(OpKind op, Var<T> a) {
+  const Var<T> in[] = {a};
+  return a.graph->apply(op, in);
+}
+
+template <class T>
+Var<T> binary(OpKind op, Var<T> a, Var<T> b) {
+  const Var<T> in[] = {a, b};
+  return a.graph->apply(op, in);
+}
+
+}  // namespace
+
+template <class T> Var<T> add(Var<T> a, Var<T> b) { return binary(OpKind::kAdd, a, b); }
+template <class T> Var<T> sub(Var<T> a, Var<T> b) { return binary(OpKind::kSub, a, b); }
+template <class T> Var<T> mul(Var<T> a, Var<T> b) { return binary(OpKind::kMul, a, b); }
+template <class T> Var<T> div(Var<T> a, Var<T> b) { return binary(OpKind::kDiv, a, b); }
+template <class T> Var<T> neg(Var<T> a) { return unary(OpKind::kNeg, a); }
+template <class T> Var<T> matmul(Var<T> a, Var<T> b) { return binary(OpKind::kMatMul, a, b); }
+template <class T> Var<T> add_bias(Var<T> a, Var<T> b) { return binary(OpKind::kAddBias, a, b); }
+template <class T> Var<T> sum(Var<T> a) { return unary(OpKind::kSum, a); }
+template <class T> Var<T> mean(Var<T> a) { return unary(OpKind::kMean, a); }
+template <class T> Var<T> exp(Var<T> a) { return unary(OpKind::kExp, a); }
+template <class T> Var<T> log(Var<T> a) { return unary(OpKind::kLog, a); }
+template <class T> Var<T> log1p(Var<T> a) { return unary(OpKind::kLog1p, a); }
+template <class T> Var<T> sigmoid(Var<T> a) { return unary(OpKind::kSigmoid, a); }
+template <class T> Var<T> tanh(Var<T> a) { return unary(OpKind::kTanh, a); }
+template <class T> Var<T> relu(Var<T> a) { return unary(OpKind::kRelu, a); }
+template <class T> Var<T> square(Var<T> a) { return unary(OpKind::kSquare, a); }
+template <class T> Var<T> bce_with_logits(Var<T> z, Var<T> y) {
+  return binary(OpKind::kBceWithLogits, z, y);
+}
+template <class T> Var<T> softmax_cross_entropy(Var<T> z, Var<T> y) {
+  return binary(OpKind::kSoftmaxCrossEntropy, z, y);
+}
+template <class T> Var<T> spmv(std::shared_ptr<const CsrMatrix<T>> x, Var<T> v) {
+  const Var<T> in[] = {v};
+  return v.graph->apply(OpKind::kSpMV, in, std::move(x));
+}
+
+#define LOGRAD_INSTANTIATE(T)                                            \
+  template Var<T> add(Var<T>, Var<T>);                                   \
+  template Var<T> sub(Var<T>, Var<T>);                                   \
+  template Var<T> mul(Var<T>, Var<T>);                                   \
+  template Var<T> div(Var<T>, Var<T>);                                   \
+  template Var<T> neg(Var<T>);                                           \
+  template Var<T> matmul(Var<T>, Var<T>);                                \
+  template Var<T> add_bias(Var<T>, Var<T>);                              \
+  template Var<T> sum(Var<T>);                                           \
+  template Var<T> mean(Var<T>);                                          \
+  template Var<T> exp(Var<T>);                                           \
+  template Var<T> log(Var<T>);                                           \
+  template Var<T> log1p(Var<T>);                                         \
+  template Var<T> sigmoid(Var<T>);                                       \
+  template Var<T> tanh(Var<T>);                                          \
+  template Var<T> relu(Var<T>);                                          \
+  template Var<T> square(Var<T>);                                        \
+  template Var<T> bce_with_logits(Var<T>, Var<T>);                       \
+  template Var<T> softmax_cross_entropy(Var<T>, Var<T>);                 \
+  template Var<T> spmv(std::shared_ptr<const CsrMatrix<T>>, Var<T>);
+LOGRAD_INSTANTIATE(float)
+LOGRAD_INSTANTIATE(double)
+#undef LOGRAD_INSTANTIATE
+
+}  // namespace lograd
