@@ -55,6 +55,8 @@ struct Node {
 template <class T>
 class Graph {
  public:
+  using value_type = T;
+
   Graph() = default;
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;

@@ -61,10 +61,9 @@ std::string to_dot(const Graph<T>& g, const DotOptions& options) {
                        : n.op == OpKind::kParameter         ? "#92c5de"   // parameter: blue
                        : n.op == OpKind::kConstant          ? "#f0f0f0"   // constant: grey
                                                             : "#ffffff";  // computed
-    std::string title = n.name.empty() ? std::string(op_name(n.op)) : n.name;
-    std::string kind = is_loss ? "loss" : std::string(op_name(n.op));
-    if (!n.name.empty() && !is_loss) title += " = " + kind;
-    if (is_loss && !n.name.empty()) title += " (loss)";
+    std::string title(op_name(n.op));
+    if (!n.name.empty()) title = n.name + " = " + title;
+    if (is_loss) title += " (loss)";
     os << "  n" << id << " [label=<<table border=\"1\" cellborder=\"0\" cellspacing=\"0\" "
        << "cellpadding=\"3\" bgcolor=\"" << fill << "\">"
        << "<tr><td><b>" << html_escape(title) << "</b></td></tr>"
