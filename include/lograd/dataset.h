@@ -1,0 +1,44 @@
+// lograd/dataset.h: a labelled dataset, as the readers produce it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lograd/data_matrix.h"
+
+namespace lograd {
+
+// How one CSV column became features (saved in the model, replayed at prediction).
+struct CsvColumn {
+  enum class Kind { kNumeric, kCategorical, kLabel, kWeight };
+  std::string name;                 // header name, or "column N" (1-based) without a header
+  Kind kind = Kind::kNumeric;
+  int64_t first_feature = -1;       // index of its first feature column (numeric: the only one)
+  std::vector<std::string> categories;  // kCategorical: one feature per category, in this order
+  double fill = 0;                  // value used for a missing entry under --missing zero|mean
+};
+
+struct CsvEncoding {
+  char delimiter = ',';
+  bool header = false;
+  std::vector<CsvColumn> columns;   // one per column of the file, in file order
+  bool empty() const { return columns.empty(); }
+};
+
+// Examples with their original labels. Labels are kept as distinct class names; the trainer
+// maps two of them to 0/1 (see binary_targets in lograd/labels.h).
+struct Dataset {
+  DataMatrix x;                            // (rows, features)
+  std::vector<int32_t> label;              // per row, index into `classes`
+  std::vector<std::string> classes;        // distinct labels, canonical text, first-seen order
+  std::vector<double> weight;              // per-row sample weight; empty means all 1
+  std::vector<std::string> feature_names;  // empty for LIBSVM data
+  CsvEncoding encoding;                    // empty for LIBSVM data
+  std::string source;                      // the path it was read from
+  int64_t rows() const { return x.rows(); }
+  int64_t cols() const { return x.cols(); }
+};
+
+}  // namespace lograd

@@ -1,0 +1,24 @@
+// lograd/metrics.h: binary classification metrics.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace lograd {
+
+struct BinaryMetrics {
+  int64_t count = 0;
+  double accuracy = 0;
+  double log_loss = 0;    // mean of -log p(true class); probabilities clipped to [1e-15, 1-1e-15]
+  double roc_auc = 0;     // area under the ROC curve, ties counted as 1/2; NaN with one class
+  double precision = 0;   // of class 1; 0 when nothing is predicted 1
+  double recall = 0;      // of class 1; 0 when no row is 1
+  double f1 = 0;          // harmonic mean of precision and recall; 0 when both are 0
+  int64_t tn = 0, fp = 0, fn = 0, tp = 0;  // confusion matrix, threshold 0.5 on p(class 1)
+};
+
+// Metrics of probabilities p (of class 1) against targets y in {0, 1}; optional weights are
+// not supported yet. Throws ValueError if the sizes differ or the input is empty.
+BinaryMetrics binary_metrics(std::span<const double> y, std::span<const double> p);
+
+}  // namespace lograd

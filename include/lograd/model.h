@@ -1,0 +1,48 @@
+// lograd/model.h: a trained binary logistic-regression model and its files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lograd/dataset.h"
+#include "lograd/labels.h"
+
+namespace lograd {
+
+struct Model {
+  static constexpr const char* kFormat = "lograd-model";
+  static constexpr int kVersion = 1;
+
+  std::vector<double> w;         // one weight per feature, in the (standardized) training space
+  double b = 0;                  // bias; 0 and unused when has_bias is false
+  bool has_bias = true;
+  LabelMap labels;               // names[1] is the positive class
+  int64_t n_features = 0;
+  std::vector<std::string> feature_names;  // may be empty
+  std::vector<double> mean, scale;  // --standardize: x' = (x - mean) / scale; empty if off
+  CsvEncoding encoding;          // how CSV columns become features; empty for LIBSVM data
+  nlohmann::json training;       // options and summary of the run that made it (free-form)
+
+  // Weights and bias in the space of the raw features (standardization folded in).
+  std::vector<double> raw_weights() const;
+  double raw_bias() const;
+  // P(class names[1] | x) for every row of x; x may have fewer or more columns than the
+  // model: missing features count as 0, extra ones are ignored.
+  std::vector<double> predict_proba(const DataMatrix& x) const;
+};
+
+// Writes the model as versioned JSON: to a temporary file in the same directory, flushed and
+// synced, then renamed over `path`, so an existing model is never left half-written.
+void save_model(const Model& model, const std::string& path);
+
+// Reads a model written by save_model, or a LIBLINEAR model file (detected by its first line).
+// Throws Error explaining what is wrong with a file that is not a valid model.
+Model load_model(const std::string& path);
+
+// Writes LIBLINEAR's model format (solver L2R_LR), which `liblinear-predict` accepts.
+void export_liblinear(const Model& model, const std::string& path);
+
+}  // namespace lograd

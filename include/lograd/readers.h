@@ -1,0 +1,57 @@
+// lograd/readers.h: LIBSVM/SVMlight and CSV readers. Every error is a ParseError naming the
+// file, line and column, what was found and what was expected.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lograd/dataset.h"
+#include "lograd/error.h"
+
+namespace lograd {
+
+// Bad input data: `file:line:col: message`.
+class ParseError : public Error {
+ public:
+  ParseError(std::string file, int64_t line, int64_t col, const std::string& message)
+      : Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + message),
+        file_(std::move(file)), line_(line), col_(col) {}
+  const std::string& file() const { return file_; }
+  int64_t line() const { return line_; }  // 1-based
+  int64_t col() const { return col_; }    // 1-based, in bytes
+ private:
+  std::string file_;
+  int64_t line_, col_;
+};
+
+enum class FileFormat { kAuto, kLibsvm, kCsv };
+enum class Storage { kAuto, kDense, kSparse };
+enum class ValueType { kAuto, kFloat32, kFloat64 };
+enum class MissingPolicy { kError, kSkipRow, kZero, kMean };
+
+struct ReadOptions {
+  FileFormat format = FileFormat::kAuto;  // auto: from the extension, else sniffed
+  Storage storage = Storage::kAuto;       // auto: dense when at least half the entries are set
+  ValueType value_type = ValueType::kAuto;  // auto: float32 when every value is exact in it
+  int64_t min_features = 0;               // pad the width to at least this many columns
+  // CSV only.
+  std::optional<bool> header;             // auto-detected when unset
+  std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ')
+  std::string label_column;               // index (0-based) or name; default: the last column
+  std::string weight_column;              // index or name of a sample-weight column; none if ""
+  MissingPolicy missing = MissingPolicy::kError;  // for "?" or empty fields
+  const CsvEncoding* encoding = nullptr;  // replay a saved encoding (prediction); else learn one
+};
+
+// Reads a LIBSVM/SVMlight file (gzip-compressed input is detected and read directly):
+// `label index:value ...`, 1-based ascending indices, `qid:` ignored, `#` comments.
+Dataset read_libsvm(const std::string& path, const ReadOptions& options = {});
+
+// Reads a CSV file (or gzip-compressed CSV). Non-numeric columns are one-hot encoded.
+Dataset read_csv(const std::string& path, const ReadOptions& options = {});
+
+// Reads either format, chosen by options.format (auto: extension .csv/.tsv, else sniffing).
+Dataset read_dataset(const std::string& path, const ReadOptions& options = {});
+
+}  // namespace lograd
