@@ -12,5 +12,8 @@ inline constexpr int kExitUsage = 2;  // bad command line
 
 void register_explain(CLI::App& app);
 void register_graph(CLI::App& app);
+void register_train(CLI::App& app);
+// predict, eval and export.
+void register_predict(CLI::App& app);
 
 }  // namespace lograd::cli

@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build make pkg-config  # toolchain
   libgtest-dev                           # unit tests
   libcli11-dev nlohmann-json3-dev        # command line, JSON
+  zlib1g-dev                             # gzip-compressed datasets
   graphviz                               # `lograd graph` pictures
   python3                                # the CLI end-to-end test (standard library only)
 )

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "lograd/csr.h"
+#include "lograd/data_matrix.h"
 #include "lograd/op.h"
 #include "lograd/tensor.h"
 
@@ -42,13 +42,15 @@ struct Var {
 template <class T>
 struct Node {
   OpKind op = OpKind::kConstant;
-  std::array<int32_t, 2> in{-1, -1};  // input node ids; -1 where unused
+  std::array<int32_t, kMaxOpInputs> in{-1, -1, -1, -1};  // input node ids; -1 where unused
   Tensor<T> value;
   Tensor<T> grad;               // d(root)/d(node), shape of value; unused unless requires_grad
   bool requires_grad = false;   // true for parameters and anything computed from one
   bool grad_reached = false;    // set when the last backward reached this node
   std::string name;             // optional label ("w", "z", ...) for explain and DOT
-  std::shared_ptr<const CsrMatrix<T>> sparse;  // the constant matrix of a spmv node
+  std::shared_ptr<const DataMatrix> data;              // constant operand of takes_data ops
+  std::shared_ptr<const std::vector<int64_t>> rows;    // row subset of data; null for all
+  Tensor<T> saved;              // op-private values forward keeps (e.g. logistic_loss's z)
 };
 
 // A tape of nodes. Not copyable or movable: Vars point into it.
@@ -66,9 +68,11 @@ class Graph {
   // Adds a leaf without gradient (data, labels, literal numbers).
   Var<T> constant(Tensor<T> value, std::string name = {});
   // Records op applied to inputs and runs its forward; throws ShapeError on bad shapes.
-  // `sparse` is the constant matrix of kSpMV and must be null for every other op.
+  // Ops with takes_data need `data` (and may take a row subset, which the caller may change
+  // between forward() replays); every other op must get neither.
   Var<T> apply(OpKind op, std::span<const Var<T>> inputs,
-               std::shared_ptr<const CsrMatrix<T>> sparse = nullptr);
+               std::shared_ptr<const DataMatrix> data = nullptr,
+               std::shared_ptr<const std::vector<int64_t>> rows = nullptr);
 
   // Reverse pass from a one-element root with seed 1; see the seeded overload.
   void backward(Var<T> root);
@@ -79,6 +83,8 @@ class Graph {
   void zero_grad();
   // Recomputes every non-leaf value in creation order (after set_value on leaves).
   void forward();
+  // Recomputes only the non-leaf nodes that `root` depends on.
+  void forward(Var<T> root);
 
   // Replaces the value of a leaf; the shape must not change. Call forward() afterwards.
   void set_value(Var<T> leaf, Tensor<T> value);

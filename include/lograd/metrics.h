@@ -14,11 +14,12 @@ struct BinaryMetrics {
   double precision = 0;   // of class 1; 0 when nothing is predicted 1
   double recall = 0;      // of class 1; 0 when no row is 1
   double f1 = 0;          // harmonic mean of precision and recall; 0 when both are 0
-  int64_t tn = 0, fp = 0, fn = 0, tp = 0;  // confusion matrix, threshold 0.5 on p(class 1)
+  int64_t tn = 0, fp = 0, fn = 0, tp = 0;  // confusion matrix; predicted 1 when p > 0.5
 };
 
 // Metrics of probabilities p (of class 1) against targets y in {0, 1}; optional weights are
-// not supported yet. Throws ValueError if the sizes differ or the input is empty.
+// not supported yet. Throws ValueError if the sizes differ, the input is empty, a target is
+// not 0 or 1, or a probability is outside [0, 1] (or NaN).
 BinaryMetrics binary_metrics(std::span<const double> y, std::span<const double> p);
 
 }  // namespace lograd

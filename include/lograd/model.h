@@ -42,7 +42,12 @@ void save_model(const Model& model, const std::string& path);
 // Throws Error explaining what is wrong with a file that is not a valid model.
 Model load_model(const std::string& path);
 
-// Writes LIBLINEAR's model format (solver L2R_LR), which `liblinear-predict` accepts.
+// Writes LIBLINEAR's model format (solver L2R_LR), which `liblinear-predict` accepts: the raw
+// (standardization-folded) weights, labels[1] first. Throws Error if a label is not an integer.
 void export_liblinear(const Model& model, const std::string& path);
+
+// Reads a binary LIBLINEAR logistic-regression model (L2R_LR, L1R_LR, L2R_LR_DUAL); its first
+// label becomes names[1]. Throws Error naming the file and the problem otherwise.
+Model load_liblinear(const std::string& path);
 
 }  // namespace lograd

@@ -47,6 +47,12 @@ template <class T> Var<T> bce_with_logits(Var<T> z, Var<T> y);
 template <class T> Var<T> softmax_cross_entropy(Var<T> z, Var<T> y);
 // X . v for a constant sparse X(m,n) and v(n) -> (m); the gradient flows to v only.
 template <class T> Var<T> spmv(std::shared_ptr<const CsrMatrix<T>> x, Var<T> v);
+// Fused mean logistic loss over the rows of a constant data matrix X(m,n) (all, or `rows`):
+// (1/|R|) sum_r s_r (log(1 + e^z_r) - y_r z_r), z = X w + b; w (n), scalar b, y and s (m).
+// One pass over X gives the loss and its gradient; node.saved keeps z_R for solvers.
+template <class T>
+Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Var<T> y, Var<T> s,
+                     std::shared_ptr<const std::vector<int64_t>> rows = nullptr);
 
 // Operators on Vars; a plain number on one side becomes a scalar constant.
 template <class T> Var<T> operator+(Var<T> a, Var<T> b) { return add(a, b); }

@@ -72,6 +72,10 @@ std::string to_dot(const Graph<T>& g, const DotOptions& options) {
     if (n.requires_grad)
       os << "<tr><td>grad " << html_escape(fmt_tensor(n.grad, options.max_values)) << "</td></tr>";
     os << "</table>>];\n";
+    if (n.data)
+      os << "  d" << id << " [label=<<table border=\"1\" cellborder=\"0\" bgcolor=\"#f0f0f0\">"
+         << "<tr><td><b>data X</b></td></tr><tr><td>" << html_escape(n.data->describe())
+         << "</td></tr></table>>];\n  d" << id << " -> n" << id << " [style=dashed];\n";
     for (int32_t src : n.in)
       if (src >= 0) os << "  n" << src << " -> n" << id << ";\n";
   }

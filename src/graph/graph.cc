@@ -53,27 +53,32 @@ void Graph<T>::check_own(Var<T> v, const char* what) const {
 template <class T>
 void Graph<T>::run_forward(Node<T>& node) {
   detail::OpArgs<T> args;
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < kMaxOpInputs; ++i)
     if (node.in[i] >= 0) args.in[i] = &nodes_[static_cast<size_t>(node.in[i])].value;
-  args.sparse = node.sparse.get();
+  args.data = node.data.get();
+  args.rows = node.rows.get();
+  args.saved = &node.saved;
   detail::op_table<T>().get(node.op).forward(args, node.value);
 }
 
 template <class T>
 Var<T> Graph<T>::apply(OpKind op, std::span<const Var<T>> inputs,
-                       std::shared_ptr<const CsrMatrix<T>> sparse) {
+                       std::shared_ptr<const DataMatrix> data,
+                       std::shared_ptr<const std::vector<int64_t>> rows) {
   const std::string name(op_name(op));
   if (is_leaf(op)) throw ValueError(name + " is a leaf: use parameter() or constant()");
   if (static_cast<int>(inputs.size()) != op_arity(op))
     throw ValueError(name + " takes " + std::to_string(op_arity(op)) + " input(s), got " +
                      std::to_string(inputs.size()));
-  if ((op == OpKind::kSpMV) != (sparse != nullptr))
-    throw ValueError(name + ": a sparse matrix is attached to spmv nodes and to no others");
+  if (op_takes_data(op) != (data != nullptr) || (rows && !data))
+    throw ValueError(name + (op_takes_data(op) ? " needs a data matrix"
+                                               : " takes no data matrix or row subset"));
   Node<T> n;
   n.op = op;
-  n.sparse = std::move(sparse);
+  n.data = std::move(data);
+  n.rows = std::move(rows);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    check_own(inputs[i], n.sparse ? "spmv" : name.c_str());
+    check_own(inputs[i], name.c_str());
     n.in[i] = inputs[i].id;
     n.requires_grad = n.requires_grad || node(inputs[i].id).requires_grad;
   }
@@ -119,8 +124,8 @@ void Graph<T>::backward(Var<T> root, const Tensor<T>& seed) {
     Node<T>& n = at(id);
     if (is_leaf(n.op) || !n.grad_reached || !n.requires_grad) continue;
     detail::OpArgs<T> args;
-    std::array<Tensor<T>*, 2> gin{nullptr, nullptr};
-    for (int i = 0; i < 2; ++i) {
+    detail::GradOut<T> gin{};
+    for (int i = 0; i < kMaxOpInputs; ++i) {
       if (n.in[i] < 0) continue;
       Node<T>& src = at(n.in[i]);
       args.in[i] = &src.value;
@@ -130,7 +135,9 @@ void Graph<T>::backward(Var<T> root, const Tensor<T>& seed) {
         gin[i] = &src.grad;
       }
     }
-    args.sparse = n.sparse.get();
+    args.data = n.data.get();
+    args.rows = n.rows.get();
+    args.saved = &n.saved;
     detail::op_table<T>().get(n.op).backward(args, n.value, n.grad, gin);
   }
 }
@@ -147,6 +154,20 @@ template <class T>
 void Graph<T>::forward() {
   for (Node<T>& n : nodes_)
     if (!is_leaf(n.op)) run_forward(n);
+}
+
+template <class T>
+void Graph<T>::forward(Var<T> root) {
+  check_own(root, "forward");
+  std::vector<char> needed(static_cast<size_t>(root.id) + 1, 0);
+  needed[static_cast<size_t>(root.id)] = 1;
+  for (int32_t id = root.id; id >= 0; --id) {
+    if (!needed[static_cast<size_t>(id)]) continue;
+    for (int32_t src : at(id).in)
+      if (src >= 0) needed[static_cast<size_t>(src)] = 1;
+  }
+  for (int32_t id = 0; id <= root.id; ++id)
+    if (needed[static_cast<size_t>(id)] && !is_leaf(at(id).op)) run_forward(at(id));
 }
 
 template <class T>

@@ -18,7 +18,7 @@ static OpTable<T> build_table() {
   define_linalg_ops(t);
   define_reduce_ops(t);
   define_loss_ops(t);
-  define_sparse_ops(t);
+  define_data_ops(t);
   for (const OpInfo& info : all_ops()) {
     const auto& d = t.get(info.kind);
     if (!d.forward || !d.backward)

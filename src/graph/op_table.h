@@ -5,18 +5,28 @@
 #include <array>
 #include <cmath>
 
-#include "lograd/csr.h"
+#include <vector>
+
+#include "lograd/data_matrix.h"
 #include "lograd/op.h"
 #include "lograd/tensor.h"
 
 namespace lograd::detail {
 
-// The inputs an op sees: values of its graph inputs, and the constant matrix of spmv.
+// What an op sees: the values of its graph inputs, the constant data matrix and row subset
+// attached to its node (ops with takes_data), and `saved`, a tensor private to the node that
+// forward may fill for backward (or for a solver) to read.
 template <class T>
 struct OpArgs {
-  std::array<const Tensor<T>*, 2> in{nullptr, nullptr};
-  const CsrMatrix<T>* sparse = nullptr;
+  std::array<const Tensor<T>*, kMaxOpInputs> in{};
+  const DataMatrix* data = nullptr;
+  const std::vector<int64_t>* rows = nullptr;  // null: every row of data
+  Tensor<T>* saved = nullptr;
 };
+
+// Where backward adds the input gradients; null for inputs that need none.
+template <class T>
+using GradOut = std::array<Tensor<T>*, kMaxOpInputs>;
 
 // forward: computes out (resizing it) from args; throws ShapeError on bad shapes.
 template <class T>
@@ -26,7 +36,7 @@ using ForwardFn = void (*)(const OpArgs<T>& args, Tensor<T>& out);
 // gin[i] is null when input i needs no gradient.
 template <class T>
 using BackwardFn = void (*)(const OpArgs<T>& args, const Tensor<T>& out, const Tensor<T>& gout,
-                            std::array<Tensor<T>*, 2> gin);
+                            GradOut<T> gin);
 
 template <class T>
 struct OpDef {
@@ -54,7 +64,7 @@ template <class T> void define_elementwise_ops(OpTable<T>& t);
 template <class T> void define_linalg_ops(OpTable<T>& t);
 template <class T> void define_reduce_ops(OpTable<T>& t);
 template <class T> void define_loss_ops(OpTable<T>& t);
-template <class T> void define_sparse_ops(OpTable<T>& t);
+template <class T> void define_data_ops(OpTable<T>& t);
 
 // The stable logistic function 1 / (1 + e^-x), for any x without overflow.
 template <class T>

@@ -41,7 +41,16 @@ template <class T> Var<T> softmax_cross_entropy(Var<T> z, Var<T> y) {
 }
 template <class T> Var<T> spmv(std::shared_ptr<const CsrMatrix<T>> x, Var<T> v) {
   const Var<T> in[] = {v};
-  return v.graph->apply(OpKind::kSpMV, in, std::move(x));
+  if (!x) throw ValueError("spmv: the sparse matrix is null");
+  return v.graph->apply(OpKind::kSpMV, in, std::make_shared<const DataMatrix>(std::move(x)));
+}
+
+template <class T>
+Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Var<T> y, Var<T> s,
+                     std::shared_ptr<const std::vector<int64_t>> rows) {
+  if (!x) throw ValueError("logistic_loss: the data matrix is null");
+  const Var<T> in[] = {w, b, y, s};
+  return w.graph->apply(OpKind::kLogisticLoss, in, std::move(x), std::move(rows));
 }
 
 #define LOGRAD_INSTANTIATE(T)                                            \
@@ -63,7 +72,9 @@ template <class T> Var<T> spmv(std::shared_ptr<const CsrMatrix<T>> x, Var<T> v) 
   template Var<T> square(Var<T>);                                        \
   template Var<T> bce_with_logits(Var<T>, Var<T>);                       \
   template Var<T> softmax_cross_entropy(Var<T>, Var<T>);                 \
-  template Var<T> spmv(std::shared_ptr<const CsrMatrix<T>>, Var<T>);
+  template Var<T> spmv(std::shared_ptr<const CsrMatrix<T>>, Var<T>);                          \
+  template Var<T> logistic_loss(std::shared_ptr<const DataMatrix>, Var<T>, Var<T>, Var<T>,     \
+                                Var<T>, std::shared_ptr<const std::vector<int64_t>>);
 LOGRAD_INSTANTIATE(float)
 LOGRAD_INSTANTIATE(double)
 #undef LOGRAD_INSTANTIATE

@@ -92,7 +92,7 @@ void binary_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // gout: shape of out -> ga, gb: shapes of a, b (a one-element side sums over out)
 template <class T, class Op>
 void binary_backward(const OpArgs<T>& args, const Tensor<T>& out, const Tensor<T>& gout,
-                     std::array<Tensor<T>*, 2> gin) {
+                     GradOut<T> gin) {
   const Tensor<T>& a = *args.in[0];
   const Tensor<T>& b = *args.in[1];
   const int64_t n = out.numel(), sa = a.numel() == 1 ? 0 : 1, sb = b.numel() == 1 ? 0 : 1;
@@ -114,7 +114,7 @@ void unary_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // gout: shape of x -> gx += gout * f'(x)
 template <class T, class Op>
 void unary_backward(const OpArgs<T>& args, const Tensor<T>& out, const Tensor<T>& gout,
-                    std::array<Tensor<T>*, 2> gin) {
+                    GradOut<T> gin) {
   const Tensor<T>& x = *args.in[0];
   if (!gin[0]) return;
   for (int64_t i = 0; i < x.numel(); ++i) (*gin[0])[i] += gout[i] * Op::df(x[i], out[i]);

@@ -32,7 +32,7 @@ void matmul_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // G: (m, n) -> dA += G B^T: (m, k),  dB += A^T G: (k, n)   (n = 1 for the vector form)
 template <class T>
 void matmul_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
-                     std::array<Tensor<T>*, 2> gin) {
+                     GradOut<T> gin) {
   const Tensor<T>& a = *args.in[0];
   const Tensor<T>& b = *args.in[1];
   const int64_t m = a.dim(0), k = a.dim(1), n = b.rank() == 2 ? b.dim(1) : 1;
@@ -75,7 +75,7 @@ void add_bias_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // G: A's shape -> dA += G,  db += G summed over the leading dimensions
 template <class T>
 void add_bias_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
-                       std::array<Tensor<T>*, 2> gin) {
+                       GradOut<T> gin) {
   const int64_t nb = args.in[1]->numel();
   for (int64_t i = 0; i < gout.numel(); ++i) {
     if (gin[0]) (*gin[0])[i] += gout[i];

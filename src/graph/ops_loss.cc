@@ -32,7 +32,7 @@ void bce_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // such as 1 - sigmoid(100) keeps its relative accuracy instead of rounding to 0.
 template <class T>
 void bce_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
-                  std::array<Tensor<T>*, 2> gin) {
+                  GradOut<T> gin) {
   const Tensor<T>& z = *args.in[0];
   const Tensor<T>& y = *args.in[1];
   const T scale = gout[0] / static_cast<T>(z.numel());
@@ -79,7 +79,7 @@ void softmax_ce_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // g: () -> dZ_ij += g (softmax_ij * sum_j Y_ij - Y_ij) / m,  dY_ij += g (lse_i - Z_ij) / m
 template <class T>
 void softmax_ce_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
-                         std::array<Tensor<T>*, 2> gin) {
+                         GradOut<T> gin) {
   const Tensor<T>& z = *args.in[0];
   const Tensor<T>& y = *args.in[1];
   const int64_t m = z.dim(0), k = z.dim(1);

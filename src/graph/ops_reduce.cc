@@ -17,7 +17,7 @@ void sum_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // g: () -> dx += g everywhere
 template <class T>
 void sum_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
-                  std::array<Tensor<T>*, 2> gin) {
+                  GradOut<T> gin) {
   if (!gin[0]) return;
   for (int64_t i = 0; i < args.in[0]->numel(); ++i) (*gin[0])[i] += gout[0];
 }
@@ -36,7 +36,7 @@ void mean_forward(const OpArgs<T>& args, Tensor<T>& out) {
 // g: () -> dx += g / N everywhere
 template <class T>
 void mean_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
-                   std::array<Tensor<T>*, 2> gin) {
+                   GradOut<T> gin) {
   if (!gin[0]) return;
   const T g = gout[0] / static_cast<T>(args.in[0]->numel());
   for (int64_t i = 0; i < args.in[0]->numel(); ++i) (*gin[0])[i] += g;

@@ -62,6 +62,9 @@ const char kRegenerate[] =
     "generate the fixtures with `/usr/bin/python3 scripts/make_golden.py` (needs torch; "
     "see tests/golden/README.md) and commit tests/golden/*.json";
 
+// The "generator" field of every fixture make_golden.py writes.
+const char kGenerator[] = "scripts/make_golden.py";
+
 std::filesystem::path fixture_path(const std::string& name) {
   return std::filesystem::path(LOGRAD_GOLDEN_DIR) / (name + ".json");
 }
@@ -76,11 +79,16 @@ std::optional<json> load_fixture(const std::string& name, std::string* error) {
   }
   try {
     json fx = json::parse(in);
-    for (const char* key : {"name", "description", "torch_version", "inputs", "outputs", "grads"})
+    for (const char* key :
+         {"name", "generator", "description", "torch_version", "inputs", "outputs", "grads"})
       if (!fx.contains(key)) {
         *error = path.string() + " has no \"" + key + "\" field: " + kRegenerate;
         return std::nullopt;
       }
+    if (fx["generator"] != kGenerator) {
+      *error = path.string() + " was not written by " + kGenerator + ": " + kRegenerate;
+      return std::nullopt;
+    }
     if (fx["name"] != name) {
       *error = path.string() + " is named " + fx["name"].dump() + ", expected \"" + name + "\"";
       return std::nullopt;
@@ -129,11 +137,14 @@ testing::AssertionResult close(const std::string& what, const Tensor<T>& got,
       bad << line;
     }
   }
-  if (n_bad > 0)
-    return testing::AssertionFailure()
-           << what << ": " << n_bad << " of " << got.numel() << " elements differ from torch "
-           << "(rtol " << rtol << ", atol " << atol << ", worst " << worst
-           << "x the tolerance):" << bad.str();
+  if (n_bad > 0) {
+    char head[200];
+    std::snprintf(head, sizeof head,
+                  ": %d of %lld elements differ from torch (rtol %g, atol %g; worst %.3g x the "
+                  "allowed error):",
+                  n_bad, static_cast<long long>(got.numel()), rtol, atol, worst);
+    return testing::AssertionFailure() << what << head << bad.str();
+  }
   return testing::AssertionSuccess();
 }
 
@@ -387,16 +398,24 @@ TEST(GoldenLectureModel, BatchGraphMatchesTorch) {
   EXPECT_TRUE(close("dloss/db", bg.b.grad(), (*fx)["grads"]["b"], kRtol64, kAtol64));
 }
 
-// Every fixture file on disk is checked by a test above (a new fixture needs a builder).
+// Every fixture file make_golden.py wrote is checked by a test above (a new fixture needs a
+// builder). Other JSON files in the folder (references from other scripts) are not ours.
 TEST(GoldenFixtures, EveryFixtureFileHasATest) {
   const std::filesystem::path dir(LOGRAD_GOLDEN_DIR);
   ASSERT_TRUE(std::filesystem::is_directory(dir))
       << "missing fixture folder " << dir.string() << ": " << kRegenerate;
   std::set<std::string> on_disk;
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (entry.path().extension() == ".json") on_disk.insert(entry.path().stem().string());
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("generator", "") == kGenerator)
+      on_disk.insert(entry.path().stem().string());
+  }
   const std::set<std::string> tested(kFixtures.begin(), kFixtures.end());
-  EXPECT_EQ(on_disk, tested);
+  EXPECT_EQ(on_disk, tested) << "a fixture file without a test needs a builder here; a test "
+                                "without its file: "
+                             << kRegenerate;
 }
 
 // The comparison is not vacuous: a change far below any real bug, but above rounding, fails.

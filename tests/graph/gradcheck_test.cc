@@ -68,6 +68,13 @@ std::shared_ptr<const CsrMatrix<T>> sparse_operand() {
   return std::make_shared<CsrMatrix<T>>(CsrMatrix<T>::from_dense(sparse_pattern().cast<T>()));
 }
 
+// The data operand of logistic_loss: the same 4 x 5 matrix, sparse in float32 or dense.
+std::shared_ptr<const DataMatrix> data_operand(bool sparse) {
+  if (sparse)
+    return std::make_shared<const DataMatrix>(CsrMatrix<float>::from_dense(sparse_pattern().cast<float>()));
+  return std::make_shared<const DataMatrix>(sparse_pattern());
+}
+
 std::map<OpKind, std::vector<Case>> all_cases() {
   std::map<OpKind, std::vector<Case>> c;
   const Tensor<double> a23 = rand_tensor({2, 3}, -2, 2, 1), b23 = rand_tensor({2, 3}, -2, 2, 2);
@@ -121,6 +128,17 @@ std::map<OpKind, std::vector<Case>> all_cases() {
     using T = typename std::remove_reference_t<decltype(g)>::value_type;
     return spmv(sparse_operand<T>(), x[0]);
   })};
+  const std::vector<Tensor<double>> logistic_inputs{
+      rand_tensor({5}, -1, 1, 20), Tensor<double>::scalar(0.3), rand_tensor({4}, 0, 1, 21),
+      rand_tensor({4}, 0.5, 2, 22)};
+  c[OpKind::kLogisticLoss] = {
+      make_case("dense float64 X(4,5)", logistic_inputs, [](auto&, auto x) {
+        return logistic_loss(data_operand(false), x[0], x[1], x[2], x[3]);
+      }),
+      make_case("CSR float32 X(4,5), rows {3,0,3}", logistic_inputs, [](auto&, auto x) {
+        auto rows = std::make_shared<const std::vector<int64_t>>(std::vector<int64_t>{3, 0, 3});
+        return logistic_loss(data_operand(true), x[0], x[1], x[2], x[3], rows);
+      })};
   return c;
 }
 

@@ -1,0 +1,83 @@
+#include "data_options.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace lograd::cli {
+
+void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights) {
+  cmd->add_option("--format", o.format, "input format: auto (from the extension, else sniffed), libsvm, csv")
+      ->check(CLI::IsMember({"auto", "libsvm", "csv"}));
+  cmd->add_flag("--header", o.header, "CSV: the first row is a header (default: auto-detected)");
+  cmd->add_flag("--no-header", o.no_header, "CSV: the first row is data");
+  cmd->add_option("--label-column", o.label_column,
+                  "CSV: the label column, a 0-based index or a header name (default: the last)");
+  cmd->add_option("--delimiter", o.delimiter,
+                  "CSV: the field delimiter, one character or 'tab' (default: auto-detected among , tab ; space)");
+  cmd->add_option("--missing", o.missing,
+                  "CSV: what a missing value ('?' or empty) does: error (default), skip-row, zero, "
+                  "or mean (the training column mean, saved in the model)")
+      ->check(CLI::IsMember({"error", "skip-row", "zero", "mean"}));
+  cmd->add_option("--storage", o.storage,
+                  "feature storage: auto (dense when at least half the entries are non-zero), dense, sparse")
+      ->check(CLI::IsMember({"auto", "dense", "sparse"}));
+  cmd->add_option("--dtype", o.dtype,
+                  "feature value type: auto (float32 when every value is exact in it), float32, float64")
+      ->check(CLI::IsMember({"auto", "float32", "float64"}));
+  if (with_weights)
+    cmd->add_option("--sample-weight-column", o.weight_column,
+                    "CSV: a column of per-example weights (index or name), not used as a feature");
+}
+
+ReadOptions read_options(const DataOptions& o) {
+  ReadOptions r;
+  r.format = o.format == "libsvm" ? FileFormat::kLibsvm
+             : o.format == "csv"  ? FileFormat::kCsv
+                                  : FileFormat::kAuto;
+  if (o.header && o.no_header) throw ValueError("give --header or --no-header, not both");
+  if (o.header) r.header = true;
+  if (o.no_header) r.header = false;
+  r.label_column = o.label_column;
+  r.weight_column = o.weight_column;
+  if (o.delimiter == "tab" || o.delimiter == "\\t") r.delimiter = '\t';
+  else if (o.delimiter.size() == 1) r.delimiter = o.delimiter[0];
+  else if (!o.delimiter.empty())
+    throw ValueError("--delimiter must be one character or 'tab', got '" + o.delimiter + "'");
+  r.missing = o.missing == "skip-row" ? MissingPolicy::kSkipRow
+              : o.missing == "zero"   ? MissingPolicy::kZero
+              : o.missing == "mean"   ? MissingPolicy::kMean
+                                      : MissingPolicy::kError;
+  r.storage = o.storage == "dense" ? Storage::kDense : o.storage == "sparse" ? Storage::kSparse : Storage::kAuto;
+  r.value_type = o.dtype == "float32"   ? ValueType::kFloat32
+                 : o.dtype == "float64" ? ValueType::kFloat64
+                                        : ValueType::kAuto;
+  return r;
+}
+
+Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model) {
+  ReadOptions r = read_options(o);
+  if (!model.encoding.empty()) {
+    r.encoding = &model.encoding;
+    r.format = FileFormat::kCsv;
+  }
+  r.min_features = model.n_features;
+  return read_dataset(path, r);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+}  // namespace lograd::cli

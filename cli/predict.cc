@@ -1,0 +1,113 @@
+// `lograd predict`, `lograd eval` and `lograd export`: use a saved model.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "data_options.h"
+#include "lograd/train.h"
+
+namespace lograd::cli {
+namespace {
+
+struct UseCli {
+  std::string model, data, out, format = "liblinear";
+  DataOptions data_opts;
+  bool proba = false, json = false;
+};
+
+void run_predict(const UseCli& o) {
+  const Model model = load_model(o.model);
+  const Dataset data = read_for_model(o.data, o.data_opts, model);
+  const std::vector<double> p = model.predict_proba(data.x);
+  std::ofstream file;
+  if (!o.out.empty()) {
+    file.open(o.out);
+    if (!file) throw Error("cannot write '" + o.out + "': check that the directory exists and is writable");
+  }
+  std::ostream& os = o.out.empty() ? std::cout : file;
+  char buf[32];
+  for (double v : p) {
+    if (o.proba) {
+      std::snprintf(buf, sizeof buf, "%.17g", v);
+      os << buf << "\n";
+    } else {
+      os << model.labels.names[v > 0.5 ? 1 : 0] << "\n";
+    }
+  }
+  if (!os.flush()) throw Error("cannot write '" + o.out + "'");
+}
+
+void run_eval(const UseCli& o) {
+  const Model model = load_model(o.model);
+  const Dataset data = read_for_model(o.data, o.data_opts, model);
+  const BinaryMetrics m = evaluate(model, data);
+  if (o.json) {
+    nlohmann::json j = {{"count", m.count},         {"accuracy", m.accuracy},
+                        {"log_loss", m.log_loss},   {"roc_auc", m.roc_auc},
+                        {"precision", m.precision}, {"recall", m.recall},
+                        {"f1", m.f1},
+                        {"confusion", {{"labels", model.labels.names},
+                                       {"matrix", {{m.tn, m.fp}, {m.fn, m.tp}}}}}};
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  const auto& L = model.labels.names;
+  std::printf("examples   %lld\naccuracy   %.4f%%\nlog loss   %.6g\nROC AUC    %.6f\n",
+              static_cast<long long>(m.count), 100 * m.accuracy, m.log_loss, m.roc_auc);
+  std::printf("precision  %.6f\nrecall     %.6f\nF1         %.6f   (positive class '%s')\n",
+              m.precision, m.recall, m.f1, L[1].c_str());
+  std::printf("confusion  rows: true label, columns: predicted\n");
+  std::printf("  %12s %12s %12s\n", "", L[0].c_str(), L[1].c_str());
+  std::printf("  %12s %12lld %12lld\n", L[0].c_str(), static_cast<long long>(m.tn), static_cast<long long>(m.fp));
+  std::printf("  %12s %12lld %12lld\n", L[1].c_str(), static_cast<long long>(m.fn), static_cast<long long>(m.tp));
+}
+
+void run_export(const UseCli& o) {
+  if (o.format != "liblinear") throw ValueError("--format must be liblinear");
+  export_liblinear(load_model(o.model), o.out);
+  std::fprintf(stderr, "lograd: wrote %s (LIBLINEAR model; try: liblinear-predict DATA %s out)\n",
+               o.out.c_str(), o.out.c_str());
+}
+
+}  // namespace
+
+void register_predict(CLI::App& app) {
+  auto o = std::make_shared<UseCli>();
+  CLI::App* p = app.add_subcommand(
+      "predict",
+      "Predict with a model: one line per example, the label in its original form (or with "
+      "--proba the probability of the model's positive class). Data with fewer features than the "
+      "model reads the missing ones as 0; features beyond the model's are ignored.");
+  p->add_option("--model,-m", o->model, "the model: lograd JSON or a LIBLINEAR model file")->required();
+  p->add_option("data", o->data, "data to predict (same format as for training; labels are read but unused)")
+      ->required();
+  p->add_flag("--proba", o->proba, "print P(positive class) instead of labels");
+  p->add_option("-o,--out", o->out, "write to this file instead of standard output");
+  add_data_options(p, o->data_opts, false);
+  p->callback([o] { run_predict(*o); });
+
+  auto e = std::make_shared<UseCli>();
+  CLI::App* ev = app.add_subcommand(
+      "eval", "Evaluate a model on labelled data: accuracy, log loss, ROC AUC, precision, recall, "
+              "F1 and the confusion matrix (threshold 0.5).");
+  ev->add_option("--model,-m", e->model, "the model: lograd JSON or a LIBLINEAR model file")->required();
+  ev->add_option("data", e->data, "labelled data (LIBSVM or CSV)")->required();
+  ev->add_flag("--json", e->json, "print the metrics as one JSON object");
+  add_data_options(ev, e->data_opts, false);
+  ev->callback([e] { run_eval(*e); });
+
+  auto x = std::make_shared<UseCli>();
+  CLI::App* ex = app.add_subcommand(
+      "export", "Write a model in another format: LIBLINEAR's, which liblinear-predict reads.");
+  ex->add_option("--model,-m", x->model, "the lograd model")->required();
+  ex->add_option("--format", x->format, "output format: liblinear (default)")
+      ->check(CLI::IsMember({"liblinear"}));
+  ex->add_option("-o,--out", x->out, "the file to write")->required();
+  ex->callback([x] { run_export(*x); });
+}
+
+}  // namespace lograd::cli

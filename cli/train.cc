@@ -1,0 +1,278 @@
+// `lograd train`: read data, minimise the regularised logistic loss, report, save the model.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "curve.h"
+#include "data_options.h"
+#include "lograd/train.h"
+
+namespace lograd::cli {
+namespace {
+
+struct TrainCli {
+  std::string data, out, curve, test, init, solver, class_weight, elastic_net;
+  DataOptions data_opts;
+  std::optional<double> lambda, c;
+  bool l1 = false, no_bias = false, standardize = false, quiet = false, json = false;
+  double tol = 1e-6, max_seconds = 0, lr = 0;
+  int64_t max_iter = 0, epochs = 0, batch_size = 256;
+  uint64_t seed = 1;
+  int cv = 0;
+};
+
+// A progress line on a terminal: iteration, objective, gradient norm, elapsed and remaining
+// time (extrapolated from the rate at which log ||∇F|| approaches log(target)).
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+  ~ProgressLine() { clear(); }
+  bool operator()(const IterationInfo& it) {
+    if (!enabled_) return true;
+    if (it.seconds - last_ < 0.1 && it.iter > 0) return true;
+    last_ = it.seconds;
+    if (it.iter == 0) first_ = it;
+    std::string eta = "?";
+    if (it.iter > 0 && it.grad_norm > it.target_norm && first_.grad_norm > it.grad_norm &&
+        it.target_norm > 0) {
+      const double done = std::log(first_.grad_norm / it.grad_norm);
+      const double left = std::log(it.grad_norm / it.target_norm);
+      char b[32];
+      std::snprintf(b, sizeof b, "%.1f s", (it.seconds - first_.seconds) * left / done);
+      eta = b;
+    }
+    std::fprintf(stderr, "\r\033[K  iter %-5lld  objective %.10g  |grad| %.3g (target %.3g)  %.1f s  ~%s left",
+                 static_cast<long long>(it.iter), it.objective, it.grad_norm, it.target_norm,
+                 it.seconds, eta.c_str());
+    std::fflush(stderr);
+    shown_ = true;
+    return true;
+  }
+  void clear() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  double last_ = -1;
+  IterationInfo first_;
+};
+
+std::string advice(const TrainResult& r, const TrainCli& o) {
+  const std::string& why = r.solve.stop_reason;
+  if (why == "max_iter")
+    return "stopped at --max-iter " + std::to_string(r.solve.iterations) +
+           " before reaching --tol; raise --max-iter, loosen --tol, try --standardize for badly "
+           "scaled features, or --solver newton";
+  if (why == "max_seconds")
+    return "stopped at --max-seconds before reaching --tol; allow more time, loosen --tol, or "
+           "try --standardize";
+  if (why == "no_progress")
+    return "the solver could not decrease the objective further (the limit of float64) before "
+           "reaching --tol " + std::to_string(o.tol) + "; the model is the best found. "
+           "--standardize usually helps badly scaled data";
+  if (why == "diverged")
+    return "the objective became NaN or infinite: the learning rate is too large; lower --lr "
+           "(or leave it unset for a safe default) or use --solver newton";
+  if (why == "interrupted") return "training was interrupted";
+  return "";
+}
+
+nlohmann::json metrics_json(const BinaryMetrics& m) {
+  return {{"count", m.count},        {"accuracy", m.accuracy}, {"log_loss", m.log_loss},
+          {"roc_auc", m.roc_auc},    {"precision", m.precision}, {"recall", m.recall},
+          {"f1", m.f1},              {"confusion", {{m.tn, m.fp}, {m.fn, m.tp}}}};
+}
+
+void run(const TrainCli& o) {
+  const auto t_load = std::chrono::steady_clock::now();
+  ReadOptions ro = read_options(o.data_opts);
+  std::unique_ptr<Model> init;
+  if (!o.init.empty()) {
+    init = std::make_unique<Model>(load_model(o.init));
+    ro.min_features = init->n_features;
+  }
+  const Dataset data = read_dataset(o.data, ro);
+  const double load_seconds = seconds_since(t_load);
+
+  TrainOptions to;
+  to.lambda = o.lambda;
+  to.c = o.c;
+  if (o.l1 && !o.elastic_net.empty()) throw ValueError("give --l1 or --elastic-net, not both");
+  if (o.l1) to.l1_ratio = 1;
+  if (!o.elastic_net.empty()) {
+    try {
+      size_t used = 0;
+      to.l1_ratio = std::stod(o.elastic_net, &used);
+      if (used != o.elastic_net.size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      throw ValueError("--elastic-net takes the L1 share alpha in [0, 1], got '" + o.elastic_net + "'");
+    }
+  }
+  to.fit_bias = !o.no_bias;
+  to.standardize = o.standardize;
+  to.class_weight = o.class_weight;
+  to.solver.tol = o.tol;
+  to.solver.max_seconds = o.max_seconds;
+  to.solver.lr = o.lr;
+  to.solver.batch_size = o.batch_size;
+  to.solver.seed = o.seed;
+  if (!o.solver.empty()) {
+    to.solver.kind = parse_solver(o.solver);
+    to.solver_given = true;
+  }
+  if (o.max_iter > 0) to.solver.max_iter = o.max_iter;
+  if (o.epochs > 0) to.solver.max_iter = o.max_iter > 0 ? std::min(o.max_iter, o.epochs) : o.epochs;
+
+  const bool tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
+  ProgressLine progress(tty);
+  const TrainResult r = train_logistic(data, to, init.get(), std::ref(progress));
+  progress.clear();
+
+  const std::string out = o.out.empty()
+      ? std::filesystem::path(o.data).filename().string() + ".model.json" : o.out;
+  Model model = r.model;
+  const BinaryMetrics train_m = evaluate(model, data);
+  model.training = {
+      {"data", o.data}, {"examples", data.rows()}, {"solver", solver_name(r.solver)},
+      {"lambda", r.lambda}, {"C", r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY},
+      {"l1_ratio", to.l1_ratio}, {"class_weight", o.class_weight}, {"tol", o.tol},
+      {"standardize", o.standardize}, {"objective", r.objective},
+      {"objective_liblinear", r.objective_liblinear}, {"iterations", r.solve.iterations},
+      {"converged", r.solve.converged}, {"stop_reason", r.solve.stop_reason}};
+  save_model(model, out);
+  if (!o.curve.empty())
+    write_curve(o.curve, r.solve.history, r.solve.grad_norm0,
+                "lograd train " + std::filesystem::path(o.data).filename().string() + ": " +
+                    solver_name(r.solver));
+
+  std::optional<BinaryMetrics> test_m;
+  if (!o.test.empty()) test_m = evaluate(model, read_for_model(o.test, o.data_opts, model));
+  std::vector<BinaryMetrics> folds;
+  if (o.cv > 0) folds = cross_validate(data, to, o.cv, o.seed);
+
+  if (o.json) {
+    nlohmann::json j = {
+        {"data", o.data}, {"examples", data.rows()}, {"features", data.cols()},
+        {"storage", data.x.describe()}, {"solver", solver_name(r.solver)}, {"lambda", r.lambda},
+        {"objective", r.objective}, {"objective_liblinear", r.objective_liblinear},
+        {"iterations", r.solve.iterations}, {"converged", r.solve.converged},
+        {"stop_reason", r.solve.stop_reason}, {"grad_norm", r.solve.grad_norm},
+        {"grad_norm0", r.solve.grad_norm0}, {"passes", r.passes}, {"load_seconds", load_seconds},
+        {"train_seconds", r.seconds}, {"data_bytes", data.x.bytes()},
+        {"train_accuracy", train_m.accuracy}, {"train", metrics_json(train_m)}, {"model", out}};
+    if (test_m) j["test"] = metrics_json(*test_m);
+    if (!folds.empty()) {
+      j["cv"] = nlohmann::json::array();
+      for (const auto& f : folds) j["cv"].push_back(metrics_json(f));
+    }
+    if (r.separable_warning) j["warning"] = "separable";
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::printf("data      %s: %lld examples x %lld features, %s, %s, read in %.2f s\n",
+              o.data.c_str(), static_cast<long long>(data.rows()),
+              static_cast<long long>(data.cols()), data.x.describe().c_str(),
+              human_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds);
+  std::printf("objective mean log loss + lambda/2 ||w||^2%s, lambda = %.6g (C = %.6g); bias %s\n",
+              to.l1_ratio > 0 ? " (elastic net)" : "", r.lambda,
+              r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY,
+              to.fit_bias ? "fitted, not penalised" : "off");
+  std::printf("solver    %s: %s after %lld iterations, %.1f passes over the data, %.3f s\n",
+              solver_name(r.solver), r.solve.converged ? "converged" : "stopped",
+              static_cast<long long>(r.solve.iterations), r.passes, r.seconds);
+  std::printf("result    objective %.12g (LIBLINEAR form 0.5||w||^2 + C sum log(1+e^-ywx): %.12g)\n",
+              r.objective, r.objective_liblinear);
+  std::printf("          |grad| %.3g, target %.3g (tol %.3g x |grad at 0| %.3g)\n", r.solve.grad_norm,
+              o.tol * r.solve.grad_norm0, o.tol, r.solve.grad_norm0);
+  std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy, train_m.log_loss);
+  if (test_m)
+    std::printf("test      %s: accuracy %.4f%%, log loss %.6g, ROC AUC %.6f\n", o.test.c_str(),
+                100 * test_m->accuracy, test_m->log_loss, test_m->roc_auc);
+  if (!folds.empty()) {
+    double mean = 0, sq = 0;
+    for (const auto& f : folds) mean += f.accuracy / folds.size();
+    for (const auto& f : folds) sq += (f.accuracy - mean) * (f.accuracy - mean) / folds.size();
+    std::printf("cv        %d folds: accuracy", o.cv);
+    for (const auto& f : folds) std::printf(" %.4f", f.accuracy);
+    std::printf("; mean %.4f%% +- %.4f%%\n", 100 * mean, 100 * std::sqrt(sq));
+  }
+  std::printf("model     %s\n", out.c_str());
+  if (!o.curve.empty()) std::printf("curve     %s\n", o.curve.c_str());
+  const std::string a = advice(r, o);
+  if (!a.empty()) std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
+  if (r.separable_warning)
+    std::fprintf(stderr, "lograd: warning: the data looks linearly separable: without "
+                         "regularisation the optimum is at infinity. Add --lambda > 0 or --C.\n");
+}
+
+}  // namespace
+
+void register_train(CLI::App& app) {
+  auto o = std::make_shared<TrainCli>();
+  CLI::App* cmd = app.add_subcommand(
+      "train",
+      "Train binary logistic regression on LIBSVM or CSV data and save the model.\n"
+      "It minimises  F(w, b) = (1/m) sum_i s_i log(1 + exp(-y_i (w.x_i + b))) + lambda/2 ||w||^2\n"
+      "(y_i = +-1, s_i the example weights), i.e. the mean cross-entropy plus an L2 penalty;\n"
+      "lambda = 1/(C m) for LIBLINEAR's and scikit-learn's C (default C = 1). The bias b is fitted\n"
+      "and not penalised. --l1 / --elastic-net alpha replace the penalty by\n"
+      "lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2). Training stops when\n"
+      "||grad F(w)|| <= tol ||grad F(0)||, or at --max-iter / --max-seconds.");
+  cmd->add_option("data", o->data, "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed")
+      ->required();
+  cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
+  add_data_options(cmd, o->data_opts, /*with_weights=*/true);
+  auto* lam = cmd->add_option("--lambda", o->lambda, "L2 strength lambda of the mean-form objective");
+  cmd->add_option("--C", o->c, "inverse strength as in LIBLINEAR / scikit-learn: lambda = 1/(C m); default 1")
+      ->excludes(lam);
+  cmd->add_flag("--no-bias", o->no_bias, "fit no bias term (LIBLINEAR's default)");
+  cmd->add_flag("--l1", o->l1, "L1 penalty lambda ||w||_1 instead of L2: sparse models with exact zeros");
+  cmd->add_option("--elastic-net", o->elastic_net,
+                  "penalty lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2) with alpha in [0,1]");
+  cmd->add_flag("--standardize", o->standardize,
+                "train on (x - mean)/std per feature (scale only with --no-bias); stored in the "
+                "model and applied at prediction; sparse data stays sparse");
+  cmd->add_option("--class-weight", o->class_weight,
+                  "'balanced' (weight m/(2 m_c) per class) or 'w0,w1' for the negative/positive class");
+  cmd->add_option("--solver", o->solver,
+                  "newton (truncated Newton, default for L2), lbfgs (default with an L1 term: "
+                  "OWL-QN), gd (the lecture's batch gradient descent), sgd, momentum, adam")
+      ->check(CLI::IsMember({"gd", "sgd", "momentum", "adam", "lbfgs", "newton"}));
+  cmd->add_option("--tol", o->tol, "stop when ||grad F|| <= tol ||grad F(0)|| (default 1e-6)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-iter", o->max_iter, "at most this many iterations (epochs for sgd/momentum/adam; default 1000)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-seconds", o->max_seconds, "stop after this many seconds of training")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", o->lr,
+                  "learning rate of gd/sgd/momentum/adam (default: 1/L for L the largest curvature "
+                  "of the loss, 0.01 for adam)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--epochs", o->epochs, "gd/sgd/momentum/adam: passes over the data (same as --max-iter)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", o->batch_size, "sgd/momentum/adam: examples per step (default 256)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", o->seed, "seed for shuffling (sgd/momentum/adam) and --cv folds (default 1)");
+  cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2)")->check(CLI::Range(2, 1000));
+  cmd->add_option("--test", o->test, "evaluate the model on this file after training");
+  cmd->add_option("--init", o->init, "warm start from this model (lograd JSON or LIBLINEAR)");
+  cmd->add_option("--curve", o->curve, "write the loss curve: FILE.csv (data) or FILE.svg (a picture)");
+  cmd->add_flag("-q,--quiet", o->quiet, "print only the final summary");
+  cmd->add_flag("--json", o->json,
+                "print the summary as one JSON object (objective, objective_liblinear, iterations, "
+                "converged, passes, load_seconds, train_seconds, data_bytes, train_accuracy, ...)");
+  cmd->callback([o] { run(*o); });
+}
+
+}  // namespace lograd::cli

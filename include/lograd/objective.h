@@ -1,0 +1,60 @@
+// lograd/objective.h: what a solver minimises, kept apart from the solvers (LIBLINEAR's
+// function/solver split). A solver sees only this interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "lograd/data_matrix.h"
+
+namespace lograd {
+
+// F(w) = f(w) + l1 * sum_{j < penalized()} |w_j|, with f smooth. Solvers call fun_grad for f
+// and ∇f, and handle the L1 part themselves (proximal steps, OWL-QN).
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // Number of parameters.
+  virtual int64_t dim() const = 0;
+  // Number of examples (for minibatch solvers).
+  virtual int64_t examples() const = 0;
+  // f(w); writes ∇f(w) into g (size dim()).
+  virtual double fun_grad(std::span<const double> w, std::span<double> g) = 0;
+  // f and ∇f of the minibatch: the mean over `rows` replaces the mean over every example.
+  virtual double fun_grad_rows(std::span<const double> w, std::span<double> g,
+                               std::span<const int64_t> rows) = 0;
+  // Makes the point of the last fun_grad the one hess_vec differentiates at.
+  virtual void set_hessian_point() = 0;
+  // hv = ∇²f(w) v at the Hessian point.
+  virtual void hess_vec(std::span<const double> v, std::span<double> hv) = 0;
+  // Diagonal of ∇²f at the Hessian point (a preconditioner).
+  virtual void hess_diag(std::span<double> d) = 0;
+  // Strength of the L1 term and how many leading parameters it applies to.
+  virtual double l1() const { return 0; }
+  virtual int64_t penalized() const { return dim(); }
+  // Full passes over the data matrix made so far (a fun_grad is 1, a hess_vec 2).
+  virtual double passes() const = 0;
+};
+
+// The regularised logistic-regression objective:
+//   f(w, b) = (1/m) sum_i s_i log(1 + exp(-t_i z_i)) + (l2/2) ||w||^2,  z_i = x_i . w + b,
+// t_i = ±1 for y_i = 1/0, with F = f + l1 ||w||_1. The bias b (the last parameter when fitted)
+// is not penalised. With standardisation, x is replaced by (x - mean) / scale without copying
+// the data (the transform is folded into w and b in the graph).
+struct LogisticSpec {
+  double l2 = 0;                // lambda (1 - alpha) for elastic net
+  double l1 = 0;                // lambda alpha
+  bool fit_bias = true;
+  std::vector<double> mean;     // standardisation; empty: none
+  std::vector<double> scale;    // standardisation; empty: none
+};
+
+// Builds the objective over X with 0/1 targets y and per-example weights s (empty: all 1).
+// Its f and ∇f come from the engine's graph, built once around the fused logistic_loss op.
+std::unique_ptr<Objective> make_logistic_objective(std::shared_ptr<const DataMatrix> x,
+                                                   std::vector<double> y, std::vector<double> s,
+                                                   const LogisticSpec& spec);
+
+}  // namespace lograd

@@ -1,0 +1,56 @@
+// lograd/train.h: the training pipeline for binary logistic regression, from a Dataset to a
+// Model: label mapping, weights, standardisation, the objective and the solver.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lograd/dataset.h"
+#include "lograd/metrics.h"
+#include "lograd/model.h"
+#include "lograd/solver.h"
+
+namespace lograd {
+
+struct TrainOptions {
+  // Regularisation: F(w) = mean_i s_i loss_i + lambda ((1 - alpha)/2 ||w||^2 + alpha ||w||_1).
+  std::optional<double> lambda;  // lambda itself, or
+  std::optional<double> c;       // LIBLINEAR's / scikit-learn's C: lambda = 1 / (C m); default C = 1
+  double l1_ratio = 0;           // alpha: 0 is L2 (ridge), 1 is L1 (lasso), between: elastic net
+  bool fit_bias = true;          // the bias is fitted and never penalised
+  bool standardize = false;      // x' = (x - mean) / std per feature (no centring without a bias)
+  std::string class_weight;      // "", "balanced", or "w0,w1"
+  SolverOptions solver;
+  bool solver_given = false;     // false: newton for L2, lbfgs (OWL-QN) with an L1 term
+};
+
+struct TrainResult {
+  Model model;
+  SolveResult solve;
+  SolverKind solver = SolverKind::kNewton;
+  double lambda = 0;                 // the lambda actually used
+  double objective = 0;              // F at the solution (mean form)
+  double objective_liblinear = 0;    // 0.5 ||w||^2 + C sum_i s_i loss_i (= F / lambda); NaN if lambda = 0
+  double passes = 0;                 // full passes over the feature matrix
+  double seconds = 0;                // solver wall time
+  bool separable_warning = false;    // lambda = 0 and the weights grew without bound
+};
+
+// Trains on data (exactly two classes). `init` warm-starts from a model with the same
+// features (its raw weights are mapped into this run's standardisation).
+TrainResult train_logistic(const Dataset& data, const TrainOptions& options,
+                           const Model* init = nullptr, const ProgressFn& progress = {});
+
+// The rows `rows` of data, in that order (for cross-validation folds).
+Dataset subset(const Dataset& data, const std::vector<int64_t>& rows);
+
+// The model's metrics on data; throws ValueError naming labels the model does not know.
+BinaryMetrics evaluate(const Model& model, const Dataset& data);
+
+// Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`).
+std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options,
+                                          int k, uint64_t seed);
+
+}  // namespace lograd

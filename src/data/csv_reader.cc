@@ -1,0 +1,395 @@
+// The CSV reader: header and delimiter detection, label and weight columns, one-hot encoding
+// of text columns, missing values, and replay of a saved encoding at prediction.
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/csv_scanner.h"
+#include "data/reader_internal.h"
+#include "data/text_file.h"
+#include "lograd/readers.h"
+
+namespace lograd {
+namespace detail {
+namespace {
+
+using Kind = CsvColumn::Kind;
+
+bool is_missing(std::string_view s) { return s.empty() || s == "?"; }
+
+bool is_number(std::string_view s) {
+  double v;
+  return parse_number(s, &v) == NumberParse::kOk;
+}
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && std::string_view(s).substr(s.size() - suffix.size()) == suffix;
+}
+
+// A first row is a header when one of its fields is text where the second row has a number.
+bool looks_like_header(const std::vector<std::string>& first, const std::vector<std::string>& second) {
+  for (size_t j = 0; j < first.size() && j < second.size(); ++j)
+    if (!is_missing(first[j]) && !is_number(first[j]) && !is_missing(second[j]) &&
+        is_number(second[j]))
+      return true;
+  return false;
+}
+
+std::vector<std::string> copy_texts(const std::vector<CsvField>& fields) {
+  std::vector<std::string> out;
+  out.reserve(fields.size());
+  for (const auto& f : fields) out.emplace_back(f.text);
+  return out;
+}
+
+// Per-column facts gathered while learning an encoding.
+struct ColumnStats {
+  bool text = false;                 // some value is not a finite number: categorical
+  bool number_before_text = false;   // a number came before the first text value
+  double sum = 0;
+  int64_t count = 0;
+  TextMap<int32_t> categories;       // distinct values (once text was seen)
+
+  void add_category(std::string_view v) {
+    if (categories.find(v) == categories.end()) categories.emplace(std::string(v), 0);
+  }
+};
+
+// Reads one CSV text into a Dataset; one object per call.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, const std::string& path, const ReadOptions& options)
+      : text_(without_bom(text)), path_(path), options_(options), replay_(options.encoding) {}
+
+  Dataset read();
+
+ private:
+  void choose_layout();
+  void learn_columns(std::vector<std::string> header);
+  void replay_columns();
+  int64_t resolve_column(const std::string& ref, const char* what) const;
+  std::string describe(size_t j) const;
+  void check_width(const std::vector<CsvField>& f, const CsvScanner& scanner) const;
+  bool keep_row(const std::vector<CsvField>& f) const;
+  // Calls f(fields) for every data record kept under the missing-value policy.
+  template <class F>
+  void for_each_row(F&& f);
+  void gather_stats();
+  Dataset emit();
+
+  [[noreturn]] void fail(const CsvField& at, const std::string& message) const {
+    throw ParseError(path_, at.line, at.col, message);
+  }
+
+  std::string_view text_;
+  const std::string& path_;
+  const ReadOptions& options_;
+  const CsvEncoding* replay_;
+
+  char delim_ = ',';
+  bool header_ = false;
+  bool named_ = false;                 // column names come from a header
+  int64_t first_line_ = 1;             // the line of the first record (header or data)
+  size_t ncols_ = 0;
+  int64_t label_ = -1, weight_ = -1;   // column indices
+  CsvEncoding encoding_;
+  std::vector<ColumnStats> stats_;
+  std::vector<TextMap<int32_t>> category_index_;  // per column: category -> position
+  int64_t features_ = 0;
+  int64_t skipped_ = 0;
+};
+
+std::string CsvReader::describe(size_t j) const {
+  std::string s = "column " + std::to_string(j + 1);
+  if (named_) s += " (" + quoted(encoding_.columns[j].name) + ")";
+  return s;
+}
+
+int64_t CsvReader::resolve_column(const std::string& ref, const char* what) const {
+  if (named_)
+    for (size_t j = 0; j < ncols_; ++j)
+      if (encoding_.columns[j].name == ref) return static_cast<int64_t>(j);
+  const bool digits = !ref.empty() && ref.size() < 10 &&
+                      std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    const int64_t j = std::stoll(ref);
+    if (j >= static_cast<int64_t>(ncols_))
+      throw ValueError(std::string(what) + " " + ref + " is out of range: '" + path_ + "' has " +
+                       std::to_string(ncols_) + " columns (0 to " + std::to_string(ncols_ - 1) +
+                       ")");
+    return j;
+  }
+  if (!named_)
+    throw ValueError(std::string(what) + " '" + ref + "' is not a column index, and '" + path_ +
+                     "' has no header to look names up in: give a 0-based column index");
+  std::string names;
+  for (size_t j = 0; j < ncols_ && j < 20; ++j)
+    names += (j ? ", " : "") + encoding_.columns[j].name;
+  if (ncols_ > 20) names += ", ...";
+  throw ValueError("no column named '" + ref + "' in the header of '" + path_ + "' (columns: " +
+                   names + ")");
+}
+
+void CsvReader::choose_layout() {
+  if (options_.delimiter) delim_ = *options_.delimiter;
+  else if (replay_ != nullptr) delim_ = replay_->delimiter;
+  else if (ends_with(path_, ".tsv") || ends_with(path_, ".tsv.gz")) delim_ = '\t';
+  else delim_ = detect_delimiter(text_);
+
+  CsvScanner scanner(text_, delim_, path_);
+  std::vector<CsvField> fields;
+  if (!scanner.next(&fields))
+    throw ParseError(path_, 1, 1,
+                     "the file has no examples (it is empty or holds only blank lines): expected "
+                     "rows of comma-separated values");
+  first_line_ = scanner.record_line();
+  std::vector<std::string> first = copy_texts(fields);
+  std::vector<std::string> second;
+  const bool has_second = scanner.next(&fields);
+  if (has_second) second = copy_texts(fields);
+
+  if (options_.header) {
+    header_ = *options_.header;
+  } else {
+    header_ = has_second && looks_like_header(first, second);
+    if (replay_ != nullptr && !header_) {
+      // A header names the saved columns, or puts text where the training data had numbers.
+      const auto& cols = replay_->columns;
+      bool same_names = replay_->header && cols.size() == first.size();
+      for (size_t j = 0; j < cols.size() && j < first.size(); ++j) {
+        if (cols[j].name != first[j]) same_names = false;
+        if (cols[j].kind == Kind::kNumeric && !is_missing(first[j]) && !is_number(first[j]))
+          header_ = true;
+      }
+      header_ = header_ || same_names;
+    }
+  }
+  if (header_ && !has_second)
+    throw ParseError(path_, 1, 1, "the file has a header but no examples");
+
+  if (replay_ != nullptr) replay_columns();
+  else learn_columns(header_ ? std::move(first) : std::vector<std::string>(first.size()));
+}
+
+void CsvReader::learn_columns(std::vector<std::string> header) {
+  ncols_ = header.size();
+  named_ = header_;
+  encoding_.delimiter = delim_;
+  encoding_.header = header_;
+  encoding_.columns.resize(ncols_);
+  for (size_t j = 0; j < ncols_; ++j) {
+    std::string& name = header[j];
+    encoding_.columns[j].name = name.empty() ? "column " + std::to_string(j + 1) : std::move(name);
+  }
+  label_ = options_.label_column.empty() ? static_cast<int64_t>(ncols_) - 1
+                                         : resolve_column(options_.label_column, "label column");
+  if (!options_.weight_column.empty()) {
+    weight_ = resolve_column(options_.weight_column, "weight column");
+    if (weight_ == label_)
+      throw ValueError("the weight column and the label column are both " + describe(label_) +
+                       ": give different columns");
+  }
+  encoding_.columns[label_].kind = Kind::kLabel;
+  if (weight_ >= 0) encoding_.columns[weight_].kind = Kind::kWeight;
+}
+
+void CsvReader::replay_columns() {
+  encoding_ = *replay_;
+  encoding_.delimiter = delim_;
+  encoding_.header = header_;
+  named_ = replay_->header;
+  ncols_ = encoding_.columns.size();
+  category_index_.resize(ncols_);
+  for (size_t j = 0; j < ncols_; ++j) {
+    const CsvColumn& c = encoding_.columns[j];
+    if (c.kind == Kind::kLabel) label_ = static_cast<int64_t>(j);
+    if (c.kind == Kind::kWeight) weight_ = static_cast<int64_t>(j);
+    if (c.kind == Kind::kNumeric) features_ = std::max(features_, c.first_feature + 1);
+    if (c.kind == Kind::kCategorical) {
+      features_ = std::max(features_, c.first_feature + static_cast<int64_t>(c.categories.size()));
+      for (size_t k = 0; k < c.categories.size(); ++k)
+        category_index_[j].emplace(c.categories[k], static_cast<int32_t>(k));
+    }
+  }
+  if (label_ < 0) throw ValueError("the saved CSV encoding has no label column");
+}
+
+void CsvReader::check_width(const std::vector<CsvField>& f, const CsvScanner& scanner) const {
+  if (f.size() == ncols_) return;
+  const std::string basis = replay_ != nullptr ? "as in the training data"
+                            : header_          ? "as in the header"
+                                               : "as in line " + std::to_string(first_line_);
+  const std::string message = "expected " + std::to_string(ncols_) + " fields (" + basis +
+                              "), found " + std::to_string(f.size());
+  if (f.size() > ncols_) fail(f[ncols_], message);
+  const auto [line, col] = scanner.record_end();
+  throw ParseError(path_, line, col, message);
+}
+
+bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
+  if (is_missing(f[label_].text))
+    fail(f[label_], "missing label " + quoted(f[label_].text) + " in " + describe(label_) +
+                        ": every example needs a label");
+  bool keep = true;
+  for (size_t j = 0; j < ncols_; ++j) {
+    if (static_cast<int64_t>(j) == label_ || !is_missing(f[j].text)) continue;
+    switch (options_.missing) {
+      case MissingPolicy::kError:
+        fail(f[j], "missing value " + quoted(f[j].text) + " in " + describe(j) +
+                       ": use --missing skip-row|zero|mean to drop the row or fill the value");
+      case MissingPolicy::kSkipRow:
+        keep = false;
+        break;
+      case MissingPolicy::kZero:
+      case MissingPolicy::kMean:
+        if (static_cast<int64_t>(j) == weight_)
+          fail(f[j], "missing weight " + quoted(f[j].text) + " in " + describe(j) +
+                         ": every example needs a weight (or use --missing skip-row)");
+        break;
+    }
+  }
+  return keep;
+}
+
+template <class F>
+void CsvReader::for_each_row(F&& f) {
+  CsvScanner scanner(text_, delim_, path_);
+  std::vector<CsvField> fields;
+  if (header_) scanner.next(&fields);
+  skipped_ = 0;
+  while (scanner.next(&fields)) {
+    check_width(fields, scanner);
+    if (keep_row(fields)) f(fields);
+    else ++skipped_;
+  }
+}
+
+void CsvReader::gather_stats() {
+  stats_.assign(ncols_, ColumnStats{});
+  auto is_feature = [&](size_t j) { return encoding_.columns[j].kind == Kind::kNumeric; };
+  for_each_row([&](const std::vector<CsvField>& f) {
+    for (size_t j = 0; j < ncols_; ++j) {
+      if (!is_feature(j) || is_missing(f[j].text)) continue;
+      ColumnStats& s = stats_[j];
+      double v;
+      if (parse_number(f[j].text, &v) == NumberParse::kOk) {
+        s.sum += v;
+        ++s.count;
+        if (s.text) s.add_category(f[j].text);
+        else s.number_before_text = true;
+      } else {
+        s.text = true;
+        s.add_category(f[j].text);
+      }
+    }
+  });
+  // Text columns whose numbers came first: collect those numbers as categories too.
+  if (std::any_of(stats_.begin(), stats_.end(),
+                  [](const ColumnStats& s) { return s.text && s.number_before_text; })) {
+    for_each_row([&](const std::vector<CsvField>& f) {
+      for (size_t j = 0; j < ncols_; ++j)
+        if (stats_[j].text && stats_[j].number_before_text && !is_missing(f[j].text))
+          stats_[j].add_category(f[j].text);
+    });
+  }
+
+  category_index_.resize(ncols_);
+  for (size_t j = 0; j < ncols_; ++j) {
+    CsvColumn& c = encoding_.columns[j];
+    if (c.kind != Kind::kNumeric) continue;
+    const ColumnStats& s = stats_[j];
+    c.first_feature = features_;
+    if (!s.text) {
+      c.fill = options_.missing == MissingPolicy::kMean && s.count > 0
+                   ? s.sum / static_cast<double>(s.count)
+                   : 0.0;
+      ++features_;
+      continue;
+    }
+    c.kind = Kind::kCategorical;
+    c.categories.reserve(s.categories.size());
+    for (const auto& [name, unused] : s.categories) c.categories.push_back(name);
+    std::sort(c.categories.begin(), c.categories.end());
+    for (size_t k = 0; k < c.categories.size(); ++k)
+      category_index_[j].emplace(c.categories[k], static_cast<int32_t>(k));
+    features_ += static_cast<int64_t>(c.categories.size());
+  }
+  stats_.clear();
+}
+
+Dataset CsvReader::emit() {
+  Dataset data;
+  Entries entries;
+  ClassIndex classes;
+  const bool mean = options_.missing == MissingPolicy::kMean;
+  for_each_row([&](const std::vector<CsvField>& f) {
+    data.label.push_back(classes.index_of(f[label_].text));
+    if (weight_ >= 0) {
+      const CsvField& w = f[weight_];
+      double v;
+      if (parse_number(w.text, &v) != NumberParse::kOk)
+        fail(w, "weight " + quoted(w.text) + " in " + describe(weight_) +
+                    " is not a number: expected a finite number >= 0");
+      if (v < 0)
+        fail(w, "weight " + quoted(w.text) + " in " + describe(weight_) +
+                    " is negative: expected a finite number >= 0");
+      data.weight.push_back(v);
+    }
+    for (size_t j = 0; j < ncols_; ++j) {
+      const CsvColumn& c = encoding_.columns[j];
+      const std::string_view text = f[j].text;
+      if (c.kind == Kind::kNumeric) {
+        double v = mean ? c.fill : 0.0;
+        if (!is_missing(text) && parse_number(text, &v) != NumberParse::kOk)
+          fail(f[j], "expected a number in " + describe(j) + ", found " + quoted(text) +
+                         ": the column was numeric in the training data");
+        if (v != 0) entries.add(static_cast<int32_t>(c.first_feature), v);
+      } else if (c.kind == Kind::kCategorical && !is_missing(text)) {
+        const auto& index = category_index_[j];
+        if (auto it = index.find(text); it != index.end())  // unseen categories: all zero
+          entries.add(static_cast<int32_t>(c.first_feature + it->second), 1.0);
+      }
+    }
+    entries.end_row();
+  });
+  if (data.label.empty())
+    throw ParseError(path_, 1, 1,
+                     "no examples left: --missing skip-row dropped all " + std::to_string(skipped_) +
+                         " rows, each has a missing value");
+
+  for (const CsvColumn& c : encoding_.columns) {
+    if (c.kind == Kind::kNumeric) data.feature_names.push_back(c.name);
+    if (c.kind == Kind::kCategorical)
+      for (const auto& category : c.categories) data.feature_names.push_back(c.name + "=" + category);
+  }
+  const int64_t cols = std::max(features_, options_.min_features);
+  for (int64_t k = static_cast<int64_t>(data.feature_names.size()); k < cols; ++k)
+    data.feature_names.push_back("feature " + std::to_string(k + 1));
+  data.x = build_data_matrix(std::move(entries), cols, options_.storage, options_.value_type);
+  data.classes = classes.take_classes();
+  data.encoding = std::move(encoding_);
+  data.source = path_;
+  return data;
+}
+
+Dataset CsvReader::read() {
+  choose_layout();
+  if (replay_ == nullptr) gather_stats();
+  return emit();
+}
+
+}  // namespace
+
+Dataset parse_csv(std::string_view text, const std::string& path, const ReadOptions& options) {
+  return CsvReader(text, path, options).read();
+}
+
+}  // namespace detail
+
+Dataset read_csv(const std::string& path, const ReadOptions& options) {
+  const std::string text = detail::read_text_file(path);
+  return detail::parse_csv(text, path, options);
+}
+
+}  // namespace lograd

@@ -1,0 +1,139 @@
+// The LIBSVM/SVMlight reader: `label index:value index:value ... [# comment]`.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "data/reader_internal.h"
+#include "data/text_file.h"
+#include "lograd/readers.h"
+
+namespace lograd {
+namespace detail {
+namespace {
+
+inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
+inline const char* skip_blanks(const char* p, const char* end) {
+  while (p < end && is_blank(*p)) ++p;
+  return p;
+}
+
+inline const char* token_end(const char* p, const char* end) {
+  while (p < end && !is_blank(*p)) ++p;
+  return p;
+}
+
+constexpr int64_t kMaxIndex = 2147483647;  // 2^31 - 1: columns are int32
+
+}  // namespace
+
+Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
+  text = without_bom(text);
+  Entries entries;
+  std::vector<int32_t> labels;
+  ClassIndex classes;
+  int64_t max_index = 0;
+
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  int64_t line_no = 0;
+  while (p < end) {
+    ++line_no;
+    const char* const line = p;
+    const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    const char* stop = nl != nullptr ? nl : end;
+    p = nl != nullptr ? nl + 1 : end;
+    if (stop > line && stop[-1] == '\r') --stop;
+    if (const auto* hash = static_cast<const char*>(std::memchr(line, '#', static_cast<size_t>(stop - line))))
+      stop = hash;
+    auto fail = [&](const char* at, const std::string& message) {
+      throw ParseError(path, line_no, at - line + 1, message);
+    };
+
+    const char* q = skip_blanks(line, stop);
+    if (q == stop) continue;  // blank or comment-only line
+
+    // The label.
+    const char* t = token_end(q, stop);
+    const std::string_view label(q, static_cast<size_t>(t - q));
+    double label_value;
+    if (label.find(':') != std::string_view::npos)
+      fail(q, "expected a label before the features, found " + quoted(label));
+    if (parse_number(label, &label_value) != NumberParse::kOk)
+      fail(q, "expected a numeric label (e.g. -1, +1, 0, 1), found " + quoted(label));
+    labels.push_back(classes.index_of(label));
+
+    // The features.
+    int64_t prev = 0;
+    for (q = skip_blanks(t, stop); q < stop; q = skip_blanks(q, stop)) {
+      const char* const tok = q;
+      q = token_end(q, stop);
+      const std::string_view token(tok, static_cast<size_t>(q - tok));
+      const size_t colon = token.find(':');
+      if (colon == std::string_view::npos)
+        fail(tok, "expected 'index:value', found " + quoted(token) + " (missing ':')");
+      const std::string_view index_text = token.substr(0, colon);
+      if (index_text == "qid") continue;  // SVMlight query ids: ignored
+      if (index_text.empty()) fail(tok, "expected a feature index before ':', found nothing");
+      int64_t index = 0;
+      for (char c : index_text) {
+        if (c < '0' || c > '9')
+          fail(tok, "expected a feature index (a positive integer), found " + quoted(index_text));
+        index = index * 10 + (c - '0');
+        if (index > kMaxIndex)
+          fail(tok, "index " + std::string(index_text) + " is too large: indices go up to " +
+                        std::to_string(kMaxIndex));
+      }
+      if (index == 0) fail(tok, "index 0 is not allowed: LIBSVM indices start at 1");
+      if (index == prev) fail(tok, "repeated index " + std::to_string(index));
+      if (index < prev)
+        fail(tok, "index " + std::to_string(index) + " is not ascending (" +
+                      std::to_string(index) + " after " + std::to_string(prev) +
+                      "): indices must be strictly ascending within a line");
+
+      const char* const value_at = tok + colon + 1;
+      const std::string_view value_text = token.substr(colon + 1);
+      double value;
+      if (value_text.empty())
+        fail(value_at, "missing value after '" + std::string(index_text) +
+                           ":': expected a number");
+      switch (parse_number(value_text, &value)) {
+        case NumberParse::kOk:
+          break;
+        case NumberParse::kNotNumber:
+          fail(value_at, "expected a number after '" + std::string(index_text) + ":', found " +
+                             quoted(value_text));
+          break;
+        case NumberParse::kNotFinite:
+          fail(value_at, "value " + quoted(value_text) + " is not allowed: expected a finite number");
+          break;
+      }
+      entries.add(static_cast<int32_t>(index - 1), value);
+      prev = index;
+    }
+    entries.end_row();
+    max_index = std::max(max_index, prev);
+  }
+  if (labels.empty())
+    throw ParseError(path, 1, 1,
+                     "the file has no examples (it is empty or holds only blank lines and "
+                     "comments): expected lines of 'label index:value ...'");
+
+  Dataset data;
+  const int64_t cols = std::max(max_index, options.min_features);
+  data.x = build_data_matrix(std::move(entries), cols, options.storage, options.value_type);
+  data.label = std::move(labels);
+  data.classes = classes.take_classes();
+  data.source = path;
+  return data;
+}
+
+}  // namespace detail
+
+Dataset read_libsvm(const std::string& path, const ReadOptions& options) {
+  const std::string text = detail::read_text_file(path);
+  return detail::parse_libsvm(text, path, options);
+}
+
+}  // namespace lograd

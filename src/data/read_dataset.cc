@@ -1,0 +1,75 @@
+// read_dataset: picks the LIBSVM or CSV reader by extension, else by sniffing the text.
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <string_view>
+
+#include "data/reader_internal.h"
+#include "data/text_file.h"
+#include "lograd/readers.h"
+
+namespace lograd {
+namespace detail {
+namespace {
+
+bool has_csv_extension(std::string path) {
+  std::transform(path.begin(), path.end(), path.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view ext : {".csv", ".tsv", ".csv.gz", ".tsv.gz"})
+    if (path.size() >= ext.size() && std::string_view(path).substr(path.size() - ext.size()) == ext)
+      return true;
+  return false;
+}
+
+// A token of the form `digits:something` (or SVMlight's `qid:N`).
+bool is_index_value(std::string_view token) {
+  const size_t colon = token.find(':');
+  if (colon == std::string_view::npos || colon + 1 == token.size()) return false;
+  const std::string_view index = token.substr(0, colon);
+  if (index == "qid") return true;
+  return !index.empty() &&
+         std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// LIBSVM when the first line with data has `index:value` tokens after the label (or only a
+// label, without CSV delimiters); CSV otherwise.
+bool looks_like_libsvm(std::string_view text) {
+  text = without_bom(text);
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    line = line.substr(0, line.find('#'));
+    std::vector<std::string_view> tokens;
+    for (size_t i = 0; i < line.size();) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+      const size_t start = i;
+      while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+      if (i > start) tokens.push_back(line.substr(start, i - start));
+    }
+    if (tokens.empty()) continue;  // blank or comment line
+    if (tokens.size() == 1) return tokens[0].find_first_of(",;:") == std::string_view::npos;
+    return std::all_of(tokens.begin() + 1, tokens.end(), is_index_value);
+  }
+  return false;
+}
+
+}  // namespace
+}  // namespace detail
+
+Dataset read_dataset(const std::string& path, const ReadOptions& options) {
+  switch (options.format) {
+    case FileFormat::kLibsvm:
+      return read_libsvm(path, options);
+    case FileFormat::kCsv:
+      return read_csv(path, options);
+    case FileFormat::kAuto:
+      break;
+  }
+  if (detail::has_csv_extension(path)) return read_csv(path, options);
+  const std::string text = detail::read_text_file(path);
+  if (detail::looks_like_libsvm(text)) return detail::parse_libsvm(text, path, options);
+  return detail::parse_csv(text, path, options);
+}
+
+}  // namespace lograd

@@ -1,0 +1,107 @@
+// src/data/reader_internal.h: pieces shared by the LIBSVM and CSV readers.
+#pragma once
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lograd/readers.h"
+
+namespace lograd::detail {
+
+// For a decimal number that from_chars found out of the double range: true when it is too
+// large (rather than too small), judged by the decimal exponent of its first significant digit.
+bool out_of_range_is_overflow(std::string_view number);
+
+// How a piece of text read as a number.
+enum class NumberParse { kOk, kNotNumber, kNotFinite };
+
+// Parses the whole of s as a double (an optional leading '+' allowed); kNotFinite for nan,
+// inf and values beyond the double range. No allocation.
+inline NumberParse parse_number(std::string_view s, double* out) {
+  const char* first = s.data();
+  const char* last = first + s.size();
+  if (first != last && *first == '+') {
+    ++first;
+    if (first != last && (*first == '-' || *first == '+')) return NumberParse::kNotNumber;
+  }
+  if (first == last) return NumberParse::kNotNumber;
+  const auto [ptr, ec] = std::from_chars(first, last, *out);
+  if (ptr != last) return NumberParse::kNotNumber;
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars leaves *out alone: underflow reads as a signed zero, overflow is not finite.
+    if (out_of_range_is_overflow(std::string_view(first, static_cast<size_t>(last - first))))
+      return NumberParse::kNotFinite;
+    *out = *first == '-' ? -0.0 : 0.0;
+    return NumberParse::kOk;
+  }
+  if (ec != std::errc()) return NumberParse::kNotNumber;
+  return std::isfinite(*out) ? NumberParse::kOk : NumberParse::kNotFinite;
+}
+
+// True when v survives a round trip through float unchanged.
+inline bool exact_in_float(double v) {
+  return std::abs(v) <= std::numeric_limits<float>::max() &&
+         static_cast<double>(static_cast<float>(v)) == v;
+}
+
+// 'text' in single quotes for an error message, shortened when long.
+std::string quoted(std::string_view text);
+
+// Hash for heterogeneous (std::string_view) lookup in std::unordered_map<std::string, ...>.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
+
+// The distinct class labels of a dataset in first-seen order, by canonical text.
+class ClassIndex {
+ public:
+  // Index of the class of a label as written (canonicalised on first sight).
+  int32_t index_of(std::string_view raw);
+  // The classes, canonical text, in first-seen order.
+  std::vector<std::string> take_classes() { return std::move(classes_); }
+
+ private:
+  std::string last_raw_;
+  int32_t last_ = -1;
+  TextMap<int32_t> by_raw_;
+  TextMap<int32_t> by_name_;
+  std::vector<std::string> classes_;
+};
+
+// A matrix's entries as the readers collect them: CSR layout, 0-based columns strictly
+// ascending within a row, values in float64 until the storage and value type are chosen.
+struct Entries {
+  std::vector<int64_t> row_ptr{0};
+  std::vector<int32_t> col;
+  std::vector<double> val;
+  bool float_exact = true;  // every value so far is exact in float32
+
+  void add(int32_t c, double v) {
+    col.push_back(c);
+    val.push_back(v);
+    float_exact = float_exact && exact_in_float(v);
+  }
+  void end_row() { row_ptr.push_back(static_cast<int64_t>(col.size())); }
+  int64_t rows() const { return static_cast<int64_t>(row_ptr.size()) - 1; }
+};
+
+// The data matrix of `entries` with `cols` columns. Storage kAuto: dense when the entries fill
+// at least half of rows x cols, else CSR. ValueType kAuto: float32 when every value is exact
+// in it, else float64.
+DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, ValueType type);
+
+// read_libsvm and read_csv over text already in memory (decompressed); `path` names it.
+Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options);
+Dataset parse_csv(std::string_view text, const std::string& path, const ReadOptions& options);
+
+}  // namespace lograd::detail

@@ -1,0 +1,188 @@
+// LIBLINEAR's model file, as `liblinear-train -s 0` writes it:
+//
+//   solver_type L2R_LR
+//   nr_class 2
+//   label <first> <second>
+//   nr_feature <n>
+//   bias <b>            (-1: no bias feature; b >= 0: an extra feature of constant value b)
+//   w
+//   <w_1>
+//   ...                 (n weights, then the bias feature's weight when b >= 0)
+//
+// LIBLINEAR predicts the first label when w . x (+ w_bias * b) > 0, so a lograd model exports
+// its positive class (names[1]) first and imports a LIBLINEAR model as names = {second, first}.
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "io/atomic_file.h"
+#include "lograd/error.h"
+#include "lograd/model.h"
+
+namespace lograd {
+namespace {
+
+// The label as LIBLINEAR's int, or false when the text is not an integer that fits one.
+bool integer_label(const std::string& text, int* out) {
+  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(v)) return false;
+  if (v != std::trunc(v) || v < INT_MIN || v > INT_MAX) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+// A finite double from a whole token, or false.
+bool parse_double(const std::string& token, double* out) {
+  errno = 0;
+  char* end = nullptr;
+  *out = std::strtod(token.c_str(), &end);
+  return errno == 0 && !token.empty() && end == token.c_str() + token.size() && std::isfinite(*out);
+}
+
+std::string g17(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+bool is_logistic_solver(const std::string& s) {
+  return s == "L2R_LR" || s == "L1R_LR" || s == "L2R_LR_DUAL";
+}
+
+}  // namespace
+
+void export_liblinear(const Model& model, const std::string& path) {
+  const auto bad = [&](const std::string& what) {
+    throw ValueError("cannot export LIBLINEAR model to '" + path + "': " + what);
+  };
+  if (model.labels.names.size() != 2) bad("a binary model needs exactly two labels");
+  int label[2];
+  for (int i = 0; i < 2; ++i)
+    if (!integer_label(model.labels.names[static_cast<size_t>(i)], &label[i]))
+      bad("label \"" + model.labels.names[static_cast<size_t>(i)] +
+          "\" is not an integer, and LIBLINEAR needs numeric (integer) labels; relabel the "
+          "classes as integers (e.g. 0/1 or -1/+1) and retrain, or use the lograd model file");
+  if (label[0] == label[1]) bad("the two labels are the same integer in LIBLINEAR's format");
+  const std::vector<double> w = model.raw_weights();
+  const double b = model.raw_bias();
+  for (size_t j = 0; j < w.size(); ++j)
+    if (!std::isfinite(w[j])) bad("weight " + std::to_string(j) + " is not finite");
+  if (!std::isfinite(b)) bad("the bias is not finite");
+  // With standardization folded in, a model without a bias term can still have a raw bias.
+  const bool with_bias = model.has_bias || b != 0;
+
+  std::string text = "solver_type L2R_LR\nnr_class 2\nlabel " + std::to_string(label[1]) + " " +
+                     std::to_string(label[0]) + "\nnr_feature " + std::to_string(w.size()) +
+                     "\nbias " + (with_bias ? "1" : "-1") + "\nw\n";
+  text.reserve(text.size() + 26 * (w.size() + 1));
+  for (double v : w) text += g17(v) + " \n";
+  if (with_bias) text += g17(b) + " \n";
+  io::write_file_atomically(path, text);
+}
+
+Model load_liblinear(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open LIBLINEAR model file: " + std::strerror(errno));
+  const auto fail = [&](const std::string& what) -> void {
+    throw Error(path + ": not a usable LIBLINEAR model: " + what);
+  };
+  std::string solver, key;
+  int64_t nr_class = -1, nr_feature = -1;
+  std::vector<std::string> labels;
+  double bias = -1;
+  bool have_bias = false, have_w = false;
+  while (in >> key) {
+    if (key == "w") {
+      have_w = true;
+      break;
+    }
+    std::string value;
+    if (!(in >> value)) fail("\"" + key + "\" has no value");
+    if (key == "solver_type") {
+      solver = value;
+    } else if (key == "nr_class") {
+      double v;
+      if (!parse_double(value, &v) || v != std::trunc(v)) fail("nr_class is not an integer");
+      nr_class = static_cast<int64_t>(v);
+      if (nr_class != 2)
+        fail("it has " + value + " classes; lograd imports binary models only (nr_class 2)");
+    } else if (key == "label") {
+      if (nr_class != 2) fail("\"label\" comes before \"nr_class 2\"");
+      labels.push_back(value);
+      std::string second;
+      if (!(in >> second)) fail("\"label\" needs two labels");
+      labels.push_back(second);
+      int l;
+      for (const std::string& t : labels)
+        if (!integer_label(t, &l)) fail("label \"" + t + "\" is not an integer");
+      if (labels[0] == labels[1]) fail("both labels are " + labels[0]);
+    } else if (key == "nr_feature") {
+      double v;
+      if (!parse_double(value, &v) || v != std::trunc(v) || v < 0)
+        fail("nr_feature is not a non-negative integer");
+      nr_feature = static_cast<int64_t>(v);
+    } else if (key == "bias") {
+      if (!parse_double(value, &bias)) fail("bias \"" + value + "\" is not a number");
+      have_bias = true;
+    } else if (key == "rho") {
+      // Written for one-class SVMs only; those are rejected by solver_type below.
+    } else {
+      fail("unknown header line \"" + key + " " + value + "\"");
+    }
+  }
+  if (!have_w) fail("no \"w\" line: the file is truncated or not a LIBLINEAR model");
+  if (solver.empty()) fail("no solver_type");
+  if (!is_logistic_solver(solver))
+    fail("solver_type " + solver +
+         " is not logistic regression; lograd imports L2R_LR, L1R_LR and L2R_LR_DUAL models");
+  if (nr_class != 2) fail("no \"nr_class 2\" line");
+  if (labels.size() != 2) fail("no \"label\" line");
+  if (nr_feature < 0) fail("no \"nr_feature\" line");
+  if (!have_bias) fail("no \"bias\" line");
+
+  const bool with_bias = bias >= 0;
+  const int64_t count = nr_feature + (with_bias ? 1 : 0);
+  std::vector<double> w;
+  w.reserve(static_cast<size_t>(count));
+  std::string token;
+  for (int64_t i = 0; i < count; ++i) {
+    if (!(in >> token))
+      fail("it has " + std::to_string(i) + " weights, expected " + std::to_string(count) +
+           " (nr_feature" + (with_bias ? " + 1 for the bias)" : ")") + ": the file is truncated");
+    double v;
+    if (!parse_double(token, &v))
+      fail("weight " + std::to_string(i + 1) + " \"" + token + "\" is not a finite number");
+    w.push_back(v);
+  }
+  if (in >> token)
+    fail("unexpected text after the " + std::to_string(count) + " weights: \"" + token + "\"");
+
+  Model m;
+  m.n_features = nr_feature;
+  m.has_bias = with_bias;
+  if (with_bias) {
+    m.b = w.back() * bias;
+    w.pop_back();
+  }
+  m.w = std::move(w);
+  int first = 0, second = 0;
+  integer_label(labels[0], &first);
+  integer_label(labels[1], &second);
+  m.labels.names = {std::to_string(second), std::to_string(first)};
+  m.training =
+      nlohmann::json{{"imported_from", "liblinear"}, {"solver_type", solver}, {"source", path}};
+  return m;
+}
+
+}  // namespace lograd

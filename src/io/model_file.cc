@@ -1,0 +1,334 @@
+// The JSON model file: writing (validated, checksummed, atomic) and reading (validated, with a
+// message naming the file and the problem for every way a file can be wrong).
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/atomic_file.h"
+#include "lograd/error.h"
+#include "lograd/model.h"
+
+namespace lograd {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+// FNV-1a, 64 bits, of the canonical text; written as "fnv1a64:<16 hex digits>".
+std::string checksum_of(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64, h);
+  return buf;
+}
+
+// The canonical text the checksum covers: the document without "checksum", keys sorted
+// (nlohmann::json keeps objects in a std::map), no whitespace. Independent of the file's layout.
+std::string canonical_text(json doc) {
+  doc.erase("checksum");
+  return doc.dump();
+}
+
+const char* kind_name(CsvColumn::Kind k) {
+  switch (k) {
+    case CsvColumn::Kind::kNumeric:
+      return "numeric";
+    case CsvColumn::Kind::kCategorical:
+      return "categorical";
+    case CsvColumn::Kind::kLabel:
+      return "label";
+    case CsvColumn::Kind::kWeight:
+      return "weight";
+  }
+  return "numeric";
+}
+
+// ---- saving ----------------------------------------------------------------------------------
+
+// Throws ValueError naming the first thing that would make the file invalid.
+void check_savable(const Model& m, const std::string& path) {
+  const auto bad = [&](const std::string& what) {
+    throw ValueError("cannot save model to '" + path + "': " + what);
+  };
+  if (m.n_features < 0) bad("negative n_features");
+  const auto n = static_cast<size_t>(m.n_features);
+  if (m.w.size() != n)
+    bad(std::to_string(m.w.size()) + " weights for " + std::to_string(n) + " features");
+  for (size_t j = 0; j < n; ++j)
+    if (!std::isfinite(m.w[j]))
+      bad("weight " + std::to_string(j) + " is " + std::to_string(m.w[j]) +
+          ": training diverged; lower the learning rate or raise the regularization");
+  if (!std::isfinite(m.b)) bad("the bias is " + std::to_string(m.b) + ": training diverged");
+  if (!m.feature_names.empty() && m.feature_names.size() != n)
+    bad(std::to_string(m.feature_names.size()) + " feature names for " + std::to_string(n) +
+        " features");
+  if (m.labels.names.size() != 2 || m.labels.names[0] == m.labels.names[1])
+    bad("a binary model needs exactly two distinct labels");
+  if (m.mean.size() != m.scale.size() || (!m.mean.empty() && m.mean.size() != n))
+    bad("standardization has " + std::to_string(m.mean.size()) + " means and " +
+        std::to_string(m.scale.size()) + " scales for " + std::to_string(n) + " features");
+  for (size_t j = 0; j < m.mean.size(); ++j)
+    if (!std::isfinite(m.mean[j]) || !std::isfinite(m.scale[j]) || m.scale[j] == 0)
+      bad("standardization of feature " + std::to_string(j) + " is not finite or has scale 0");
+  for (const CsvColumn& c : m.encoding.columns)
+    if (!std::isfinite(c.fill)) bad("missing-value fill of column '" + c.name + "' is not finite");
+}
+
+ordered_json encoding_json(const CsvEncoding& e) {
+  if (e.empty()) return nullptr;
+  ordered_json columns = ordered_json::array();
+  for (const CsvColumn& c : e.columns) {
+    columns.push_back(ordered_json{{"name", c.name},
+                                   {"kind", kind_name(c.kind)},
+                                   {"first_feature", c.first_feature},
+                                   {"categories", c.categories},
+                                   {"fill", c.fill}});
+  }
+  return ordered_json{{"delimiter", std::string(1, e.delimiter)},
+                      {"header", e.header},
+                      {"columns", std::move(columns)}};
+}
+
+// The file's document, keys in reading order, without the checksum.
+ordered_json model_json(const Model& m) {
+  ordered_json d;
+  d["format"] = Model::kFormat;
+  d["version"] = Model::kVersion;
+  d["n_features"] = m.n_features;
+  d["feature_names"] = m.feature_names;
+  d["labels"] = m.labels.names;
+  d["has_bias"] = m.has_bias;
+  d["bias"] = m.has_bias ? m.b : 0.0;
+  d["weights"] = m.w;
+  if (m.mean.empty())
+    d["standardize"] = nullptr;
+  else
+    d["standardize"] = ordered_json{{"mean", m.mean}, {"scale", m.scale}};
+  d["encoding"] = encoding_json(m.encoding);
+  d["training"] = ordered_json(m.training);
+  return d;
+}
+
+// ---- loading ---------------------------------------------------------------------------------
+
+// Typed access to the fields of a parsed model file; every failure names the file and field.
+class Fields {
+ public:
+  Fields(const std::string& path, const json& doc) : path_(path), doc_(doc) {}
+
+  [[noreturn]] void fail(const std::string& what) const { throw Error(path_ + ": " + what); }
+
+  const json& get(const json& obj, const char* key, const std::string& where = "") const {
+    const auto it = obj.find(key);
+    if (it == obj.end())
+      fail("missing field \"" + where + key + "\"; the model file is incomplete");
+    return *it;
+  }
+  const json& get(const char* key) const { return get(doc_, key); }
+
+  double number(const json& v, const std::string& name) const {
+    if (!v.is_number()) fail("field \"" + name + "\" must be a number, got " + v.dump());
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) fail("field \"" + name + "\" is not finite");
+    return x;
+  }
+  int64_t integer(const json& v, const std::string& name) const {
+    if (!v.is_number_integer()) fail("field \"" + name + "\" must be an integer, got " + v.dump());
+    return v.get<int64_t>();
+  }
+  std::string string(const json& v, const std::string& name) const {
+    if (!v.is_string()) fail("field \"" + name + "\" must be a string, got " + v.dump());
+    return v.get<std::string>();
+  }
+  bool boolean(const json& v, const std::string& name) const {
+    if (!v.is_boolean()) fail("field \"" + name + "\" must be true or false, got " + v.dump());
+    return v.get<bool>();
+  }
+  std::vector<double> numbers(const json& v, const std::string& name, size_t want) const {
+    if (!v.is_array()) fail("field \"" + name + "\" must be an array of numbers");
+    if (v.size() != want)
+      fail("field \"" + name + "\" has " + std::to_string(v.size()) + " entries, expected " +
+           std::to_string(want) + " (one per feature)");
+    std::vector<double> out;
+    out.reserve(want);
+    for (size_t i = 0; i < v.size(); ++i)
+      out.push_back(number(v[i], name + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  std::vector<std::string> strings(const json& v, const std::string& name) const {
+    if (!v.is_array()) fail("field \"" + name + "\" must be an array of strings");
+    std::vector<std::string> out;
+    out.reserve(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      out.push_back(string(v[i], name + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+ private:
+  const std::string& path_;
+  const json& doc_;
+};
+
+CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
+  CsvEncoding enc;
+  if (e.is_null()) return enc;
+  if (!e.is_object()) f.fail("field \"encoding\" must be an object or null");
+  const std::string delim = f.string(f.get(e, "delimiter", "encoding."), "encoding.delimiter");
+  if (delim.size() != 1) f.fail("field \"encoding.delimiter\" must be one character");
+  enc.delimiter = delim[0];
+  enc.header = f.boolean(f.get(e, "header", "encoding."), "encoding.header");
+  const json& cols = f.get(e, "columns", "encoding.");
+  if (!cols.is_array()) f.fail("field \"encoding.columns\" must be an array");
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const std::string where = "encoding.columns[" + std::to_string(i) + "].";
+    const json& cj = cols[i];
+    if (!cj.is_object())
+      f.fail("field \"" + where.substr(0, where.size() - 1) + "\" must be an object");
+    CsvColumn c;
+    c.name = f.string(f.get(cj, "name", where), where + "name");
+    const std::string kind = f.string(f.get(cj, "kind", where), where + "kind");
+    if (kind == "numeric")
+      c.kind = CsvColumn::Kind::kNumeric;
+    else if (kind == "categorical")
+      c.kind = CsvColumn::Kind::kCategorical;
+    else if (kind == "label")
+      c.kind = CsvColumn::Kind::kLabel;
+    else if (kind == "weight")
+      c.kind = CsvColumn::Kind::kWeight;
+    else
+      f.fail("field \"" + where + "kind\" is \"" + kind +
+             "\"; expected numeric, categorical, label or weight");
+    c.first_feature = f.integer(f.get(cj, "first_feature", where), where + "first_feature");
+    c.categories = f.strings(f.get(cj, "categories", where), where + "categories");
+    c.fill = f.number(f.get(cj, "fill", where), where + "fill");
+    const int64_t width = c.kind == CsvColumn::Kind::kCategorical
+                              ? static_cast<int64_t>(c.categories.size())
+                              : (c.kind == CsvColumn::Kind::kNumeric ? 1 : 0);
+    if (width > 0 && (c.first_feature < 0 || c.first_feature + width > n_features))
+      f.fail("column '" + c.name + "' maps to features " + std::to_string(c.first_feature) + ".." +
+             std::to_string(c.first_feature + width - 1) + ", beyond the model's " +
+             std::to_string(n_features) + " features");
+    enc.columns.push_back(std::move(c));
+  }
+  return enc;
+}
+
+Model parse_model(const std::string& path, const json& doc) {
+  const Fields f(path, doc);
+  Model m;
+  m.n_features = f.integer(f.get("n_features"), "n_features");
+  if (m.n_features < 0) f.fail("field \"n_features\" is negative");
+  const auto n = static_cast<size_t>(m.n_features);
+  m.feature_names = f.strings(f.get("feature_names"), "feature_names");
+  if (!m.feature_names.empty() && m.feature_names.size() != n)
+    f.fail("field \"feature_names\" has " + std::to_string(m.feature_names.size()) +
+           " entries for " + std::to_string(n) + " features");
+  m.labels.names = f.strings(f.get("labels"), "labels");
+  if (m.labels.names.size() != 2 || m.labels.names[0] == m.labels.names[1])
+    f.fail("field \"labels\" must hold exactly two distinct labels [negative, positive]");
+  m.has_bias = f.boolean(f.get("has_bias"), "has_bias");
+  m.b = f.number(f.get("bias"), "bias");
+  m.w = f.numbers(f.get("weights"), "weights", n);
+  const json& s = f.get("standardize");
+  if (!s.is_null()) {
+    if (!s.is_object()) f.fail("field \"standardize\" must be an object or null");
+    m.mean = f.numbers(f.get(s, "mean", "standardize."), "standardize.mean", n);
+    m.scale = f.numbers(f.get(s, "scale", "standardize."), "standardize.scale", n);
+    for (size_t j = 0; j < n; ++j)
+      if (m.scale[j] == 0) f.fail("field \"standardize.scale[" + std::to_string(j) + "]\" is 0");
+  }
+  m.encoding = parse_encoding(f, f.get("encoding"), m.n_features);
+  const auto t = doc.find("training");
+  if (t != doc.end()) m.training = *t;
+  return m;
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open model file: " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw Error(path + ": cannot read model file: " + std::strerror(errno));
+  return ss.str();
+}
+
+json parse_json(const std::string& path, const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.byte counts from 1 and passes the end when the parser ran out of input: every
+    // prefix of a document (cut mid-string, mid-number or between tokens) lands there.
+    if (e.byte > text.size())
+      throw Error(path + ": not a complete JSON document (truncated?) at byte " +
+                  std::to_string(text.size()) +
+                  "; the model file is damaged: retrain or restore it");
+    throw Error(path + ": not a lograd model file: invalid JSON at byte " + std::to_string(e.byte) +
+                " (" + e.what() + ")");
+  } catch (const json::exception& e) {
+    throw Error(path + ": not a lograd model file: " + e.what());
+  }
+}
+
+}  // namespace
+
+void save_model(const Model& model, const std::string& path) {
+  check_savable(model, path);
+  ordered_json doc = model_json(model);
+  std::string text;
+  try {
+    doc["checksum"] = checksum_of(canonical_text(json(doc)));
+    text = doc.dump(1) + "\n";
+  } catch (const json::type_error& e) {  // 316: a string that is not UTF-8
+    throw ValueError("cannot save model to '" + path +
+                     "': a feature name, label or category is not valid UTF-8 (" + e.what() +
+                     "); convert the data file to UTF-8, e.g. with iconv");
+  }
+  io::write_file_atomically(path, text);
+}
+
+Model load_model(const std::string& path) {
+  const std::string text = read_whole_file(path);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    throw Error(path + ": empty file, not a model; retrain or restore it");
+  if (text.rfind("solver_type", 0) == 0) return load_liblinear(path);
+  const json doc = parse_json(path, text);
+  if (!doc.is_object() || !doc.contains("format"))
+    throw Error(path + ": not a lograd model file (no \"format\": \"" +
+                std::string(Model::kFormat) + "\" field)");
+  const json& format = doc["format"];
+  if (!format.is_string() || format.get<std::string>() != Model::kFormat)
+    throw Error(path + ": not a lograd model file (format is " + format.dump() + ", expected \"" +
+                Model::kFormat + "\")");
+  const auto v = doc.find("version");
+  if (v == doc.end() || !v->is_number_integer() || v->get<int64_t>() < 1)
+    throw Error(path + ": model file has no valid \"version\" (a positive integer)");
+  if (v->get<int64_t>() > Model::kVersion)
+    throw Error(path + ": written by a newer lograd (model format version " +
+                std::to_string(v->get<int64_t>()) + "; this lograd reads versions up to " +
+                std::to_string(Model::kVersion) + "): upgrade lograd to load it");
+  const auto c = doc.find("checksum");
+  if (c == doc.end() || !c->is_string())
+    throw Error(path +
+                ": model file has no \"checksum\"; it was not written by lograd's "
+                "save_model or was damaged: retrain or restore it");
+  if (c->get<std::string>().rfind("fnv1a64:", 0) != 0)
+    throw Error(path + ": unknown checksum algorithm in " + c->dump() +
+                "; this lograd checks \"fnv1a64:...\" checksums");
+  if (c->get<std::string>() != checksum_of(canonical_text(doc)))
+    throw Error(path +
+                ": checksum mismatch: the file was modified or damaged; retrain or "
+                "restore it");
+  return parse_model(path, doc);
+}
+
+}  // namespace lograd

@@ -1,0 +1,175 @@
+// The logistic-regression objective, built on the engine's graph around the fused
+// logistic_loss op. f and ∇f come from forward/backward on the graph; Hessian-vector products
+// reuse the z = Xw + b that the last full forward saved (LIBLINEAR's D = s σ(z) σ(-z) / m).
+#include <cmath>
+#include <string>
+
+#include "kernels/cpu/linear.h"
+#include "lograd/objective.h"
+#include "lograd/ops.h"
+
+namespace lograd {
+namespace {
+
+class LogisticObjective final : public Objective {
+ public:
+  LogisticObjective(std::shared_ptr<const DataMatrix> x, std::vector<double> y,
+                    std::vector<double> s, const LogisticSpec& spec)
+      : x_(std::move(x)), m_(x_->rows()), n_(x_->cols()), spec_(spec) {
+    if (static_cast<int64_t>(y.size()) != m_)
+      throw ShapeError("logistic objective: " + std::to_string(y.size()) + " targets for " +
+                       std::to_string(m_) + " examples");
+    if (s.empty()) s.assign(static_cast<size_t>(m_), 1.0);
+    if (static_cast<int64_t>(s.size()) != m_)
+      throw ShapeError("logistic objective: " + std::to_string(s.size()) + " weights for " +
+                       std::to_string(m_) + " examples");
+    if (m_ == 0) throw ValueError("the training data has no examples");
+    if (!(spec.l2 >= 0) || !(spec.l1 >= 0) || !std::isfinite(spec.l2) || !std::isfinite(spec.l1))
+      throw ValueError("regularisation strengths must be finite and >= 0");
+    standardized_ = !spec.scale.empty();
+    centered_ = standardized_ && !spec.mean.empty() && spec.fit_bias;
+    if (standardized_) {
+      if (static_cast<int64_t>(spec.scale.size()) != n_ ||
+          (!spec.mean.empty() && static_cast<int64_t>(spec.mean.size()) != n_))
+        throw ShapeError("standardisation statistics do not match the feature count");
+      for (double v : spec.scale) inv_scale_.push_back(v > 0 ? 1 / v : 1.0);
+    }
+    s_ = s;
+    build_graph(std::move(y), std::move(s));
+  }
+
+  int64_t dim() const override { return n_ + (spec_.fit_bias ? 1 : 0); }
+  int64_t examples() const override { return m_; }
+  double l1() const override { return spec_.l1; }
+  int64_t penalized() const override { return n_; }
+  double passes() const override { return passes_; }
+
+  double fun_grad(std::span<const double> w, std::span<double> g) override {
+    passes_ += 1;
+    return eval(f_, w, g);
+  }
+
+  double fun_grad_rows(std::span<const double> w, std::span<double> g,
+                       std::span<const int64_t> rows) override {
+    batch_rows_->assign(rows.begin(), rows.end());
+    passes_ += static_cast<double>(rows.size()) / static_cast<double>(m_);
+    return eval(batch_f_, w, g);
+  }
+
+  void set_hessian_point() override {
+    // z of the last full forward is saved after the n + 1 gradient entries.
+    const Tensor<double>& saved = g_.node(loss_.id).saved;
+    d_.resize(static_cast<size_t>(m_));
+    const double inv_m = 1.0 / static_cast<double>(m_);
+    for (int64_t i = 0; i < m_; ++i) {
+      const double z = saved[n_ + 1 + i];
+      d_[i] = s_[i] * kernels::sigmoid(z) * kernels::sigmoid(-z) * inv_m;
+    }
+  }
+
+  // A = [(X - 1 mean^T) diag(inv_scale), 1]: Hv = A^T D A v + l2 [v_w, 0]. Two passes over X.
+  void hess_vec(std::span<const double> v, std::span<double> hv) override {
+    std::vector<double> u(v.begin(), v.begin() + n_);
+    double c = spec_.fit_bias ? v[n_] : 0.0;
+    if (standardized_)
+      for (int64_t j = 0; j < n_; ++j) u[j] *= inv_scale_[j];
+    if (centered_)
+      for (int64_t j = 0; j < n_; ++j) c -= spec_.mean[j] * u[j];
+    t_.resize(static_cast<size_t>(m_));
+    x_->visit([&](const auto& mat) { kernels::matvec(mat, nullptr, m_, u.data(), c, t_.data()); });
+    double sum_t = 0;
+    for (int64_t i = 0; i < m_; ++i) {
+      t_[i] *= d_[i];
+      sum_t += t_[i];
+    }
+    std::vector<double> acc(static_cast<size_t>(n_));
+    x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, t_.data(), acc.data()); });
+    for (int64_t j = 0; j < n_; ++j) {
+      double a = acc[j];
+      if (centered_) a -= spec_.mean[j] * sum_t;
+      if (standardized_) a *= inv_scale_[j];
+      hv[j] = a + spec_.l2 * v[j];
+    }
+    if (spec_.fit_bias) hv[n_] = sum_t;
+    passes_ += 2;
+  }
+
+  void hess_diag(std::span<double> d) override {
+    std::vector<double> q(static_cast<size_t>(n_)), p(static_cast<size_t>(n_));
+    double sum_d = 0;
+    for (double v : d_) sum_d += v;
+    x_->visit([&](const auto& mat) { kernels::diag_xtdx(mat, nullptr, m_, d_.data(), q.data()); });
+    if (centered_)
+      x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, d_.data(), p.data()); });
+    for (int64_t j = 0; j < n_; ++j) {
+      double v = q[j];
+      if (centered_) v += -2 * spec_.mean[j] * p[j] + spec_.mean[j] * spec_.mean[j] * sum_d;
+      if (standardized_) v *= inv_scale_[j] * inv_scale_[j];
+      d[j] = v + spec_.l2;
+    }
+    if (spec_.fit_bias) d[n_] = sum_d;
+    passes_ += centered_ ? 2 : 1;
+  }
+
+ private:
+  // w_eff = w * inv_scale, b_eff = b - sum(w_eff * mean): the standardised model in raw space.
+  void build_graph(std::vector<double> y_values, std::vector<double> s_values) {
+    w_ = g_.parameter(Tensor<double>(Shape{n_}), "w");
+    b_ = spec_.fit_bias ? g_.parameter(Tensor<double>::scalar(0), "b")
+                        : g_.constant(Tensor<double>::scalar(0), "b (not fitted)");
+    const Var<double> y = g_.constant(Tensor<double>::vector(std::move(y_values)), "y");
+    const Var<double> s = g_.constant(Tensor<double>::vector(std::move(s_values)), "s");
+    Var<double> w_eff = w_, b_eff = b_;
+    if (standardized_) {
+      w_eff = w_ * g_.constant(Tensor<double>::vector(inv_scale_), "1/scale");
+      g_.set_name(w_eff, "w / scale");
+    }
+    if (centered_) {
+      b_eff = b_ - sum(w_eff * g_.constant(Tensor<double>::vector(spec_.mean), "mean"));
+      g_.set_name(b_eff, "b - mean . w / scale");
+    }
+    auto regularised = [&](Var<double> loss) {
+      return spec_.l2 > 0 ? loss + (spec_.l2 / 2) * sum(square(w_)) : loss;
+    };
+    loss_ = logistic_loss<double>(x_, w_eff, b_eff, y, s);
+    g_.set_name(loss_, "mean loss");
+    f_ = regularised(loss_);
+    batch_rows_ = std::make_shared<std::vector<int64_t>>(1, 0);
+    batch_f_ = regularised(logistic_loss<double>(x_, w_eff, b_eff, y, s, batch_rows_));
+  }
+
+  double eval(Var<double> root, std::span<const double> w, std::span<double> g) {
+    Tensor<double> wt(Shape{n_});
+    std::copy(w.begin(), w.begin() + n_, wt.data());
+    g_.set_value(w_, std::move(wt));
+    if (spec_.fit_bias) g_.set_value(b_, Tensor<double>::scalar(w[n_]));
+    g_.forward(root);
+    g_.zero_grad();
+    g_.backward(root);
+    const Tensor<double>& gw = w_.grad();
+    std::copy(gw.data(), gw.data() + n_, g.begin());
+    if (spec_.fit_bias) g[n_] = b_.grad().item();
+    return root.item();
+  }
+
+  std::shared_ptr<const DataMatrix> x_;
+  int64_t m_, n_;
+  LogisticSpec spec_;
+  bool standardized_ = false, centered_ = false;
+  std::vector<double> inv_scale_, s_, d_, t_;
+  Graph<double> g_;
+  Var<double> w_, b_, loss_, f_, batch_f_;
+  std::shared_ptr<std::vector<int64_t>> batch_rows_;
+  double passes_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Objective> make_logistic_objective(std::shared_ptr<const DataMatrix> x,
+                                                   std::vector<double> y, std::vector<double> s,
+                                                   const LogisticSpec& spec) {
+  if (!x) throw ValueError("logistic objective: no data matrix");
+  return std::make_unique<LogisticObjective>(std::move(x), std::move(y), std::move(s), spec);
+}
+
+}  // namespace lograd

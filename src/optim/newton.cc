@@ -1,0 +1,143 @@
+// Truncated Newton: a trust-region Newton method whose steps come from preconditioned
+// conjugate gradients on Hessian-vector products (Lin & Moré's TRON, as in LIBLINEAR),
+// with the diagonal of the Hessian as preconditioner and the trust region in its norm.
+#include <algorithm>
+#include <cmath>
+
+#include "optim/solver_run.h"
+
+namespace lograd::optim {
+namespace {
+
+// ||v||_M = sqrt(v^T M v) for diagonal M.
+double mnorm(std::span<const double> v, std::span<const double> m) {
+  double s = 0;
+  for (size_t i = 0; i < v.size(); ++i) s += v[i] * v[i] * m[i];
+  return std::sqrt(s);
+}
+
+// Approximately minimises g^T s + s^T H s / 2 subject to ||s||_M <= delta (Steihaug-Toint).
+// Leaves the step in s and the residual r = -g - H s in r; returns the CG iterations.
+int64_t trpcg(Objective& obj, double delta, std::span<const double> g, std::span<const double> m,
+              std::vector<double>& s, std::vector<double>& r) {
+  const size_t n = g.size();
+  std::vector<double> z(n), d(n), hd(n);
+  std::fill(s.begin(), s.end(), 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    r[i] = -g[i];
+    z[i] = r[i] / m[i];
+    d[i] = z[i];
+  }
+  double rz = dot(r, z);
+  const double cg_tol = 0.1 * std::sqrt(rz);  // LIBLINEAR's eps_cg
+  int64_t it = 0;
+  while (std::sqrt(std::max(rz, 0.0)) > cg_tol && it < static_cast<int64_t>(n) + 10) {
+    ++it;
+    obj.hess_vec(d, hd);
+    const double dhd = dot(d, hd);
+    const double alpha = dhd > 0 ? rz / dhd : INFINITY;
+    // Would the full step leave the region (or is the curvature not positive)?
+    std::vector<double> s_new(n);
+    for (size_t i = 0; i < n; ++i) s_new[i] = s[i] + (std::isfinite(alpha) ? alpha : 0) * d[i];
+    if (!std::isfinite(alpha) || mnorm(s_new, m) > delta) {
+      // tau >= 0 with ||s + tau d||_M = delta.
+      double sms = 0, smd = 0, dmd = 0;
+      for (size_t i = 0; i < n; ++i) {
+        sms += s[i] * m[i] * s[i];
+        smd += s[i] * m[i] * d[i];
+        dmd += d[i] * m[i] * d[i];
+      }
+      const double rad = std::sqrt(std::max(smd * smd + dmd * (delta * delta - sms), 0.0));
+      const double tau = smd >= 0 ? (delta * delta - sms) / (smd + rad) : (rad - smd) / dmd;
+      for (size_t i = 0; i < n; ++i) {
+        s[i] += tau * d[i];
+        r[i] -= tau * hd[i];
+      }
+      break;
+    }
+    s.swap(s_new);
+    for (size_t i = 0; i < n; ++i) {
+      r[i] -= alpha * hd[i];
+      z[i] = r[i] / m[i];
+    }
+    const double rz_new = dot(r, z);
+    const double beta = rz_new / rz;
+    for (size_t i = 0; i < n; ++i) d[i] = z[i] + beta * d[i];
+    rz = rz_new;
+  }
+  return it;
+}
+
+}  // namespace
+
+void solve_newton(Run& run, std::vector<double>& w) {
+  constexpr double eta0 = 1e-4, eta1 = 0.25, eta2 = 0.75;
+  constexpr double sigma1 = 0.25, sigma2 = 0.5, sigma3 = 4.0;
+  Objective& obj = run.obj;
+  const size_t n = w.size();
+  std::vector<double> g(n), g_new(n), w_new(n), s(n), r(n), m(n);
+
+  double f = obj.fun_grad(w, g);
+  obj.set_hessian_point();
+  double gnorm = norm(g);
+  if (run.report(0, f, gnorm)) return;
+  double delta = 0;
+  bool first = true;
+  for (int64_t iter = 1;; ++iter) {
+    obj.hess_diag(m);
+    // Blend with the identity as LIBLINEAR does, so a tiny diagonal cannot blow the step up.
+    double mean_diag = 0;
+    for (double v : m) mean_diag += v;
+    mean_diag /= static_cast<double>(n);
+    for (double& v : m) v = 0.99 * v + 0.01 * std::max(mean_diag, 1e-300);
+    if (first) {
+      std::vector<double> minv_g(n);
+      for (size_t i = 0; i < n; ++i) minv_g[i] = g[i] / m[i];
+      delta = std::sqrt(dot(g, minv_g));  // ||g||_{M^-1}
+    }
+    trpcg(obj, delta, g, m, s, r);
+    for (size_t i = 0; i < n; ++i) w_new[i] = w[i] + s[i];
+    const double gs = dot(g, s);
+    const double prered = -0.5 * (gs - dot(s, r));
+    const double f_new = obj.fun_grad(w_new, g_new);
+    const double actred = f - f_new;
+    const double snorm = mnorm(s, m);
+    if (first) {
+      delta = std::min(delta, snorm);
+      first = false;
+    }
+    const double denom = f_new - f - gs;
+    const double alpha = denom <= 0 ? sigma3 : std::max(sigma1, -0.5 * (gs / denom));
+    if (actred < eta0 * prered)
+      delta = std::min(alpha * snorm, sigma2 * delta);
+    else if (actred < eta1 * prered)
+      delta = std::max(sigma1 * delta, std::min(alpha * snorm, sigma2 * delta));
+    else if (actred < eta2 * prered)
+      delta = std::max(sigma1 * delta, std::min(alpha * snorm, sigma3 * delta));
+    else
+      delta = std::max(delta, std::min(alpha * snorm, sigma3 * delta));
+
+    // Near the optimum the predicted decrease falls below the rounding noise of f (about
+    // 1e-16 |f|), and actred says nothing; there a step is judged by the gradient instead,
+    // which keeps shrinking quadratically under Newton steps.
+    const bool in_noise = std::abs(prered) <= 1e-12 * std::abs(f);
+    const double gnorm_new = norm(g_new);
+    const bool accept = std::isfinite(f_new) &&
+                        (in_noise ? gnorm_new < gnorm : actred > eta0 * prered);
+    if (in_noise && accept) delta = std::max(delta, snorm);
+    if (accept) {
+      w.swap(w_new);
+      g.swap(g_new);
+      f = f_new;
+      obj.set_hessian_point();
+      gnorm = gnorm_new;
+    }
+    if (run.report(iter, f, gnorm)) return;
+    if (f < -1e32 || (in_noise && !accept) || delta <= 1e-300) {
+      run.finish("no_progress", f, gnorm);
+      return;
+    }
+  }
+}
+
+}  // namespace lograd::optim
