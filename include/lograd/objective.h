@@ -31,6 +31,8 @@ class Objective {
   virtual void hess_vec(std::span<const double> v, std::span<double> hv) = 0;
   // Diagonal of ∇²f at the Hessian point (a preconditioner).
   virtual void hess_diag(std::span<double> d) = 0;
+  // The ridge part of the Hessian: ∇²f = l2 I (on the penalised coordinates) + data term.
+  virtual double l2() const { return 0; }
   // Strength of the L1 term and how many leading parameters it applies to.
   virtual double l1() const { return 0; }
   virtual int64_t penalized() const { return dim(); }

@@ -24,11 +24,13 @@ bool is_number(std::string_view s) {
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && std::string_view(s).substr(s.size() - suffix.size()) == suffix;
+  return s.size() >= suffix.size() &&
+         std::string_view(s).substr(s.size() - suffix.size()) == suffix;
 }
 
 // A first row is a header when one of its fields is text where the second row has a number.
-bool looks_like_header(const std::vector<std::string>& first, const std::vector<std::string>& second) {
+bool looks_like_header(const std::vector<std::string>& first,
+                       const std::vector<std::string>& second) {
   for (size_t j = 0; j < first.size() && j < second.size(); ++j)
     if (!is_missing(first[j]) && !is_number(first[j]) && !is_missing(second[j]) &&
         is_number(second[j]))
@@ -45,11 +47,11 @@ std::vector<std::string> copy_texts(const std::vector<CsvField>& fields) {
 
 // Per-column facts gathered while learning an encoding.
 struct ColumnStats {
-  bool text = false;                 // some value is not a finite number: categorical
-  bool number_before_text = false;   // a number came before the first text value
+  bool text = false;                // some value is not a finite number: categorical
+  bool number_before_text = false;  // a number came before the first text value
   double sum = 0;
   int64_t count = 0;
-  TextMap<int32_t> categories;       // distinct values (once text was seen)
+  TextMap<int32_t> categories;  // distinct values (once text was seen)
 
   void add_category(std::string_view v) {
     if (categories.find(v) == categories.end()) categories.emplace(std::string(v), 0);
@@ -89,10 +91,10 @@ class CsvReader {
 
   char delim_ = ',';
   bool header_ = false;
-  bool named_ = false;                 // column names come from a header
-  int64_t first_line_ = 1;             // the line of the first record (header or data)
+  bool named_ = false;      // column names come from a header
+  int64_t first_line_ = 1;  // the line of the first record (header or data)
   size_t ncols_ = 0;
-  int64_t label_ = -1, weight_ = -1;   // column indices
+  int64_t label_ = -1, weight_ = -1;  // column indices
   CsvEncoding encoding_;
   std::vector<ColumnStats> stats_;
   std::vector<TextMap<int32_t>> category_index_;  // per column: category -> position
@@ -110,8 +112,9 @@ int64_t CsvReader::resolve_column(const std::string& ref, const char* what) cons
   if (named_)
     for (size_t j = 0; j < ncols_; ++j)
       if (encoding_.columns[j].name == ref) return static_cast<int64_t>(j);
-  const bool digits = !ref.empty() && ref.size() < 10 &&
-                      std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      !ref.empty() && ref.size() < 10 &&
+      std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) {
     const int64_t j = std::stoll(ref);
     if (j >= static_cast<int64_t>(ncols_))
@@ -127,15 +130,19 @@ int64_t CsvReader::resolve_column(const std::string& ref, const char* what) cons
   for (size_t j = 0; j < ncols_ && j < 20; ++j)
     names += (j ? ", " : "") + encoding_.columns[j].name;
   if (ncols_ > 20) names += ", ...";
-  throw ValueError("no column named '" + ref + "' in the header of '" + path_ + "' (columns: " +
-                   names + ")");
+  throw ValueError("no column named '" + ref + "' in the header of '" + path_ +
+                   "' (columns: " + names + ")");
 }
 
 void CsvReader::choose_layout() {
-  if (options_.delimiter) delim_ = *options_.delimiter;
-  else if (replay_ != nullptr) delim_ = replay_->delimiter;
-  else if (ends_with(path_, ".tsv") || ends_with(path_, ".tsv.gz")) delim_ = '\t';
-  else delim_ = detect_delimiter(text_);
+  if (options_.delimiter)
+    delim_ = *options_.delimiter;
+  else if (replay_ != nullptr)
+    delim_ = replay_->delimiter;
+  else if (ends_with(path_, ".tsv") || ends_with(path_, ".tsv.gz"))
+    delim_ = '\t';
+  else
+    delim_ = detect_delimiter(text_);
 
   CsvScanner scanner(text_, delim_, path_);
   std::vector<CsvField> fields;
@@ -168,8 +175,10 @@ void CsvReader::choose_layout() {
   if (header_ && !has_second)
     throw ParseError(path_, 1, 1, "the file has a header but no examples");
 
-  if (replay_ != nullptr) replay_columns();
-  else learn_columns(header_ ? std::move(first) : std::vector<std::string>(first.size()));
+  if (replay_ != nullptr)
+    replay_columns();
+  else
+    learn_columns(header_ ? std::move(first) : std::vector<std::string>(first.size()));
 }
 
 void CsvReader::learn_columns(std::vector<std::string> header) {
@@ -260,8 +269,10 @@ void CsvReader::for_each_row(F&& f) {
   skipped_ = 0;
   while (scanner.next(&fields)) {
     check_width(fields, scanner);
-    if (keep_row(fields)) f(fields);
-    else ++skipped_;
+    if (keep_row(fields))
+      f(fields);
+    else
+      ++skipped_;
   }
 }
 
@@ -276,8 +287,10 @@ void CsvReader::gather_stats() {
       if (parse_number(f[j].text, &v) == NumberParse::kOk) {
         s.sum += v;
         ++s.count;
-        if (s.text) s.add_category(f[j].text);
-        else s.number_before_text = true;
+        if (s.text)
+          s.add_category(f[j].text);
+        else
+          s.number_before_text = true;
       } else {
         s.text = true;
         s.add_category(f[j].text);
@@ -355,13 +368,14 @@ Dataset CsvReader::emit() {
   });
   if (data.label.empty())
     throw ParseError(path_, 1, 1,
-                     "no examples left: --missing skip-row dropped all " + std::to_string(skipped_) +
-                         " rows, each has a missing value");
+                     "no examples left: --missing skip-row dropped all " +
+                         std::to_string(skipped_) + " rows, each has a missing value");
 
   for (const CsvColumn& c : encoding_.columns) {
     if (c.kind == Kind::kNumeric) data.feature_names.push_back(c.name);
     if (c.kind == Kind::kCategorical)
-      for (const auto& category : c.categories) data.feature_names.push_back(c.name + "=" + category);
+      for (const auto& category : c.categories)
+        data.feature_names.push_back(c.name + "=" + category);
   }
   const int64_t cols = std::max(features_, options_.min_features);
   for (int64_t k = static_cast<int64_t>(data.feature_names.size()); k < cols; ++k)

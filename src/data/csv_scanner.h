@@ -46,7 +46,7 @@ class CsvScanner {
   size_t line_start_ = 0;
   int64_t line_ = 1;
   int64_t record_line_ = 0, end_line_ = 0, end_col_ = 0;
-  std::string scratch_;                          // unescaped text of fields with "" in quotes
+  std::string scratch_;                           // unescaped text of fields with "" in quotes
   std::vector<std::array<size_t, 3>> unescaped_;  // (field, offset in scratch_, length)
 };
 

@@ -43,8 +43,9 @@ LabelMap binary_label_map(const Dataset& data) {
     if (count[c] > 0) present.push_back(data.classes[c]);
 
   if (present.empty())
-    throw ValueError("no examples in the training data: binary training needs examples of two "
-                     "classes");
+    throw ValueError(
+        "no examples in the training data: binary training needs examples of two "
+        "classes");
   if (present.size() == 1)
     throw ValueError("only one class ('" + present[0] +
                      "') in the training data: binary training needs two");
@@ -60,8 +61,10 @@ LabelMap binary_label_map(const Dataset& data) {
   }
   double a, b;
   bool swap;
-  if (label_value(present[0], &a) && label_value(present[1], &b)) swap = b < a;
-  else swap = present[1] < present[0];
+  if (label_value(present[0], &a) && label_value(present[1], &b))
+    swap = b < a;
+  else
+    swap = present[1] < present[0];
   if (swap) std::swap(present[0], present[1]);
   return LabelMap{std::move(present)};
 }

@@ -45,7 +45,8 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
     const char* stop = nl != nullptr ? nl : end;
     p = nl != nullptr ? nl + 1 : end;
     if (stop > line && stop[-1] == '\r') --stop;
-    if (const auto* hash = static_cast<const char*>(std::memchr(line, '#', static_cast<size_t>(stop - line))))
+    if (const auto* hash =
+            static_cast<const char*>(std::memchr(line, '#', static_cast<size_t>(stop - line))))
       stop = hash;
     auto fail = [&](const char* at, const std::string& message) {
       throw ParseError(path, line_no, at - line + 1, message);
@@ -88,16 +89,15 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
       if (index == 0) fail(tok, "index 0 is not allowed: LIBSVM indices start at 1");
       if (index == prev) fail(tok, "repeated index " + std::to_string(index));
       if (index < prev)
-        fail(tok, "index " + std::to_string(index) + " is not ascending (" +
-                      std::to_string(index) + " after " + std::to_string(prev) +
+        fail(tok, "index " + std::to_string(index) + " is not ascending (" + std::to_string(index) +
+                      " after " + std::to_string(prev) +
                       "): indices must be strictly ascending within a line");
 
       const char* const value_at = tok + colon + 1;
       const std::string_view value_text = token.substr(colon + 1);
       double value;
       if (value_text.empty())
-        fail(value_at, "missing value after '" + std::string(index_text) +
-                           ":': expected a number");
+        fail(value_at, "missing value after '" + std::string(index_text) + ":': expected a number");
       switch (parse_number(value_text, &value)) {
         case NumberParse::kOk:
           break;
@@ -106,7 +106,8 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
                              quoted(value_text));
           break;
         case NumberParse::kNotFinite:
-          fail(value_at, "value " + quoted(value_text) + " is not allowed: expected a finite number");
+          fail(value_at,
+               "value " + quoted(value_text) + " is not allowed: expected a finite number");
           break;
       }
       entries.add(static_cast<int32_t>(index - 1), value);

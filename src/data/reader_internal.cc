@@ -10,8 +10,14 @@ namespace lograd::detail {
 
 std::string quoted(std::string_view text) {
   constexpr size_t kMax = 40;
-  if (text.size() <= kMax) return "'" + std::string(text) + "'";
-  return "'" + std::string(text.substr(0, kMax)) + "...'";
+  const bool cut = text.size() > kMax;
+  std::string s;
+  s.reserve(std::min(text.size(), kMax) + 5);
+  s.push_back('\'');
+  s.append(text.substr(0, kMax));
+  if (cut) s.append("...");
+  s.push_back('\'');
+  return s;
 }
 
 bool out_of_range_is_overflow(std::string_view s) {
@@ -27,8 +33,10 @@ bool out_of_range_is_overflow(std::string_view s) {
   if (i < s.size() && s[i] == '.') {
     for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
       if (significant) continue;
-      if (s[i] != '0') significant = true;
-      else --magnitude;
+      if (s[i] != '0')
+        significant = true;
+      else
+        --magnitude;
     }
   }
   int64_t exponent = 0;

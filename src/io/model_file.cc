@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -256,6 +257,9 @@ Model parse_model(const std::string& path, const json& doc) {
 std::string read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open model file: " + std::strerror(errno));
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(path + ": is a directory, not a model file");
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) throw Error(path + ": cannot read model file: " + std::strerror(errno));

@@ -41,6 +41,7 @@ class LogisticObjective final : public Objective {
   int64_t dim() const override { return n_ + (spec_.fit_bias ? 1 : 0); }
   int64_t examples() const override { return m_; }
   double l1() const override { return spec_.l1; }
+  double l2() const override { return spec_.l2; }
   int64_t penalized() const override { return n_; }
   double passes() const override { return passes_; }
 

@@ -123,8 +123,8 @@ TEST(CsvReader, QuotedFields) {
                      "unexpected 'c' after a closing quote: expected the delimiter ',' or the end "
                      "of the line");
   const auto open = dir.write("open.csv", "1,2\n3,\"4\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(open); }, open + ":2:3: ",
-                     "unterminated quoted field: expected a closing '\"'");
+  EXPECT_PARSE_ERROR([&] { read_csv(open); },
+                     open + ":2:3: ", "unterminated quoted field: expected a closing '\"'");
 }
 
 TEST(CsvReader, AcceptsBomCrlfAndNoFinalNewline) {
@@ -140,14 +140,14 @@ TEST(CsvReader, AcceptsBomCrlfAndNoFinalNewline) {
 TEST(CsvReader, RaggedRowsAreParseErrors) {
   TempDir dir;
   const auto few = dir.write("few", "1,2,0\n\n1,2\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(few); }, few + ":3:4: ",
-                     "expected 3 fields (as in line 1), found 2");
+  EXPECT_PARSE_ERROR([&] { read_csv(few); },
+                     few + ":3:4: ", "expected 3 fields (as in line 1), found 2");
   const auto many = dir.write("many", "1,2,0\n1,2,3,4\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(many); }, many + ":2:7: ",
-                     "expected 3 fields (as in line 1), found 4");
+  EXPECT_PARSE_ERROR([&] { read_csv(many); },
+                     many + ":2:7: ", "expected 3 fields (as in line 1), found 4");
   const auto header = dir.write("header", "a,b,y\n1,2,0\n1,2,3,4\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(header); }, header + ":3:7: ",
-                     "expected 3 fields (as in the header), found 4");
+  EXPECT_PARSE_ERROR([&] { read_csv(header); },
+                     header + ":3:7: ", "expected 3 fields (as in the header), found 4");
 }
 
 TEST(CsvReader, EmptyFileAndHeaderOnlyHaveNoExamples) {
@@ -157,8 +157,8 @@ TEST(CsvReader, EmptyFileAndHeaderOnlyHaveNoExamples) {
   ReadOptions o;
   o.header = true;
   const auto header = dir.write("header.csv", "a,b,y\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(header, o); }, header + ":1:1: ",
-                     "the file has a header but no examples");
+  EXPECT_PARSE_ERROR([&] { read_csv(header, o); },
+                     header + ":1:1: ", "the file has a header but no examples");
 }
 
 TEST(CsvReader, MissingValuePolicies) {
@@ -184,7 +184,7 @@ TEST(CsvReader, MissingValuePolicies) {
                                                        5, 1, 0}));
   o.missing = MissingPolicy::kMean;
   const Dataset mean = read_csv(path, o);
-  EXPECT_EQ(mean.encoding.columns[0].fill, 3);  // (1 + 3 + 5) / 3
+  EXPECT_EQ(mean.encoding.columns[0].fill, 3);                   // (1 + 3 + 5) / 3
   EXPECT_EQ(dense_values(mean.x), (std::vector<double>{1, 1, 0,  //
                                                        3, 0, 1,  //
                                                        3, 0, 0,  //
@@ -195,8 +195,8 @@ TEST(CsvReader, MissingValuePolicies) {
                      "missing value '' in column 2 ('c'): use --missing skip-row|zero|mean");
   o.missing = MissingPolicy::kSkipRow;
   const auto all = dir.write("all.csv", "1,?,0\n?,b,1\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(all, o); }, all + ":1:1: ",
-                     "no examples left: --missing skip-row dropped all 2 rows");
+  EXPECT_PARSE_ERROR([&] { read_csv(all, o); },
+                     all + ":1:1: ", "no examples left: --missing skip-row dropped all 2 rows");
 }
 
 TEST(CsvReader, MissingLabelIsAlwaysAnError) {
@@ -204,8 +204,8 @@ TEST(CsvReader, MissingLabelIsAlwaysAnError) {
   const auto path = dir.write("l.csv", "1,a\n2,?\n");
   ReadOptions o;
   o.missing = MissingPolicy::kSkipRow;
-  EXPECT_PARSE_ERROR([&] { read_csv(path, o); }, path + ":2:3: ",
-                     "missing label '?' in column 2: every example needs a label");
+  EXPECT_PARSE_ERROR([&] { read_csv(path, o); },
+                     path + ":2:3: ", "missing label '?' in column 2: every example needs a label");
 }
 
 TEST(CsvReader, LabelAndWeightColumnsByNameAndIndex) {
@@ -249,8 +249,8 @@ TEST(CsvReader, LabelAndWeightColumnsByNameAndIndex) {
   EXPECT_PARSE_ERROR([&] { read_csv(negative, by_name); }, negative + ":3:5: ",
                      "weight '-1' in column 3 ('w') is negative: expected a finite number >= 0");
   const auto text = dir.write("text.csv", "y,x,w\n1,1,1\n0,2,heavy\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(text, by_name); }, text + ":3:5: ",
-                     "weight 'heavy' in column 3 ('w') is not a number");
+  EXPECT_PARSE_ERROR([&] { read_csv(text, by_name); },
+                     text + ":3:5: ", "weight 'heavy' in column 3 ('w') is not a number");
 }
 
 TEST(CsvReader, ReplaysAnEncodingWithUnseenCategories) {
@@ -282,8 +282,8 @@ TEST(CsvReader, ReplaysAnEncodingWithUnseenCategories) {
                      "expected a number in column 1 ('x'), found 'abc': the column was numeric in "
                      "the training data");
   const auto ragged = dir.write("ragged.csv", "1,a,0,9\n");
-  EXPECT_PARSE_ERROR([&] { read_csv(ragged, o); }, ragged + ":1:7: ",
-                     "expected 3 fields (as in the training data), found 4");
+  EXPECT_PARSE_ERROR([&] { read_csv(ragged, o); },
+                     ragged + ":1:7: ", "expected 3 fields (as in the training data), found 4");
 }
 
 TEST(CsvReader, ReplayFillsMissingWithTheTrainingMean) {

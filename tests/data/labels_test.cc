@@ -62,8 +62,7 @@ TEST(Labels, BinaryMapOrdersNumbersByValueAndTextAsText) {
   EXPECT_EQ(binary_label_map(labelled({"0", "1"}, {1, 0})).names, (Names{"0", "1"}));
   EXPECT_EQ(binary_label_map(labelled({"2", "1"}, {0, 1})).names, (Names{"1", "2"}));
   EXPECT_EQ(binary_label_map(labelled({"10", "9"}, {0, 1})).names, (Names{"9", "10"}));
-  EXPECT_EQ(binary_label_map(labelled({">50K", "<=50K"}, {0, 1})).names,
-            (Names{"<=50K", ">50K"}));
+  EXPECT_EQ(binary_label_map(labelled({">50K", "<=50K"}, {0, 1})).names, (Names{"<=50K", ">50K"}));
   EXPECT_EQ(binary_label_map(labelled({"yes", "1"}, {0, 1})).names, (Names{"1", "yes"}));
   // A class no row has does not count.
   EXPECT_EQ(binary_label_map(labelled({"a", "b", "c"}, {2, 0, 2})).names, (Names{"a", "c"}));

@@ -39,13 +39,20 @@ TEST(LibsvmReader, ReadsLabelsIndicesValuesCommentsAndQid) {
 TEST(LibsvmReader, AcceptsBomCrlfAndNoFinalNewline) {
   TempDir dir;
   const Dataset plain = read_libsvm(dir.write("plain", "1 1:1 2:3\n0 2:1\n"));
-  const Dataset odd = read_libsvm(dir.write("odd", "\xEF\xBB\xBF" "1 1:1 2:3\r\n\r\n0 2:1"));
+  const Dataset odd = read_libsvm(dir.write("odd",
+                                            "\xEF\xBB\xBF"
+                                            "1 1:1 2:3\r\n\r\n0 2:1"));
   EXPECT_EQ(odd.classes, plain.classes);
   EXPECT_EQ(odd.label, plain.label);
   EXPECT_EQ(dense_values(odd.x), dense_values(plain.x));
   // Columns on the first line count from after the BOM.
-  EXPECT_PARSE_ERROR([&] { read_libsvm(dir.write("bom", "\xEF\xBB\xBF" "1 0:1\n")); },
-                     dir.path("bom") + ":1:3: ", "index 0 is not allowed");
+  EXPECT_PARSE_ERROR(
+      [&] {
+        read_libsvm(dir.write("bom",
+                              "\xEF\xBB\xBF"
+                              "1 0:1\n"));
+      },
+      dir.path("bom") + ":1:3: ", "index 0 is not allowed");
 }
 
 TEST(LibsvmReader, ErrorsNameFileLineColumnFoundAndExpected) {
@@ -236,7 +243,8 @@ TEST(LibsvmReader, WidthIsTheLargestIndexOrMinFeatures) {
 
 TEST(LibsvmReader, LabelsAreCanonical) {
   TempDir dir;
-  const Dataset d = read_libsvm(dir.write("l", "+1 1:1\n1 1:1\n1.0 1:1\n-1 1:1\n-1.00 1:1\n2e0 1:1\n"));
+  const Dataset d =
+      read_libsvm(dir.write("l", "+1 1:1\n1 1:1\n1.0 1:1\n-1 1:1\n-1.00 1:1\n2e0 1:1\n"));
   EXPECT_EQ(d.classes, (std::vector<std::string>{"1", "-1", "2"}));
   EXPECT_EQ(d.label, (std::vector<int32_t>{0, 0, 0, 1, 1, 2}));
 }
@@ -261,8 +269,8 @@ TEST(LibsvmReader, ReadDatasetSniffsTheFormat) {
             (std::vector<std::string>{"1:1", "2:1"}));
   o.format = FileFormat::kLibsvm;
   const auto csv_path = dir.write("forced.csv", "a,b\n1,2\n");
-  EXPECT_PARSE_ERROR([&] { read_dataset(csv_path, o); }, csv_path + ":1:1: ",
-                     "expected a numeric label");
+  EXPECT_PARSE_ERROR([&] { read_dataset(csv_path, o); },
+                     csv_path + ":1:1: ", "expected a numeric label");
 }
 
 // ---- the shared real datasets (see ../shared/datasets/README.md) -----------------------------

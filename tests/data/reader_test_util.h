@@ -68,11 +68,11 @@ std::string parse_error_of(F&& f) {
 }
 
 // Expects f to throw a ParseError whose message starts with `prefix` and contains `part`.
-#define EXPECT_PARSE_ERROR(f, prefix, part)                                        \
-  do {                                                                              \
-    const std::string msg_ = ::lograd::testing::parse_error_of(f);                 \
+#define EXPECT_PARSE_ERROR(f, prefix, part)                                             \
+  do {                                                                                  \
+    const std::string msg_ = ::lograd::testing::parse_error_of(f);                      \
     EXPECT_EQ(msg_.substr(0, std::string(prefix).size()), std::string(prefix)) << msg_; \
-    EXPECT_NE(msg_.find(part), std::string::npos) << msg_;                         \
+    EXPECT_NE(msg_.find(part), std::string::npos) << msg_;                              \
   } while (0)
 
 // Row-major values of a data matrix, as float64, whatever its storage.
@@ -105,6 +105,6 @@ inline std::string datasets_dir() {
 }  // namespace lograd::testing
 
 // Skips the test when the shared datasets are not there.
-#define REQUIRE_DATASETS()                                                              \
-  const std::string datasets = ::lograd::testing::datasets_dir();                       \
+#define REQUIRE_DATASETS()                                        \
+  const std::string datasets = ::lograd::testing::datasets_dir(); \
   if (datasets.empty()) GTEST_SKIP() << "no shared datasets at ../shared/datasets: skipped"

@@ -352,6 +352,7 @@ TEST_F(ModelFile, EmptyMissingAndNonJsonFilesAreRejected) {
   EXPECT_NE(load_error(path("empty.json")).find("empty file"), std::string::npos);
   EXPECT_NE(load_error(path("absent.json")).find(path("absent.json") + ": cannot open"),
             std::string::npos);
+  EXPECT_NE(load_error(dir_.string()).find("is a directory"), std::string::npos);
   spit(path("csv.json"), "a,b,c\n1,2,3\n");
   EXPECT_NE(load_error(path("csv.json")).find("invalid JSON at byte"), std::string::npos)
       << load_error(path("csv.json"));
