@@ -35,7 +35,7 @@ struct TrainResult {
   double objective_liblinear = 0;    // 0.5 ||w||^2 + C sum_i s_i loss_i (= F / lambda); NaN if lambda = 0
   double passes = 0;                 // full passes over the feature matrix
   double seconds = 0;                // solver wall time
-  bool separable_warning = false;    // lambda = 0 and the weights grew without bound
+  bool separable_warning = false;    // lambda = 0 and the model separates the data: the optimum is at infinity
 };
 
 // Trains on data (exactly two classes). `init` warm-starts from a model with the same

@@ -147,9 +147,12 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   model.w.assign(w.begin(), w.begin() + n);
   model.b = options.fit_bias ? w[n] : 0.0;
   if (lambda == 0) {
-    double wmax = 0;
-    for (double v : model.w) wmax = std::max(wmax, std::abs(v));
-    result.separable_warning = !result.solve.converged || wmax > 1e3;
+    // Without regularisation, data that the model separates perfectly has its optimum at
+    // infinity: any finite model can be improved by scaling it up.
+    const std::vector<double> p = model.predict_proba(data.x);
+    bool separated = true;
+    for (size_t i = 0; i < p.size() && separated; ++i) separated = (p[i] > 0.5) == (y[i] > 0.5);
+    result.separable_warning = separated;
   }
   return result;
 }
