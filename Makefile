@@ -24,10 +24,21 @@ demo: build
 	@echo "== lograd explain: the lecture's step on the default example =="
 	@$(BUILD_DIR)/lograd explain
 	@echo
-	@echo "== lograd graph: the computation graph of that example =="
+	@echo "== lograd train: logistic regression on a9a (bundled), evaluated on a9a.t =="
+	@$(BUILD_DIR)/lograd train data/a9a.gz --test data/a9a.t.gz \
+	  -o $(DEMO_DIR)/a9a.model.json --curve $(DEMO_DIR)/a9a_curve.svg
+	@echo
+	@echo "== lograd eval: the saved model on the test file =="
+	@$(BUILD_DIR)/lograd eval --model $(DEMO_DIR)/a9a.model.json data/a9a.t.gz
+	@echo
 	@$(BUILD_DIR)/lograd graph --out $(DEMO_DIR)/lecture.svg
 	@$(BUILD_DIR)/lograd graph --m 4 --out $(DEMO_DIR)/lecture_batch.svg
-	@echo "open $(DEMO_DIR)/lecture.svg (one example) and $(DEMO_DIR)/lecture_batch.svg (4 examples)"
+	@echo
+	@echo "Written:"
+	@echo "  $(DEMO_DIR)/a9a.model.json     the trained model (lograd predict --model ... DATA)"
+	@echo "  $(DEMO_DIR)/a9a_curve.svg      the loss curve of that training run"
+	@echo "  $(DEMO_DIR)/lecture.svg        the computation graph of the lecture's example"
+	@echo "  $(DEMO_DIR)/lecture_batch.svg  the same graph vectorised over 4 examples"
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --parallel $(JOBS)

@@ -36,11 +36,13 @@ struct ReadOptions {
   ValueType value_type = ValueType::kAuto;  // auto: float32 when every value is exact in it
   int64_t min_features = 0;               // pad the width to at least this many columns
   // CSV only.
-  std::optional<bool> header;             // auto-detected when unset
-  std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ')
+  std::optional<bool> header;             // auto-detected when unset (text above numbers)
+  std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');
+                                          // with `encoding`: its delimiter; *.tsv: tab
   std::string label_column;               // index (0-based) or name; default: the last column
   std::string weight_column;              // index or name of a sample-weight column; none if ""
-  MissingPolicy missing = MissingPolicy::kError;  // for "?" or empty fields
+                                          // (both ignored with `encoding`, which names them)
+  MissingPolicy missing = MissingPolicy::kError;  // for "?" or empty fields (never the label)
   const CsvEncoding* encoding = nullptr;  // replay a saved encoding (prediction); else learn one
 };
 

@@ -251,6 +251,24 @@ def metrics(y, p):
                 precision=prec, recall=rec, f1=f1, confusion=[[tn, fp], [fn, tp]])
 
 
+def liblinear_train(data, *options):
+    """Runs liblinear-train; returns its weights oriented as lograd's (positive: the larger
+    numeric label), the bias weight last when it has one."""
+    fd, path = tempfile.mkstemp(suffix=".liblinear")
+    os.close(fd)
+    try:
+        subprocess.run([LIBLINEAR_TRAIN, *map(str, options), "-q", data, path], check=True,
+                       capture_output=True, timeout=300)
+        with open(path) as f:
+            head, body = f.read().split("\nw\n")
+    finally:
+        os.unlink(path)
+    fields = dict(l.split(None, 1) for l in head.splitlines())
+    first, second = (float(v) for v in fields["label"].split())
+    sign = 1.0 if first > second else -1.0  # LIBLINEAR predicts its first label when w.x > 0
+    return [sign * float(v) for v in body.split()]
+
+
 def close(a, b, rtol=1e-9, atol=1e-12):
     return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
@@ -302,8 +320,10 @@ class LogradTest(unittest.TestCase):
     def assertVecClose(self, got, want, tol, what=""):
         self.assertEqual(len(got), len(want), what)
         d = max_diff(got, want) if got else 0.0
+        short = lambda v: "[" + ", ".join(f"{x!r}" for x in v[:8]) + (", ...]" if len(v) > 8
+                                                                      else "]")
         self.assertLessEqual(d, tol, f"{what}: max |difference| {d:g} > {tol:g}\n"
-                                     f"got  {got}\nwant {want}")
+                                     f"got  {short(got)}\nwant {short(want)}")
 
     def assertModelsEqual(self, a, b, tol=1e-7, what=""):
         self.assertVecClose(a["weights"] + [a["bias"]], b["weights"] + [b["bias"]], tol, what)
@@ -507,6 +527,18 @@ class Sparsity(LogradTest):
         self.assertEqual(self.zeros(model), self.p.n - 1,
                          "just below lambda_max exactly one weight (the steepest) is non-zero")
         self.assertNotEqual(model["weights"][g.index(lam_max)], 0)
+
+    @unittest.skipUnless(HAVE_LIBLINEAR, "liblinear-train is not installed")
+    def test_l1_matches_liblinear(self):
+        for C in (0.05, 0.5):
+            s, model = self.train(self.data, "--l1", "--C", C, "--no-bias", "--tol", "1e-10")
+            want = liblinear_train(self.data, "-s", "6", "-c", C, "-e", "1e-10")
+            self.assertVecClose(model["weights"], want, 1e-4, f"--l1 --C {C} vs liblinear-train -s 6")
+            lam = 1 / (C * self.p.m)
+            F = objective(self.p, want, 0.0, lam, l1_ratio=1.0)
+            self.assertLessEqual(s["objective"], F * (1 + 1e-9), "LIBLINEAR found a lower objective")
+            self.assertEqual([v == 0 for v in model["weights"]], [v == 0 for v in want],
+                             f"--l1 --C {C}: zero pattern differs from LIBLINEAR's")
 
     def test_elastic_net(self):
         lam = 0.02
@@ -826,6 +858,16 @@ class Weights(LogradTest):
         _, dm = self.train(q.write_libsvm(self.path("dup.libsvm")), "--C", "1", "--tol", "1e-10")
         self.assertModelsEqual(cw, dm, 1e-7, "--class-weight 1,3 vs positive rows tripled")
         self.assertEqual(cw["training"]["class_weight"], "1,3")
+
+    @unittest.skipUnless(HAVE_LIBLINEAR, "liblinear-train is not installed")
+    def test_class_weight_and_C_match_liblinear(self):
+        for C, w0, w1 in ((1, 1, 3), (0.3, 2, 0.5)):
+            _, model = self.train(self.data, "--class-weight", f"{w0},{w1}", "--C", C, "--no-bias",
+                                  "--tol", "1e-10")
+            want = liblinear_train(self.data, "-s", "0", "-c", C, "-w-1", w0, "-w1", w1,
+                                   "-e", "1e-8")
+            self.assertVecClose(model["weights"], want, 1e-5,
+                                f"--C {C} --class-weight {w0},{w1} vs liblinear-train")
 
     def test_balanced(self):
         m, mp = self.p.m, sum(self.p.y)
@@ -1605,15 +1647,8 @@ class RealData(LogradTest):
     @unittest.skipUnless(HAVE_LIBLINEAR, "liblinear-train is not installed")
     def test_a9a_same_optimum_as_liblinear_train(self):
         a9a = dataset("a9a")
-        ll = self.path("a9a.ll")
-        subprocess.run([LIBLINEAR_TRAIN, "-s", "0", "-c", "1", "-e", "1e-6", "-q", a9a, ll],
-                       check=True, capture_output=True, timeout=120)
+        w = liblinear_train(a9a, "-s", "0", "-c", "1", "-e", "1e-6")
         _, model = self.train(a9a, "--C", "1", "--no-bias", "--tol", "1e-8", timeout=120)
-        with open(ll) as f:
-            text = f.read().split("\nw\n")
-        head = dict(l.split(None, 1) for l in text[0].splitlines())
-        sign = 1 if head["label"].split()[0] == "1" else -1  # LIBLINEAR: w.x > 0 -> first label
-        w = [sign * float(v) for v in text[1].split()]
         self.assertEqual(len(w), 123)
         self.assertVecClose(model["weights"], w, 2e-3, "a9a weights vs liblinear-train")
 
