@@ -20,6 +20,9 @@ struct UseCli {
 };
 
 void run_predict(const UseCli& o) {
+  if (o.data_opts.missing == "skip-row")
+    throw ValueError("predict writes one line per input row, so --missing skip-row cannot be "
+                     "used; use --missing zero or mean");
   const Model model = load_model(o.model);
   const Dataset data = read_for_model(o.data, o.data_opts, model);
   const std::vector<double> p = model.predict_proba(data.x);

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "curve.h"
 #include "data_options.h"
+#include "lograd/parallel.h"
 #include "lograd/train.h"
 
 namespace lograd::cli {
@@ -27,6 +28,7 @@ struct TrainCli {
   int64_t max_iter = 0, epochs = 0, batch_size = 256;
   uint64_t seed = 1;
   int cv = 0;
+  int threads = 0;
 };
 
 // A progress line on a terminal: iteration, objective, gradient norm, elapsed and remaining
@@ -95,6 +97,7 @@ nlohmann::json metrics_json(const BinaryMetrics& m) {
 }
 
 void run(const TrainCli& o) {
+  set_num_threads(o.threads);
   const auto t_load = std::chrono::steady_clock::now();
   ReadOptions ro = read_options(o.data_opts);
   std::unique_ptr<Model> init;
@@ -161,6 +164,11 @@ void run(const TrainCli& o) {
   std::vector<BinaryMetrics> folds;
   if (o.cv > 0) folds = cross_validate(data, to, o.cv, o.seed);
 
+  const std::string a = advice(r, o);
+  if (!a.empty()) std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
+  if (r.separable_warning)
+    std::fprintf(stderr, "lograd: warning: the data looks linearly separable: without "
+                         "regularisation the optimum is at infinity. Add --lambda > 0 or --C.\n");
   if (o.json) {
     nlohmann::json j = {
         {"data", o.data}, {"examples", data.rows()}, {"features", data.cols()},
@@ -209,11 +217,6 @@ void run(const TrainCli& o) {
   }
   std::printf("model     %s\n", out.c_str());
   if (!o.curve.empty()) std::printf("curve     %s\n", o.curve.c_str());
-  const std::string a = advice(r, o);
-  if (!a.empty()) std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
-  if (r.separable_warning)
-    std::fprintf(stderr, "lograd: warning: the data looks linearly separable: without "
-                         "regularisation the optimum is at infinity. Add --lambda > 0 or --C.\n");
 }
 
 }  // namespace
@@ -264,6 +267,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--batch-size", o->batch_size, "sgd/momentum/adam: examples per step (default 256)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", o->seed, "seed for shuffling (sgd/momentum/adam) and --cv folds (default 1)");
+  cmd->add_option("--threads", o->threads,
+                  "threads of the data kernels (default 0: every core); results are identical "
+                  "from run to run for a given count")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2)")->check(CLI::Range(2, 1000));
   cmd->add_option("--test", o->test, "evaluate the model on this file after training");
   cmd->add_option("--init", o->init, "warm start from this model (lograd JSON or LIBLINEAR)");

@@ -9,7 +9,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev        # command line, JSON
   zlib1g-dev                             # gzip-compressed datasets
   graphviz                               # `lograd graph` pictures
-  python3                                # the CLI end-to-end test (standard library only)
+  python3                                # the CLI end-to-end tests (standard library only)
+  liblinear-tools                        # the peer the interop tests compare against
 )
 
 missing=()

@@ -175,6 +175,17 @@ void CsvReader::choose_layout() {
   if (header_ && !has_second)
     throw ParseError(path_, 1, 1, "the file has a header but no examples");
 
+  if (replay_ != nullptr && header_ && replay_->header) {
+    // Columns are matched by position: a header that names them differently (reordered,
+    // renamed) would silently feed the model the wrong features.
+    for (size_t j = 0; j < replay_->columns.size() && j < first.size(); ++j)
+      if (first[j] != replay_->columns[j].name)
+        throw ParseError(path_, first_line_, 1,
+                         "column " + std::to_string(j + 1) + " is named " + quoted(first[j]) +
+                             " but the model was trained with " +
+                             quoted(replay_->columns[j].name) +
+                             " there: give the columns in the training file's order");
+  }
   if (replay_ != nullptr)
     replay_columns();
   else

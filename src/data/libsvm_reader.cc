@@ -133,8 +133,25 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
 }  // namespace detail
 
 Dataset read_libsvm(const std::string& path, const ReadOptions& options) {
+  detail::refuse_csv_options(path, options);
   const std::string text = detail::read_text_file(path);
   return detail::parse_libsvm(text, path, options);
 }
 
+namespace detail {
+
+void refuse_csv_options(const std::string& path, const ReadOptions& options) {
+  auto csv_only = [&](const std::string& option) {
+    throw ValueError(option + " applies to CSV input, but '" + path +
+                     "' is read as LIBSVM (a label, then index:value pairs); drop the option, "
+                     "or pass --format csv if the file is CSV");
+  };
+  if (!options.label_column.empty()) csv_only("--label-column");
+  if (!options.weight_column.empty()) csv_only("--sample-weight-column");
+  if (options.header) csv_only(*options.header ? "--header" : "--no-header");
+  if (options.delimiter) csv_only("--delimiter");
+  if (options.missing != MissingPolicy::kError) csv_only("--missing");
+}
+
+}  // namespace detail
 }  // namespace lograd

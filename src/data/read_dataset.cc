@@ -68,7 +68,10 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   }
   if (detail::has_csv_extension(path)) return read_csv(path, options);
   const std::string text = detail::read_text_file(path);
-  if (detail::looks_like_libsvm(text)) return detail::parse_libsvm(text, path, options);
+  if (detail::looks_like_libsvm(text)) {
+    detail::refuse_csv_options(path, options);
+    return detail::parse_libsvm(text, path, options);
+  }
   return detail::parse_csv(text, path, options);
 }
 

@@ -102,6 +102,10 @@ DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, V
 
 // read_libsvm and read_csv over text already in memory (decompressed); `path` names it.
 Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options);
+
+// Throws ValueError when a CSV-only option (label/weight column, header, delimiter, missing
+// policy) is given for a file read as LIBSVM, instead of silently ignoring it.
+void refuse_csv_options(const std::string& path, const ReadOptions& options);
 Dataset parse_csv(std::string_view text, const std::string& path, const ReadOptions& options);
 
 }  // namespace lograd::detail

@@ -32,7 +32,7 @@ void spmv_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gou
   const DataMatrix& x = *args.data;
   std::vector<double> acc(static_cast<size_t>(x.cols()));
   std::vector<double> g(gout.data(), gout.data() + gout.numel());
-  x.visit([&](const auto& m) { kernels::matvec_t(m, nullptr, x.rows(), g.data(), acc.data()); });
+  x.visit([&](const auto& m) { kernels::matvec_t(m, nullptr, x.rows(), g.data(), acc.data(), x.cols()); });
   for (int64_t j = 0; j < x.cols(); ++j) (*gin[0])[j] += static_cast<T>(acc[j]);
 }
 
@@ -66,7 +66,7 @@ void logistic_forward(const OpArgs<T>& args, Tensor<T>& out) {
   double gb = 0;
   const double loss = x.visit([&](const auto& mat) {
     return kernels::logistic_pass(mat, rows, count, w.data(), double(b[0]), y.data(), s.data(),
-                                  gw.data(), &gb, z.data());
+                                  gw.data(), &gb, z.data(), n);
   });
   const double inv = 1.0 / static_cast<double>(count);
   Tensor<T>& saved = *args.saved;

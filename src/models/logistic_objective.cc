@@ -84,7 +84,7 @@ class LogisticObjective final : public Objective {
       sum_t += t_[i];
     }
     std::vector<double> acc(static_cast<size_t>(n_));
-    x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, t_.data(), acc.data()); });
+    x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, t_.data(), acc.data(), n_); });
     for (int64_t j = 0; j < n_; ++j) {
       double a = acc[j];
       if (centered_) a -= spec_.mean[j] * sum_t;
@@ -99,9 +99,9 @@ class LogisticObjective final : public Objective {
     std::vector<double> q(static_cast<size_t>(n_)), p(static_cast<size_t>(n_));
     double sum_d = 0;
     for (double v : d_) sum_d += v;
-    x_->visit([&](const auto& mat) { kernels::diag_xtdx(mat, nullptr, m_, d_.data(), q.data()); });
+    x_->visit([&](const auto& mat) { kernels::diag_xtdx(mat, nullptr, m_, d_.data(), q.data(), n_); });
     if (centered_)
-      x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, d_.data(), p.data()); });
+      x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, d_.data(), p.data(), n_); });
     for (int64_t j = 0; j < n_; ++j) {
       double v = q[j];
       if (centered_) v += -2 * spec_.mean[j] * p[j] + spec_.mean[j] * spec_.mean[j] * sum_d;

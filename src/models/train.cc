@@ -42,8 +42,8 @@ void column_stats(const DataMatrix& x, std::vector<double>& mean, std::vector<do
   std::vector<double> sum(static_cast<size_t>(n)), sq(static_cast<size_t>(n));
   std::vector<double> ones(static_cast<size_t>(m), 1.0);
   x.visit([&](const auto& mat) {
-    kernels::matvec_t(mat, nullptr, m, ones.data(), sum.data());
-    kernels::diag_xtdx(mat, nullptr, m, ones.data(), sq.data());
+    kernels::matvec_t(mat, nullptr, m, ones.data(), sum.data(), n);
+    kernels::diag_xtdx(mat, nullptr, m, ones.data(), sq.data(), n);
   });
   mean.resize(static_cast<size_t>(n));
   scale.resize(static_cast<size_t>(n));
@@ -117,10 +117,19 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
     if (init->n_features != n)
       throw ValueError("--init model has " + std::to_string(init->n_features) +
                        " features but the data has " + std::to_string(n));
-    if (init->labels.names != model.labels.names)
-      throw ValueError("--init model's classes differ from the data's");
-    const std::vector<double> raw = init->raw_weights();
-    double b = init->raw_bias();
+    const auto& mine = model.labels.names;
+    const bool same = init->labels.names == mine;
+    const bool swapped = init->labels.names == std::vector<std::string>{mine[1], mine[0]};
+    if (!same && !swapped)
+      throw ValueError("--init model's classes ('" + init->labels.names[0] + "', '" +
+                       init->labels.names[1] + "') differ from the data's ('" + mine[0] +
+                       "', '" + mine[1] + "')");
+    // A model with the classes the other way round (as LIBLINEAR orders them by first
+    // appearance) predicts the same with every sign flipped.
+    const double sign = swapped ? -1.0 : 1.0;
+    std::vector<double> raw = init->raw_weights();
+    for (double& v : raw) v *= sign;
+    double b = sign * init->raw_bias();
     for (int64_t j = 0; j < n; ++j) {
       const double sc = model.scale.empty() ? 1.0 : model.scale[j];
       const double mu = model.mean.empty() ? 0.0 : model.mean[j];
