@@ -1,11 +1,20 @@
 # lograd: the two commands of the README's Quick start, and a few helpers.
-#   make demo   install what is missing, build (Release, build/), run the main job
-#   make test   install what is missing, build, run the whole suite through ctest
+#   make demo       install what is missing, build (Release, build/), run the main job
+#   make test       install what is missing, build, run the whole suite through ctest
+#   make fuzz       build the libFuzzer harnesses (clang, build-fuzz/) and run each for
+#                   FUZZ_SECONDS seconds on a copy of its seed corpus; fails on any finding
+#   make sanitize   the whole test suite built with ASan + UBSan (build-asan/), through ctest
 BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 DEMO_DIR  ?= $(BUILD_DIR)/demo
 
-.PHONY: all deps configure build demo test clean format
+FUZZ_DIR     ?= build-fuzz
+FUZZ_CXX     ?= clang++-14
+FUZZ_SECONDS ?= 60
+FUZZERS      := libsvm csv model
+ASAN_DIR     ?= build-asan
+
+.PHONY: all deps configure build demo test clean format fuzz sanitize
 
 all: build
 
@@ -42,6 +51,44 @@ demo: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --parallel $(JOBS)
+
+# Each harness runs on $(FUZZ_DIR)/corpus/NAME: the seeds of fuzz/corpus/NAME plus what earlier
+# runs found (the repository's corpus is never written). A crash, sanitizer report, timeout
+# (-timeout) or memory blow-up (-rss_limit_mb) leaves its input in $(FUZZ_DIR)/artifacts/ and
+# fails the target once every harness has run; the log of each run is in $(FUZZ_DIR)/logs/.
+fuzz:
+	@bash scripts/install-deps.sh fuzz
+	@test -f $(FUZZ_DIR)/build.ninja || \
+	  cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) -DLOGRAD_FUZZ=ON -DLOGRAD_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_DIR) --parallel $(JOBS) --target $(addprefix fuzz_,$(FUZZERS))
+	@mkdir -p $(FUZZ_DIR)/artifacts $(FUZZ_DIR)/logs
+	@failed=""; \
+	for f in $(FUZZERS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$f && cp fuzz/corpus/$$f/* $(FUZZ_DIR)/corpus/$$f/; \
+	  dict=""; test -f fuzz/$$f.dict && dict="-dict=fuzz/$$f.dict"; \
+	  echo "== fuzz_$$f: $(FUZZ_SECONDS) s on $(FUZZ_DIR)/corpus/$$f =="; \
+	  if $(FUZZ_DIR)/fuzz/fuzz_$$f $(FUZZ_DIR)/corpus/$$f $$dict -max_total_time=$(FUZZ_SECONDS) \
+	       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	       -artifact_prefix=$(FUZZ_DIR)/artifacts/fuzz_$$f- >$(FUZZ_DIR)/logs/fuzz_$$f.log 2>&1; then \
+	    grep -E '^Done|stat::number_of_executed_units' $(FUZZ_DIR)/logs/fuzz_$$f.log | head -1; \
+	  else \
+	    failed="$$failed fuzz_$$f"; tail -n 60 $(FUZZ_DIR)/logs/fuzz_$$f.log; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "make fuzz: findings in$$failed; inputs in $(FUZZ_DIR)/artifacts/, logs in $(FUZZ_DIR)/logs/" >&2; \
+	  exit 1; \
+	fi; \
+	echo "make fuzz: no findings"
+
+# ASan + UBSan over everything (library, CLI, tests); g++, whose libasan/libubsan come with gcc.
+sanitize: deps
+	@test -f $(ASAN_DIR)/build.ninja || \
+	  cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGRAD_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_DIR) --parallel $(JOBS)
+	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure --parallel $(JOBS)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,7 +1,10 @@
 #include "data_options.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+
+#include "lograd/memory.h"
 
 namespace lograd::cli {
 
@@ -27,6 +30,55 @@ void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights) {
   if (with_weights)
     cmd->add_option("--sample-weight-column", o.weight_column,
                     "CSV: a column of per-example weights (index or name), not used as a feature");
+}
+
+void add_max_memory_option(CLI::App* cmd, DataOptions& o) {
+  cmd->add_option("--max-memory", o.max_memory,
+                  "refuse data whose reading would need more memory than this, before reading "
+                  "it: bytes with an optional suffix K, M, G, T (powers of 1024), e.g. 512M or "
+                  "8G; 0 for no limit (default: 80% of the memory available, from "
+                  "/proc/meminfo and the cgroup limit)");
+}
+
+void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
+  int64_t limit = 0;
+  std::string source;
+  if (o.max_memory.empty()) {
+    const int64_t avail = available_memory();
+    if (avail < 0) return;  // unknown: no limit
+    limit = static_cast<int64_t>(0.8 * static_cast<double>(avail));
+    source = "the default, 80% of the " + human_bytes(static_cast<double>(avail)) +
+             " of memory available";
+  } else {
+    limit = parse_byte_size(o.max_memory);
+    if (limit == 0) return;
+    source = "--max-memory " + o.max_memory;
+  }
+  int64_t total = 0;
+  std::string parts;
+  for (const std::string& path : paths) {
+    const MemoryEstimate e = estimate_read_memory(path, std::max<int64_t>(limit - total, 1));
+    total += e.bytes;
+    if (!parts.empty()) parts += " plus ";
+    parts += path + ": about " + human_bytes(static_cast<double>(e.bytes)) +
+             (e.stopped_early ? " or more" : "");
+    if (e.binary_cache) {
+      parts += " (a binary cache of " + human_bytes(static_cast<double>(e.file_bytes)) + ")";
+    } else {
+      char factor[16];
+      std::snprintf(factor, sizeof factor, "%g", kPeakBytesPerTextByte);
+      parts += std::string(" (") + factor + " bytes per byte of its " +
+               human_bytes(static_cast<double>(e.text_bytes)) + " of text" +
+               (e.gzip ? ", " + e.how : "") + ")";
+    }
+  }
+  if (total <= limit) return;
+  throw MemoryLimitError(
+      "not enough memory: reading " + parts + " needs more than the limit of " +
+      human_bytes(static_cast<double>(limit)) + " (" + source + "). Refused before reading "
+      "rather than being killed by the system part-way. Raise --max-memory if the machine "
+      "has that much memory free, use a machine with more memory, or train on a subsample "
+      "(e.g. the first rows: head -n 100000 FILE > part)");
 }
 
 ReadOptions read_options(const DataOptions& o) {
@@ -61,6 +113,7 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
     r.format = FileFormat::kCsv;
   }
   r.min_features = model.n_features;
+  check_memory({path}, o);
   return read_dataset(path, r);
 }
 

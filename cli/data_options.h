@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -16,16 +18,26 @@ struct DataOptions {
   bool header = false, no_header = false;
   std::string label_column, weight_column, delimiter, missing = "error", storage = "auto";
   std::string dtype = "auto";
+  std::string max_memory;  // --max-memory; "" is the default (80% of the available memory)
 };
 
 // Adds --format, --header/--no-header, --label-column, --delimiter, --missing, --storage,
 // --dtype (and --sample-weight-column when with_weights) to cmd.
 void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights);
 
+// Adds --max-memory (train, predict, eval).
+void add_max_memory_option(CLI::App* cmd, DataOptions& o);
+
+// Refuses, before reading them, data files that would need more memory than --max-memory
+// allows (by default 80% of the memory available): throws MemoryLimitError giving the
+// estimate, the limit and what to do. `paths` are read one after the other and kept.
+void check_memory(const std::vector<std::string>& paths, const DataOptions& o);
+
 // ReadOptions from the flags; throws ValueError on a bad value.
 ReadOptions read_options(const DataOptions& o);
 
-// Reads data for a model: replays its CSV encoding and pads to its feature count.
+// Reads data for a model: replays its CSV encoding and pads to its feature count (after
+// check_memory).
 Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model);
 
 // Seconds since `start` (a steady_clock reading), for timings in summaries.

@@ -5,13 +5,13 @@
 
 #include "commands.h"
 #include "lograd/error.h"
+#include "lograd/memory.h"
 
 int main(int argc, char** argv) {
   using namespace lograd::cli;
   CLI::App app{
-      "lograd: logistic regression by gradient descent on a reverse-mode computation graph.\n"
-      "Exit status: 0 success, 1 error (bad input, failed computation, missing tool), "
-      "2 bad command line."};
+      std::string("lograd: logistic regression by gradient descent on a reverse-mode "
+                  "computation graph.\n") + kExitHelp};
   app.name("lograd");
   app.set_version_flag("--version", std::string("lograd ") + LOGRAD_VERSION);
   app.require_subcommand(1);
@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   register_graph(app);
   register_train(app);
   register_predict(app);
+  register_convert(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -30,6 +31,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
+  } catch (const ExitWith& e) {
+    return e.status;
+  } catch (const lograd::MemoryLimitError& e) {
+    std::cerr << "lograd: error: " << e.what() << "\n";
+    return kExitMemory;
   } catch (const lograd::Error& e) {
     std::cerr << "lograd: error: " << e.what() << "\n";
     return kExitError;

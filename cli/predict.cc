@@ -91,6 +91,7 @@ void register_predict(CLI::App& app) {
   p->add_flag("--proba", o->proba, "print P(positive class) instead of labels");
   p->add_option("-o,--out", o->out, "write to this file instead of standard output");
   add_data_options(p, o->data_opts, false);
+  add_max_memory_option(p, o->data_opts);
   p->callback([o] { run_predict(*o); });
 
   auto e = std::make_shared<UseCli>();
@@ -101,6 +102,7 @@ void register_predict(CLI::App& app) {
   ev->add_option("data", e->data, "labelled data (LIBSVM or CSV)")->required();
   ev->add_flag("--json", e->json, "print the metrics as one JSON object");
   add_data_options(ev, e->data_opts, false);
+  add_max_memory_option(ev, e->data_opts);
   ev->callback([e] { run_eval(*e); });
 
   auto x = std::make_shared<UseCli>();

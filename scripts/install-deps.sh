@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages lograd needs to build, test and run its demo.
+# Installs the Debian packages lograd needs to build, test and run its demo; with a group name,
+# also that group's extra packages:
+#   scripts/install-deps.sh          build, test, demo
+#   scripts/install-deps.sh fuzz     + clang with libFuzzer and its sanitizer runtimes (make fuzz)
 # Idempotent and silent when nothing is missing; run as root (or with sudo available).
 set -euo pipefail
+
+group="${1:-}"
 
 packages=(
   g++ cmake ninja-build make pkg-config  # toolchain
@@ -12,6 +17,17 @@ packages=(
   python3                                # the CLI end-to-end tests (standard library only)
   liblinear-tools                        # the peer the interop tests compare against
 )
+case "$group" in
+  "") ;;
+  fuzz)
+    packages+=(
+      clang libclang-rt-14-dev  # clang 14, libFuzzer, ASan and UBSan runtimes for clang
+      libomp-14-dev             # OpenMP for clang (the library uses it)
+    ) ;;
+  *)
+    echo "usage: $0 [fuzz]: unknown package group '$group'" >&2
+    exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

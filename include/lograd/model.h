@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,9 @@ void save_model(const Model& model, const std::string& path);
 // Reads a model written by save_model, or a LIBLINEAR model file (detected by its first line).
 // Throws Error explaining what is wrong with a file that is not a valid model.
 Model load_model(const std::string& path);
+
+// load_model on a file's contents already in memory; `name` stands for the file in messages.
+Model parse_model(std::string_view text, const std::string& name);
 
 // Writes LIBLINEAR's model format (solver L2R_LR), which `liblinear-predict` accepts: the raw
 // (standardization-folded) weights, labels[1] first. Throws Error if a label is not an integer.

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "lograd/checkpoint.h"
 #include "lograd/dataset.h"
 #include "lograd/metrics.h"
 #include "lograd/model.h"
@@ -24,6 +27,16 @@ struct TrainOptions {
   std::string class_weight;      // "", "balanced", or "w0,w1"
   SolverOptions solver;
   bool solver_given = false;     // false: newton for L2, lbfgs (OWL-QN) with an L1 term
+
+  // Checkpoints: on_checkpoint receives one every checkpoint_every iterations (0: none on the
+  // way) and one when training stops for any reason but divergence.
+  int64_t checkpoint_every = 0;
+  std::function<void(const Checkpoint&)> on_checkpoint;
+  // Continue the run that wrote this checkpoint, to the result it would have reached. Its data
+  // and its result-deciding options (solver, lambda, l1_ratio, fit_bias, standardize,
+  // class_weight, and the solver's lr, batch_size, seed, ...) must be this run's; tol,
+  // max_iter and max_seconds may change.
+  std::shared_ptr<const Checkpoint> resume;
 };
 
 struct TrainResult {
@@ -39,7 +52,10 @@ struct TrainResult {
 };
 
 // Trains on data (exactly two classes). `init` warm-starts from a model with the same
-// features (its raw weights are mapped into this run's standardisation).
+// features (its raw weights are mapped into this run's standardisation). Throws ValueError
+// naming every difference when options.resume does not fit this data or these options.
+// After a divergence the model holds the last finite parameters (solve.stop_reason
+// "diverged", solve.last_finite_iter).
 TrainResult train_logistic(const Dataset& data, const TrainOptions& options,
                            const Model* init = nullptr, const ProgressFn& progress = {});
 

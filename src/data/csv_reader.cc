@@ -28,6 +28,11 @@ bool ends_with(const std::string& s, std::string_view suffix) {
          std::string_view(s).substr(s.size() - suffix.size()) == suffix;
 }
 
+// The name of column j (0-based) given by its header field: "column N" (1-based) when empty.
+std::string column_name(std::string_view field, size_t j) {
+  return field.empty() ? "column " + std::to_string(j + 1) : std::string(field);
+}
+
 // A first row is a header when one of its fields is text where the second row has a number.
 bool looks_like_header(const std::vector<std::string>& first,
                        const std::vector<std::string>& second) {
@@ -165,7 +170,7 @@ void CsvReader::choose_layout() {
       const auto& cols = replay_->columns;
       bool same_names = replay_->header && cols.size() == first.size();
       for (size_t j = 0; j < cols.size() && j < first.size(); ++j) {
-        if (cols[j].name != first[j]) same_names = false;
+        if (cols[j].name != column_name(first[j], j)) same_names = false;
         if (cols[j].kind == Kind::kNumeric && !is_missing(first[j]) && !is_number(first[j]))
           header_ = true;
       }
@@ -179,7 +184,7 @@ void CsvReader::choose_layout() {
     // Columns are matched by position: a header that names them differently (reordered,
     // renamed) would silently feed the model the wrong features.
     for (size_t j = 0; j < replay_->columns.size() && j < first.size(); ++j)
-      if (first[j] != replay_->columns[j].name)
+      if (column_name(first[j], j) != replay_->columns[j].name)
         throw ParseError(path_, first_line_, 1,
                          "column " + std::to_string(j + 1) + " is named " + quoted(first[j]) +
                              " but the model was trained with " +
@@ -199,8 +204,7 @@ void CsvReader::learn_columns(std::vector<std::string> header) {
   encoding_.header = header_;
   encoding_.columns.resize(ncols_);
   for (size_t j = 0; j < ncols_; ++j) {
-    std::string& name = header[j];
-    encoding_.columns[j].name = name.empty() ? "column " + std::to_string(j + 1) : std::move(name);
+    encoding_.columns[j].name = column_name(header[j], j);
   }
   label_ = options_.label_column.empty() ? static_cast<int64_t>(ncols_) - 1
                                          : resolve_column(options_.label_column, "label column");

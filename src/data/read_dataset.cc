@@ -6,6 +6,7 @@
 
 #include "data/reader_internal.h"
 #include "data/text_file.h"
+#include "lograd/binary_cache.h"
 #include "lograd/readers.h"
 
 namespace lograd {
@@ -58,6 +59,11 @@ bool looks_like_libsvm(std::string_view text) {
 }  // namespace detail
 
 Dataset read_dataset(const std::string& path, const ReadOptions& options) {
+  if (options.format == FileFormat::kAuto && is_binary_cache(path)) {
+    Dataset d = read_binary_cache(path);
+    if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
+    return d;
+  }
   switch (options.format) {
     case FileFormat::kLibsvm:
       return read_libsvm(path, options);

@@ -11,6 +11,7 @@
 //
 // LIBLINEAR predicts the first label when w . x (+ w_bias * b) > 0, so a lograd model exports
 // its positive class (names[1]) first and imports a LIBLINEAR model as names = {second, first}.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <climits>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/liblinear_format.h"
 #include "lograd/error.h"
 #include "lograd/model.h"
 
@@ -92,8 +94,16 @@ void export_liblinear(const Model& model, const std::string& path) {
 }
 
 Model load_liblinear(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(path + ": cannot open LIBLINEAR model file: " + std::strerror(errno));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(path + ": cannot open LIBLINEAR model file: " + std::strerror(errno));
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) throw Error(path + ": cannot read LIBLINEAR model file: " + std::strerror(errno));
+  return io::parse_liblinear(text.str(), path);
+}
+
+Model io::parse_liblinear(std::string_view text, const std::string& path) {
+  std::istringstream in{std::string(text)};
   const auto fail = [&](const std::string& what) -> void {
     throw Error(path + ": not a usable LIBLINEAR model: " + what);
   };
@@ -114,9 +124,9 @@ Model load_liblinear(const std::string& path) {
     } else if (key == "nr_class") {
       double v;
       if (!parse_double(value, &v) || v != std::trunc(v)) fail("nr_class is not an integer");
-      nr_class = static_cast<int64_t>(v);
-      if (nr_class != 2)
+      if (v != 2)
         fail("it has " + value + " classes; lograd imports binary models only (nr_class 2)");
+      nr_class = 2;
     } else if (key == "label") {
       if (nr_class != 2) fail("\"label\" comes before \"nr_class 2\"");
       labels.push_back(value);
@@ -131,6 +141,9 @@ Model load_liblinear(const std::string& path) {
       double v;
       if (!parse_double(value, &v) || v != std::trunc(v) || v < 0)
         fail("nr_feature is not a non-negative integer");
+      if (v > INT_MAX)
+        fail("nr_feature " + value + " is too large: LIBLINEAR models have at most " +
+             std::to_string(INT_MAX) + " features");
       nr_feature = static_cast<int64_t>(v);
     } else if (key == "bias") {
       if (!parse_double(value, &bias)) fail("bias \"" + value + "\" is not a number");
@@ -154,7 +167,9 @@ Model load_liblinear(const std::string& path) {
   const bool with_bias = bias >= 0;
   const int64_t count = nr_feature + (with_bias ? 1 : 0);
   std::vector<double> w;
-  w.reserve(static_cast<size_t>(count));
+  // Not more than the text can hold (a weight takes at least a digit and a separator), so a
+  // header that promises more weights than the file has cannot exhaust memory.
+  w.reserve(static_cast<size_t>(std::min<int64_t>(count, static_cast<int64_t>(text.size() / 2))));
   std::string token;
   for (int64_t i = 0; i < count; ++i) {
     if (!(in >> token))
@@ -173,6 +188,8 @@ Model load_liblinear(const std::string& path) {
   m.has_bias = with_bias;
   if (with_bias) {
     m.b = w.back() * bias;
+    if (!std::isfinite(m.b))
+      fail("the bias weight " + g17(w.back()) + " times bias " + g17(bias) + " is not finite");
     w.pop_back();
   }
   m.w = std::move(w);

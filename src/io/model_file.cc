@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/liblinear_format.h"
 #include "lograd/error.h"
 #include "lograd/model.h"
 
@@ -224,7 +225,7 @@ CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
   return enc;
 }
 
-Model parse_model(const std::string& path, const json& doc) {
+Model model_from_json(const std::string& path, const json& doc) {
   const Fields f(path, doc);
   Model m;
   m.n_features = f.integer(f.get("n_features"), "n_features");
@@ -266,9 +267,21 @@ std::string read_whole_file(const std::string& path) {
   return ss.str();
 }
 
-json parse_json(const std::string& path, const std::string& text) {
+// A model file nests 5 levels deep; copying and dumping a document (the checksum does both)
+// recurse once per level, so deeper JSON is refused while parsing instead of overflowing the
+// stack.
+constexpr int kMaxJsonDepth = 100;
+
+json parse_json(const std::string& path, std::string_view text) {
+  const auto depth_limit = [&](int depth, json::parse_event_t event, json&) {
+    if (depth >= kMaxJsonDepth && (event == json::parse_event_t::object_start ||
+                                   event == json::parse_event_t::array_start))
+      throw Error(path + ": not a lograd model file: JSON nested deeper than " +
+                  std::to_string(kMaxJsonDepth) + " levels");
+    return true;
+  };
   try {
-    return json::parse(text);
+    return json::parse(text, depth_limit);
   } catch (const json::parse_error& e) {
     // e.byte counts from 1 and passes the end when the parser ran out of input: every
     // prefix of a document (cut mid-string, mid-number or between tokens) lands there.
@@ -300,11 +313,12 @@ void save_model(const Model& model, const std::string& path) {
   io::write_file_atomically(path, text);
 }
 
-Model load_model(const std::string& path) {
-  const std::string text = read_whole_file(path);
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+Model load_model(const std::string& path) { return parse_model(read_whole_file(path), path); }
+
+Model parse_model(std::string_view text, const std::string& path) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw Error(path + ": empty file, not a model; retrain or restore it");
-  if (text.rfind("solver_type", 0) == 0) return load_liblinear(path);
+  if (text.rfind("solver_type", 0) == 0) return io::parse_liblinear(text, path);
   const json doc = parse_json(path, text);
   if (!doc.is_object() || !doc.contains("format"))
     throw Error(path + ": not a lograd model file (no \"format\": \"" +
@@ -332,7 +346,7 @@ Model load_model(const std::string& path) {
     throw Error(path +
                 ": checksum mismatch: the file was modified or damaged; retrain or "
                 "restore it");
-  return parse_model(path, doc);
+  return model_from_json(path, doc);
 }
 
 }  // namespace lograd

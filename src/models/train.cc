@@ -9,6 +9,7 @@
 #include "kernels/cpu/linear.h"
 #include "lograd/labels.h"
 #include "lograd/objective.h"
+#include "lograd/parallel.h"
 
 namespace lograd {
 namespace {
@@ -52,6 +53,62 @@ void column_stats(const DataMatrix& x, std::vector<double>& mean, std::vector<do
     const double var = std::max(sq[j] / static_cast<double>(m) - mean[j] * mean[j], 0.0);
     scale[j] = var > 1e-300 ? std::sqrt(var) : 1.0;
   }
+}
+
+// The options that decide where a run goes, as a checkpoint stores them: the objective's
+// (lambda as used, so --C and --lambda compare by value) and those of the solver in use.
+nlohmann::json decisive_options(const TrainOptions& o, const SolverOptions& so, double lambda) {
+  nlohmann::json j = {{"solver", solver_name(so.kind)}, {"lambda", lambda},
+                      {"l1_ratio", o.l1_ratio},         {"fit_bias", o.fit_bias},
+                      {"standardize", o.standardize},   {"class_weight", o.class_weight}};
+  switch (so.kind) {
+    case SolverKind::kNewton: break;
+    case SolverKind::kLbfgs: j["lbfgs_memory"] = so.lbfgs_memory; break;
+    default:
+      j["lr"] = so.lr;  // as given; 0 is the default (the state holds the value in use)
+      if (so.kind != SolverKind::kGd) {
+        j["batch_size"] = so.batch_size;
+        j["seed"] = so.seed;
+      }
+      if (so.kind == SolverKind::kMomentum) j["momentum"] = so.momentum;
+      if (so.kind == SolverKind::kAdam) {
+        j["beta1"] = so.beta1;
+        j["beta2"] = so.beta2;
+        j["adam_eps"] = so.adam_eps;
+      }
+  }
+  return j;
+}
+
+// Throws ValueError naming each way `ck` does not fit this run's data and options.
+void check_resumable(const Checkpoint& ck, const DataFingerprint& data,
+                     const nlohmann::json& options) {
+  std::vector<std::string> diffs = fingerprint_differences(ck.data, data);
+  const bool data_differs = !diffs.empty();
+  auto shown = [](const nlohmann::json* v) {
+    if (v == nullptr) return std::string("(not used)");
+    if (v->is_string()) return v->get<std::string>().empty() ? std::string("(none)") : v->dump();
+    return v->dump();
+  };
+  nlohmann::json keys = ck.options;
+  keys.update(options);
+  for (const auto& [key, unused] : keys.items()) {
+    const auto a = ck.options.find(key), b = options.find(key);
+    const nlohmann::json* then = a == ck.options.end() ? nullptr : &*a;
+    const nlohmann::json* now = b == options.end() ? nullptr : &*b;
+    if (then && now && *then == *now) continue;
+    if (key == "lr" && now && now->is_number() && now->get<double>() == 0 && then)
+      continue;  // the default: the learning rate in use comes from the checkpoint
+    diffs.push_back(key + ": " + shown(then) + " in the checkpoint, " + shown(now) + " now");
+  }
+  if (diffs.empty()) return;
+  std::string msg = "cannot resume: the checkpoint was made ";
+  msg += data_differs ? "on other data or " : "";
+  msg += "with other options: ";
+  for (size_t i = 0; i < diffs.size(); ++i) msg += (i ? "; " : "") + diffs[i];
+  msg += ". Resume with the data and the options of the run that wrote it (--tol, --max-iter, "
+         "--max-seconds and --threads may change)";
+  throw ValueError(msg);
 }
 
 }  // namespace
@@ -142,17 +199,34 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   SolverOptions so = options.solver;
   if (!options.solver_given) so.kind = spec.l1 > 0 ? SolverKind::kLbfgs : SolverKind::kNewton;
   result.solver = so.kind;
+  if (options.resume || options.on_checkpoint) {
+    const nlohmann::json decisive = decisive_options(options, so, lambda);
+    DataFingerprint print = fingerprint(data);
+    if (options.resume) {
+      if (init) throw ValueError("give --init or --resume, not both: a resumed run continues "
+                                 "from the parameters in its checkpoint");
+      check_resumable(*options.resume, print, decisive);
+      // Shares the checkpoint's state (aliasing constructor): no copy of the vectors.
+      so.resume = std::shared_ptr<const SolverState>(options.resume, &options.resume->state);
+    }
+    if (options.on_checkpoint) {
+      so.state_every = options.checkpoint_every;
+      so.on_state = [&options, decisive, print](const SolverState& st) {
+        Checkpoint ck;
+        ck.options = decisive;
+        ck.data = print;
+        ck.threads = num_threads();
+        ck.state = st;
+        options.on_checkpoint(ck);
+      };
+    }
+  }
   const auto t0 = std::chrono::steady_clock::now();
   result.solve = minimize(*obj, w, so, progress);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   result.passes = obj->passes();
   result.objective = result.solve.objective;
   result.objective_liblinear = lambda > 0 ? result.objective / lambda : NAN;
-  if (result.solve.stop_reason == "diverged") {
-    // The first-order solvers hand back their last finite point; re-evaluate it.
-    std::vector<double> g(w.size());
-    result.objective = obj->fun_grad(w, g);
-  }
   model.w.assign(w.begin(), w.begin() + n);
   model.b = options.fit_bias ? w[n] : 0.0;
   if (lambda == 0) {
@@ -194,7 +268,11 @@ std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOption
     std::sort(train_rows.begin(), train_rows.end());
     std::sort(test_rows.begin(), test_rows.end());
     const Dataset train = subset(data, train_rows);
-    const TrainResult r = train_logistic(train, options);
+    TrainOptions fold_options = options;  // the folds neither checkpoint nor resume
+    fold_options.checkpoint_every = 0;
+    fold_options.on_checkpoint = nullptr;
+    fold_options.resume = nullptr;
+    const TrainResult r = train_logistic(train, fold_options);
     folds.push_back(evaluate(r.model, subset(data, test_rows)));
   }
   return folds;

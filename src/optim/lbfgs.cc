@@ -9,13 +9,8 @@
 namespace lograd::optim {
 namespace {
 
-struct Pair {
-  std::vector<double> s, y;
-  double rho;
-};
-
 // d = -H q by the two-loop recursion over the stored pairs (H0 = gamma I).
-void two_loop(const std::deque<Pair>& pairs, std::span<const double> q_in, std::vector<double>& d) {
+void two_loop(const std::deque<LbfgsPair>& pairs, std::span<const double> q_in, std::vector<double>& d) {
   std::vector<double> q(q_in.begin(), q_in.end());
   std::vector<double> alpha(pairs.size());
   for (size_t k = pairs.size(); k-- > 0;) {
@@ -37,17 +32,29 @@ void two_loop(const std::deque<Pair>& pairs, std::span<const double> q_in, std::
 
 void solve_lbfgs(Run& run, std::vector<double>& w) {
   Objective& obj = run.obj;
+  const SolverState* st = run.resumed();
   const size_t n = w.size();
   const bool l1 = obj.l1() > 0;
   const auto p = static_cast<size_t>(l1 ? obj.penalized() : 0);
   std::vector<double> g(n), pg(n), d(n), w_new(n), g_new(n), orthant(n);
-  std::deque<Pair> pairs;
+  std::deque<LbfgsPair> pairs;
+  if (st) pairs.assign(st->pairs.begin(), st->pairs.end());
+
+  auto end_iteration = [&](int64_t iter) {
+    if (run.state_due(iter)) {
+      SolverState s = run.base_state(w);
+      s.pairs.assign(pairs.begin(), pairs.end());
+      run.emit(s);
+    }
+    return run.finished();
+  };
 
   double f = obj.fun_grad(w, g);
   double big_f = run.full(f, w);
   run.pseudo_grad(w, g, pg);
-  if (run.report(0, big_f, norm(pg))) return;
-  for (int64_t iter = 1;; ++iter) {
+  if (st ? run.check_resumed(big_f, norm(pg)) : run.report(0, big_f, norm(pg), w))
+    return void(end_iteration(run.result.iterations));
+  for (int64_t iter = run.result.iterations + 1;; ++iter) {
     two_loop(pairs, pg, d);
     if (l1) {
       // Keep the direction in the orthant the pseudo-gradient points into.
@@ -57,15 +64,21 @@ void solve_lbfgs(Run& run, std::vector<double>& w) {
       }
     }
     double dg = dot(d, pg);
-    if (dg >= 0) {  // not a descent direction: restart from steepest descent
-      pairs.clear();
+    // Not a descent direction: restart from steepest descent, dropping the pairs once the
+    // step is taken (until then the pairs stay as at the iteration's start, for the state).
+    const bool restart = dg >= 0;
+    if (restart) {
       for (size_t i = 0; i < n; ++i) d[i] = -pg[i];
       dg = dot(d, pg);
     }
-    double step = pairs.empty() ? std::min(1.0, 1.0 / std::max(norm(pg), 1e-300)) : 1.0;
+    double step = pairs.empty() || restart ? std::min(1.0, 1.0 / std::max(norm(pg), 1e-300)) : 1.0;
     double f_new = 0, big_f_new = 0;
     bool accepted = false;
     for (int ls = 0; ls < 60; ++ls) {
+      if (run.stop_requested()) {  // the state is still that of the last iteration
+        run.finish("interrupted", big_f, norm(pg));
+        return void(end_iteration(iter - 1));
+      }
       for (size_t i = 0; i < n; ++i) w_new[i] = w[i] + step * d[i];
       if (l1)
         for (size_t j = 0; j < p; ++j)
@@ -82,9 +95,10 @@ void solve_lbfgs(Run& run, std::vector<double>& w) {
     }
     if (!accepted) {
       run.finish("no_progress", big_f, norm(pg));
-      return;
+      return void(end_iteration(iter - 1));
     }
-    Pair pair{std::vector<double>(n), std::vector<double>(n), 0};
+    if (restart) pairs.clear();
+    LbfgsPair pair{std::vector<double>(n), std::vector<double>(n), 0};
     for (size_t i = 0; i < n; ++i) {
       pair.s[i] = w_new[i] - w[i];
       pair.y[i] = g_new[i] - g[i];
@@ -100,7 +114,8 @@ void solve_lbfgs(Run& run, std::vector<double>& w) {
     f = f_new;
     big_f = big_f_new;
     run.pseudo_grad(w, g, pg);
-    if (run.report(iter, big_f, norm(pg))) return;
+    run.report(iter, big_f, norm(pg), w);
+    if (end_iteration(iter)) return;
   }
 }
 

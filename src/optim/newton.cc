@@ -17,8 +17,9 @@ double mnorm(std::span<const double> v, std::span<const double> m) {
 }
 
 // Approximately minimises g^T s + s^T H s / 2 subject to ||s||_M <= delta (Steihaug-Toint).
-// Leaves the step in s and the residual r = -g - H s in r; returns the CG iterations.
-int64_t trpcg(Objective& obj, double delta, std::span<const double> g, std::span<const double> m,
+// Leaves the step in s and the residual r = -g - H s in r; returns the CG iterations, or -1
+// when the run was asked to stop (s is then incomplete).
+int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const double> g, std::span<const double> m,
               std::vector<double>& s, std::vector<double>& r) {
   const size_t n = g.size();
   std::vector<double> z(n), d(n), hd(n);
@@ -32,6 +33,7 @@ int64_t trpcg(Objective& obj, double delta, std::span<const double> g, std::span
   const double cg_tol = 0.1 * std::sqrt(rz);  // LIBLINEAR's eps_cg
   int64_t it = 0;
   while (std::sqrt(std::max(rz, 0.0)) > cg_tol && it < static_cast<int64_t>(n) + 10) {
+    if (run.stop_requested()) return -1;
     ++it;
     obj.hess_vec(d, hd);
     const double dhd = dot(d, hd);
@@ -74,16 +76,27 @@ void solve_newton(Run& run, std::vector<double>& w) {
   constexpr double eta0 = 1e-4, eta1 = 0.25, eta2 = 0.75;
   constexpr double sigma1 = 0.25, sigma2 = 0.5, sigma3 = 4.0;
   Objective& obj = run.obj;
+  const SolverState* st = run.resumed();
   const size_t n = w.size();
   std::vector<double> g(n), g_new(n), w_new(n), s(n), r(n), m(n);
 
   double f = obj.fun_grad(w, g);
   obj.set_hessian_point();
   double gnorm = norm(g);
-  if (run.report(0, f, gnorm)) return;
-  double delta = 0;
-  bool first = true;
-  for (int64_t iter = 1;; ++iter) {
+  double delta = st ? st->delta : 0;
+  bool first = st ? st->first : true;
+  auto end_iteration = [&](int64_t it) {
+    if (run.state_due(it)) {
+      SolverState s = run.base_state(w);
+      s.delta = delta;
+      s.first = first;
+      run.emit(s);
+    }
+    return run.finished();
+  };
+  if (st ? run.check_resumed(f, gnorm) : run.report(0, f, gnorm, w))
+    return void(end_iteration(run.result.iterations));
+  for (int64_t iter = run.result.iterations + 1;; ++iter) {
     obj.hess_diag(m);
     // LIBLINEAR's preconditioner M = (1 - a) I + a diag(H) with a = 0.01, for its sum-form
     // Hessian I + C X^T D X; in our mean form that Hessian is scaled by l2, so the identity
@@ -97,7 +110,12 @@ void solve_newton(Run& run, std::vector<double>& w) {
       for (size_t i = 0; i < n; ++i) minv_g[i] = g[i] / m[i];
       delta = std::sqrt(dot(g, minv_g));  // ||g||_{M^-1}
     }
-    trpcg(obj, delta, g, m, s, r);
+    if (trpcg(run, obj, delta, g, m, s, r) < 0) {
+      // Interrupted inside the step: w, delta and first are still those of the last
+      // iteration (a first radius set above is set again the same way on resume).
+      run.finish("interrupted", f, gnorm);
+      return void(end_iteration(iter - 1));
+    }
     for (size_t i = 0; i < n; ++i) w_new[i] = w[i] + s[i];
     const double gs = dot(g, s);
     const double prered = -0.5 * (gs - dot(s, r));
@@ -134,11 +152,10 @@ void solve_newton(Run& run, std::vector<double>& w) {
       obj.set_hessian_point();
       gnorm = gnorm_new;
     }
-    if (run.report(iter, f, gnorm)) return;
-    if (f < -1e32 || (in_noise && !accept) || delta <= 1e-300) {
+    run.report(iter, f, gnorm, w);
+    if (!run.finished() && (f < -1e32 || (in_noise && !accept) || delta <= 1e-300))
       run.finish("no_progress", f, gnorm);
-      return;
-    }
+    if (end_iteration(iter)) return;
   }
 }
 

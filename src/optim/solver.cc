@@ -15,10 +15,19 @@ double dot(std::span<const double> a, std::span<const double> b) {
 double norm(std::span<const double> a) { return std::sqrt(dot(a, a)); }
 
 Run::Run(Objective& o, const SolverOptions& options, const ProgressFn& progress)
-    : obj(o), opt(options), progress_(progress), start_(std::chrono::steady_clock::now()) {}
+    : obj(o), opt(options), progress_(progress), start_(std::chrono::steady_clock::now()) {
+  if (const SolverState* st = resumed()) {
+    seconds_before_ = st->seconds;
+    result.iterations = st->iter;
+    result.history = st->history;
+    last_finite_w_ = st->w;
+    result.last_finite_iter = st->iter;
+  }
+}
 
 double Run::seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return seconds_before_ +
+         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
 double Run::full(double f, std::span<const double> w) const {
@@ -53,10 +62,14 @@ double Run::pseudo_grad_norm(std::span<const double> w, std::span<const double> 
 }
 
 void Run::init_target() {
-  const auto n = static_cast<size_t>(obj.dim());
-  std::vector<double> zero(n), g(n);
-  obj.fun_grad(zero, g);
-  result.grad_norm0 = pseudo_grad_norm(zero, g);
+  if (const SolverState* st = resumed()) {
+    result.grad_norm0 = st->grad_norm0;
+  } else {
+    const auto n = static_cast<size_t>(obj.dim());
+    std::vector<double> zero(n), g(n);
+    obj.fun_grad(zero, g);
+    result.grad_norm0 = pseudo_grad_norm(zero, g);
+  }
   target_ = opt.tol * result.grad_norm0;
 }
 
@@ -67,15 +80,25 @@ void Run::finish(const char* reason, double objective, double grad_norm) {
   result.grad_norm = grad_norm;
 }
 
-bool Run::report(int64_t iter, double objective, double grad_norm) {
+bool Run::stop_requested() const {
+  return opt.stop != nullptr && opt.stop->load(std::memory_order_relaxed);
+}
+
+bool Run::report(int64_t iter, double objective, double grad_norm, std::span<const double> w) {
   IterationInfo info{iter, objective, grad_norm, target_, seconds()};
   result.history.push_back(info);
   result.iterations = iter;
-  if (!std::isfinite(objective) || !std::isfinite(grad_norm)) {
+  bool finite = std::isfinite(objective) && std::isfinite(grad_norm);
+  for (size_t i = 0; i < w.size() && finite; ++i) finite = std::isfinite(w[i]);
+  if (!finite) {
     finish("diverged", objective, grad_norm);
     return true;
   }
-  if (progress_ && !progress_(info)) {
+  last_finite_w_.assign(w.begin(), w.end());
+  last_finite_f_ = objective;
+  last_finite_g_ = grad_norm;
+  result.last_finite_iter = iter;
+  if ((progress_ && !progress_(info)) || stop_requested()) {
     finish("interrupted", objective, grad_norm);
     return true;
   }
@@ -92,6 +115,42 @@ bool Run::report(int64_t iter, double objective, double grad_norm) {
     return true;
   }
   return false;
+}
+
+bool Run::check_resumed(double objective, double grad_norm) {
+  last_finite_f_ = objective;
+  last_finite_g_ = grad_norm;
+  if (grad_norm <= target_) finish("converged", objective, grad_norm);
+  else if (result.iterations >= opt.max_iter) finish("max_iter", objective, grad_norm);
+  else if (stop_requested()) finish("interrupted", objective, grad_norm);
+  return finished();
+}
+
+SolverState Run::base_state(std::span<const double> w) const {
+  SolverState st;
+  st.kind = opt.kind;
+  st.iter = result.iterations;
+  st.w.assign(w.begin(), w.end());
+  st.grad_norm0 = result.grad_norm0;
+  st.seconds = seconds();
+  st.history = result.history;
+  return st;
+}
+
+bool Run::state_due(int64_t iter) const {
+  if (!opt.on_state) return false;
+  if (finished()) return result.stop_reason != "diverged";
+  return opt.state_every > 0 && iter > 0 && iter % opt.state_every == 0;
+}
+
+void Run::restore_last_finite(std::vector<double>& w) {
+  if (last_finite_w_.size() != w.size()) {  // not even the start was finite
+    result.last_finite_iter = -1;
+    return;
+  }
+  w = last_finite_w_;
+  result.objective = last_finite_f_;
+  result.grad_norm = last_finite_g_;
 }
 
 }  // namespace optim
@@ -116,8 +175,77 @@ SolverKind parse_solver(const std::string& name) {
                    "': choose one of gd, sgd, momentum, adam, lbfgs, newton");
 }
 
+namespace {
+
+// Throws ValueError naming the first way `st` does not fit this objective and these options.
+void check_resume_state(const SolverState& st, const Objective& obj, const SolverOptions& o) {
+  auto bad = [](const std::string& what) { throw ValueError("cannot resume: " + what); };
+  const auto n = static_cast<size_t>(obj.dim());
+  const auto m = obj.examples();
+  if (st.kind != o.kind)
+    bad(std::string("the state is of solver ") + solver_name(st.kind) + ", this run uses " +
+        solver_name(o.kind));
+  if (st.w.size() != n)
+    bad("the state has " + std::to_string(st.w.size()) + " parameters, the objective " +
+        std::to_string(n));
+  if (st.iter < 0) bad("negative iteration count");
+  for (double v : st.w)
+    if (!std::isfinite(v)) bad("the state's parameters are not finite");
+  if (!(st.grad_norm0 >= 0) || !std::isfinite(st.grad_norm0)) bad("bad gradient norm at 0");
+  auto sized = [&](const std::vector<double>& v, const char* what) {
+    if (v.size() != n)
+      bad(std::string("the state's ") + what + " has " + std::to_string(v.size()) +
+          " entries, not " + std::to_string(n));
+  };
+  switch (o.kind) {
+    case SolverKind::kNewton:
+      if (!(st.delta >= 0) || !std::isfinite(st.delta)) bad("bad trust-region radius");
+      break;
+    case SolverKind::kLbfgs:
+      if (static_cast<int64_t>(st.pairs.size()) > o.lbfgs_memory)
+        bad("the state holds " + std::to_string(st.pairs.size()) + " L-BFGS pairs, more than "
+            "the memory of " + std::to_string(o.lbfgs_memory));
+      for (const LbfgsPair& p : st.pairs) {
+        sized(p.s, "L-BFGS pair s");
+        sized(p.y, "L-BFGS pair y");
+        if (!std::isfinite(p.rho)) bad("an L-BFGS pair has a non-finite rho");
+      }
+      break;
+    default: {
+      if (!(st.lr > 0) || !std::isfinite(st.lr)) bad("bad learning rate in the state");
+      if (o.lr > 0 && o.lr != st.lr)
+        bad("the state was made with learning rate " + std::to_string(st.lr) + ", this run " +
+            std::to_string(o.lr));
+      if (o.kind == SolverKind::kMomentum) sized(st.velocity, "velocity");
+      if (o.kind == SolverKind::kAdam) {
+        sized(st.adam_m, "first moment");
+        sized(st.adam_v, "second moment");
+        if (st.adam_t < 0) bad("negative adam step count");
+      }
+      if (o.kind == SolverKind::kGd) break;
+      if (static_cast<int64_t>(st.order.size()) != m)
+        bad("the state's example order has " + std::to_string(st.order.size()) +
+            " entries, the data " + std::to_string(m) + " examples");
+      std::vector<char> seen(static_cast<size_t>(m), 0);
+      for (int64_t r : st.order) {
+        if (r < 0 || r >= m || seen[static_cast<size_t>(r)])
+          bad("the state's example order is not a permutation of the examples");
+        seen[static_cast<size_t>(r)] = 1;
+      }
+      if (st.epoch_pos < 0 || st.epoch_pos >= std::max<int64_t>(m, 1))
+        bad("the state's position in the epoch is out of range");
+    }
+  }
+}
+
+}  // namespace
+
 SolveResult minimize(Objective& objective, std::vector<double>& w, const SolverOptions& options,
                      const ProgressFn& progress) {
+  if (options.resume) {
+    check_resume_state(*options.resume, objective, options);
+    w = options.resume->w;
+  }
   if (static_cast<int64_t>(w.size()) != objective.dim())
     throw ShapeError("minimize: the start point has " + std::to_string(w.size()) +
                      " parameters, the objective " + std::to_string(objective.dim()));
@@ -133,6 +261,7 @@ SolveResult minimize(Objective& objective, std::vector<double>& w, const SolverO
     case SolverKind::kLbfgs: optim::solve_lbfgs(run, w); break;
     default: optim::solve_first_order(run, w); break;
   }
+  if (run.result.stop_reason == "diverged") run.restore_last_finite(w);
   return run.result;
 }
 

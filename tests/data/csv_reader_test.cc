@@ -297,6 +297,26 @@ TEST(CsvReader, ReplayFillsMissingWithTheTrainingMean) {
   EXPECT_EQ(dense_values(test.x), (std::vector<double>{10, 3}));
 }
 
+// Found by fuzz/fuzz_csv.cc: a header with an empty name names that column "column N"; the
+// same file read back through its encoding (prediction) was refused because '' is not
+// 'column 2'. An empty header field now matches the name it was given.
+TEST(CsvReader, ReplayAcceptsTheEmptyHeaderNamesOfTheTrainingFile) {
+  TempDir dir;
+  const auto path = dir.write("train.csv", "x,,y\n1,2,0\n3,4,1\n");
+  const Dataset train = read_csv(path);
+  ASSERT_TRUE(train.encoding.header);
+  EXPECT_EQ(train.encoding.columns[1].name, "column 2");
+  ReadOptions o;
+  o.encoding = &train.encoding;
+  const Dataset again = read_csv(path, o);
+  EXPECT_EQ(again.rows(), 2);
+  EXPECT_EQ(dense_values(again.x), dense_values(train.x));
+  // A different name there is still refused.
+  const auto renamed = dir.write("renamed.csv", "x,z,y\n1,2,0\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(renamed, o); }, renamed + ":1:1: ",
+                     "column 2 is named 'z' but the model was trained with 'column 2'");
+}
+
 TEST(CsvReader, MixedColumnsBecomeCategorical) {
   TempDir dir;
   // Numbers first, then text: every value of the column is a category, sorted as text.

@@ -284,5 +284,52 @@ TEST_F(Liblinear, RejectsBrokenFiles) {
   }
 }
 
+// Found with fuzz/fuzz_model.cc: a header count beyond int64 was converted with undefined
+// behaviour (UBSan: "1e+300 is outside the range of representable values of type 'long'"); a
+// huge nr_feature reserved memory for weights the file does not have (std::length_error or
+// bad_alloc instead of an Error); a finite bias weight times a finite bias overflowed to an
+// infinite model bias. Each is now an Error naming the file and the problem.
+TEST_F(Liblinear, RejectsNumbersBeyondRange) {
+  struct Case {
+    std::string text, message;
+  };
+  const std::vector<Case> cases = {
+      {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 1e300\nbias 1\nw\n0.5\n",
+       "nr_feature 1e300 is too large"},
+      {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 2147483648\nbias -1\nw\n0.5\n",
+       "nr_feature 2147483648 is too large"},
+      {"solver_type L2R_LR\nnr_class 1e300\nlabel 1 -1\nnr_feature 1\nbias -1\nw\n0.5\n",
+       "it has 1e300 classes"},
+      {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 2147483647\nbias 1\nw\n0.5\n",
+       "it has 1 weights, expected 2147483648"},
+      {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 1\nbias 1e308\nw\n0.5\n10\n",
+       "the bias weight 10 times bias 1"},
+  };
+  for (const Case& c : cases) {
+    spit(path("m.model"), c.text);
+    const std::string msg = load_error(path("m.model"));
+    EXPECT_NE(msg.find(c.message), std::string::npos) << c.text << "\n-> " << msg;
+    EXPECT_EQ(msg.rfind(path("m.model") + ": ", 0), 0u) << msg;
+  }
+}
+
+// parse_model reads LIBLINEAR text from memory too, naming it as told.
+TEST_F(Liblinear, ParseModelReadsLiblinearTextFromMemory) {
+  const Model m = parse_model(
+      "solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 2\nbias 1\nw\n0.5 \n-2 \n0.25 \n",
+      "mem.model");
+  EXPECT_EQ(m.n_features, 2);
+  EXPECT_EQ(m.w, (std::vector<double>{0.5, -2}));
+  EXPECT_EQ(m.b, 0.25);
+  EXPECT_EQ(m.labels.names, (std::vector<std::string>{"-1", "1"}));
+  try {
+    parse_model("solver_type L2R_LR\nnr_class 2\n", "mem.model");
+    ADD_FAILURE() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("mem.model: not a usable LIBLINEAR model: ", 0), 0u)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace lograd

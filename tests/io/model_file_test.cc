@@ -428,6 +428,39 @@ TEST_F(ModelFile, SizesAndTypesAreValidatedEvenWithAValidChecksum) {
   }
 }
 
+// Found with fuzz/fuzz_model.cc: the checksum copies and dumps the document, recursing once
+// per nesting level, so a file nested a million levels deep overflowed the stack (ASan:
+// stack-overflow in basic_json's copy constructor). Such files are now refused while parsing.
+TEST_F(ModelFile, DeeplyNestedJsonIsRejected) {
+  const size_t depth = 1000000;
+  spit(path("deep.json"), R"({"format": "lograd-model", "version": 1, "checksum": "fnv1a64:0", )"
+                          R"("training": )" +
+                              std::string(depth, '[') + std::string(depth, ']') + "}");
+  const std::string msg = load_error(path("deep.json"));
+  EXPECT_EQ(msg, path("deep.json") + ": not a lograd model file: JSON nested deeper than 100 levels");
+  // The models lograd writes nest far less.
+  save_model(awkward_model(), path("model.json"));
+  rewrite_with_valid_checksum(path("model.json"), [](json& d) {
+    d["training"] = json::parse(std::string(90, '[') + std::string(90, ']'));
+  });
+  EXPECT_EQ(load_error(path("model.json")), "");
+}
+
+// parse_model is load_model on text in memory, naming it as told.
+TEST_F(ModelFile, ParseModelReadsTextFromMemory) {
+  const Model m = awkward_model();
+  save_model(m, path("model.json"));
+  expect_same_model(m, parse_model(slurp(path("model.json")), "in memory"));
+  try {
+    parse_model(slurp(path("model.json")).substr(0, 100), "in memory");
+    ADD_FAILURE() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("in memory: not a complete JSON document (truncated?)", 0),
+              0u)
+        << e.what();
+  }
+}
+
 TEST_F(ModelFile, NumberOverflowIsRejected) {
   save_model(awkward_model(), path("model.json"));
   std::string text = slurp(path("model.json"));

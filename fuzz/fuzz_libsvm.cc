@@ -1,0 +1,48 @@
+// libFuzzer harness for the LIBSVM/SVMlight reader (detail::parse_libsvm, the text in memory).
+// A lograd::Error is the normal answer to bad input; anything else (another exception, a crash,
+// a sanitizer report, a hang, a broken invariant of the dataset) is a bug.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "data/reader_internal.h"
+#include "fuzz_util.h"
+
+namespace {
+
+const std::string kPath = "fuzz.libsvm";
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace lograd;
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  Dataset d;
+  try {
+    d = detail::parse_libsvm(text, kPath, ReadOptions{});
+  } catch (const Error&) {
+    return 0;  // refused, with a message: what bad input should get
+  }
+  fuzz::check_dataset(d, kPath);
+  LOGRAD_FUZZ_CHECK(d.feature_names.empty() && d.encoding.empty() && d.weight.empty(),
+                    "LIBSVM data with CSV-only parts");
+
+  // The storage and value type the reader picks must not change the data: read it again as
+  // sparse float64 and compare the nonzeros.
+  ReadOptions sparse;
+  sparse.storage = Storage::kSparse;
+  sparse.value_type = ValueType::kFloat64;
+  Dataset s;
+  try {
+    s = detail::parse_libsvm(text, kPath, sparse);
+  } catch (const Error& e) {
+    fuzz::broken(std::string("accepted with default options, refused as sparse float64: ") +
+                 e.what());
+  }
+  fuzz::check_dataset(s, kPath);
+  LOGRAD_FUZZ_CHECK(s.rows() == d.rows() && s.cols() == d.cols(), "shape depends on storage");
+  LOGRAD_FUZZ_CHECK(s.label == d.label && s.classes == d.classes, "labels depend on storage");
+  LOGRAD_FUZZ_CHECK(fuzz::nonzeros(s.x) == fuzz::nonzeros(d.x), "values depend on storage");
+  return 0;
+}

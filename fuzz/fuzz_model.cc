@@ -1,0 +1,172 @@
+// libFuzzer harness for the model loader (parse_model: lograd JSON or LIBLINEAR text, in
+// memory). A lograd::Error is the normal answer to a bad file; anything else is a bug. A model
+// that loads must be usable: consistent sizes, finite numbers, predictions in [0, 1], and its
+// CSV encoding must replay on a file written for it without crashing.
+#include <algorithm>
+#include <cinttypes>
+#include <climits>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/reader_internal.h"
+#include "fuzz_util.h"
+#include "lograd/model.h"
+
+namespace {
+
+using lograd::CsvColumn;
+
+const std::string kPath = "fuzz.model";
+
+void check_model(const lograd::Model& m) {
+  LOGRAD_FUZZ_CHECK(m.n_features >= 0, "negative n_features");
+  const auto n = static_cast<size_t>(m.n_features);
+  LOGRAD_FUZZ_CHECK(m.w.size() == n, "weight count differs from n_features");
+  for (double v : m.w) LOGRAD_FUZZ_CHECK(std::isfinite(v), "weight not finite");
+  LOGRAD_FUZZ_CHECK(std::isfinite(m.b), "bias not finite");
+  LOGRAD_FUZZ_CHECK(m.labels.names.size() == 2 && m.labels.names[0] != m.labels.names[1],
+                    "not two distinct labels");
+  LOGRAD_FUZZ_CHECK(m.feature_names.empty() || m.feature_names.size() == n,
+                    "feature name count differs from n_features");
+  LOGRAD_FUZZ_CHECK(m.mean.size() == m.scale.size() && (m.mean.empty() || m.mean.size() == n),
+                    "standardization sizes");
+  for (size_t j = 0; j < m.mean.size(); ++j)
+    LOGRAD_FUZZ_CHECK(std::isfinite(m.mean[j]) && std::isfinite(m.scale[j]) && m.scale[j] != 0,
+                      "standardization value not finite or scale 0");
+  for (const CsvColumn& c : m.encoding.columns) {
+    const int64_t width = c.kind == CsvColumn::Kind::kCategorical
+                              ? static_cast<int64_t>(c.categories.size())
+                              : (c.kind == CsvColumn::Kind::kNumeric ? 1 : 0);
+    if (width > 0)
+      LOGRAD_FUZZ_CHECK(c.first_feature >= 0 && c.first_feature + width <= m.n_features,
+                        "encoding column maps beyond the model's features");
+    LOGRAD_FUZZ_CHECK(std::isfinite(c.fill), "fill not finite");
+  }
+}
+
+void check_probabilities(const lograd::Model& m, const lograd::DataMatrix& x) {
+  const std::vector<double> p = m.predict_proba(x);
+  LOGRAD_FUZZ_CHECK(static_cast<int64_t>(p.size()) == x.rows(), "one probability per row");
+  for (double v : p) LOGRAD_FUZZ_CHECK(v >= 0 && v <= 1, "probability outside [0, 1]");
+}
+
+// A CSV field in double quotes ("" for a quote), so any text survives the scanner.
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    out.push_back(c);
+    if (c == '"') out.push_back('"');
+  }
+  out.push_back('"');
+  return out;
+}
+
+// One example written for the model's encoding (after a header row when it had one).
+std::string csv_for(const lograd::Model& m) {
+  const lograd::CsvEncoding& e = m.encoding;
+  std::string header, row;
+  for (size_t j = 0; j < e.columns.size(); ++j) {
+    const CsvColumn& c = e.columns[j];
+    if (j > 0) {
+      header.push_back(e.delimiter);
+      row.push_back(e.delimiter);
+    }
+    header += quote(c.name);
+    switch (c.kind) {
+      case CsvColumn::Kind::kLabel:
+        row += quote(m.labels.names[1]);
+        break;
+      case CsvColumn::Kind::kCategorical:
+        row += quote(c.categories.empty() ? "x" : c.categories.back());
+        break;
+      case CsvColumn::Kind::kNumeric:
+      case CsvColumn::Kind::kWeight:
+        row += "1";
+        break;
+    }
+  }
+  return (e.header ? header + "\n" : "") + row + "\n";
+}
+
+// The document with its "checksum" recomputed as save_model does (FNV-1a 64 of the compact
+// dump without "checksum", keys sorted: src/io/model_file.cc), so that mutated files get past
+// the checksum to the field checks behind it. Nothing for text that is not a JSON object.
+std::optional<std::string> with_valid_checksum(std::string_view text) {
+  using nlohmann::json;
+  bool too_deep = false;  // the harness's own dump() recurses; the library's is fuzzed as is
+  const auto depth_limit = [&](int depth, json::parse_event_t, json&) {
+    too_deep = too_deep || depth > 64;
+    return true;
+  };
+  try {
+    json doc = json::parse(text, depth_limit, /*allow_exceptions=*/false);
+    if (too_deep || doc.is_discarded() || !doc.is_object()) return std::nullopt;
+    doc.erase("checksum");
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : doc.dump()) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "fnv1a64:%016" PRIx64, h);
+    doc["checksum"] = sum;
+    return doc.dump();
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+void load_and_use(std::string_view text) {
+  using namespace lograd;
+  Model m;
+  try {
+    m = parse_model(text, kPath);
+  } catch (const Error&) {
+    return;  // refused, with a message: what a bad model file should get
+  }
+  check_model(m);
+
+  // One example with the first feature and one past the model's width (ignored).
+  CsrMatrix<double> x;
+  x.rows = 1;
+  x.cols = m.n_features + 1;
+  if (m.n_features > 0) {
+    x.col.push_back(0);
+    x.val.push_back(1.0);
+  }
+  x.col.push_back(static_cast<int32_t>(std::min<int64_t>(m.n_features, INT32_MAX - 1)));
+  x.val.push_back(2.0);
+  x.cols = std::max<int64_t>(x.cols, x.col.back() + 1);
+  x.row_ptr.push_back(x.nnz());
+  check_probabilities(m, DataMatrix(std::move(x)));
+
+  if (!m.encoding.empty()) {
+    // Prediction on CSV replays the saved encoding (cli/data_options.cc: read_for_model).
+    ReadOptions o;
+    o.encoding = &m.encoding;
+    o.min_features = m.n_features;
+    Dataset d;
+    try {
+      d = detail::parse_csv(csv_for(m), kPath, o);
+    } catch (const Error&) {
+      return;
+    }
+    fuzz::check_dataset(d, kPath);
+    check_probabilities(m, d.x);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  load_and_use(text);
+  if (const auto fixed = with_valid_checksum(text)) load_and_use(*fixed);
+  return 0;
+}

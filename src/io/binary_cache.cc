@@ -1,0 +1,245 @@
+// Layout, all integers little-endian as in memory (the cache is a local file, not an exchange
+// format: it records the byte order and refuses a foreign one):
+//   "LOGRADB1"  u32 version  u32 0x01020304  u64 meta_len  meta (JSON, padded to 8 bytes)
+//   arrays, each padded to 8 bytes: CSR row_ptr (i64, rows+1), col (i32), val (S) | dense val (S)
+//   labels (i32, rows), weights (f64, rows, when present)
+//   "LGBEND\0\0"  u64 file length
+// The JSON meta holds the sizes, storage, value type, classes, feature names and encoding.
+#include "lograd/binary_cache.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "io/atomic_file.h"
+
+namespace lograd {
+namespace {
+
+constexpr char kMagic[8] = {'L', 'O', 'G', 'R', 'A', 'D', 'B', '1'};
+constexpr char kEnd[8] = {'L', 'G', 'B', 'E', 'N', 'D', 0, 0};
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kByteOrder = 0x01020304;
+
+const char* kind_name(CsvColumn::Kind k) {
+  switch (k) {
+    case CsvColumn::Kind::kNumeric: return "numeric";
+    case CsvColumn::Kind::kCategorical: return "categorical";
+    case CsvColumn::Kind::kLabel: return "label";
+    case CsvColumn::Kind::kWeight: return "weight";
+  }
+  return "?";
+}
+
+void pad8(std::string& out) { out.append((8 - out.size() % 8) % 8, '\0'); }
+
+template <class V>
+void put(std::string& out, const V& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+template <class T>
+void put_array(std::string& out, const T* data, size_t count) {
+  out.append(reinterpret_cast<const char*>(data), count * sizeof(T));
+  pad8(out);
+}
+
+// Reads the file's bytes in order, with bounds checks that name the file.
+class Reader {
+ public:
+  Reader(std::string path, std::string bytes) : path_(std::move(path)), bytes_(std::move(bytes)) {}
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(path_ + ": not a valid lograd cache: " + what +
+                "; recreate it with `lograd convert DATA -o " + path_ + "`");
+  }
+  template <class V>
+  V get() {
+    V v;
+    need(sizeof v);
+    std::memcpy(&v, bytes_.data() + pos_, sizeof v);
+    pos_ += sizeof v;
+    return v;
+  }
+  std::string get_bytes(size_t n) {
+    need(n);
+    std::string s = bytes_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  template <class T>
+  std::vector<T> get_array(size_t count) {
+    if (count > bytes_.size() / sizeof(T)) fail("an array is longer than the file (truncated?)");
+    need(count * sizeof(T));
+    std::vector<T> v(count);
+    if (count) std::memcpy(v.data(), bytes_.data() + pos_, count * sizeof(T));
+    pos_ += count * sizeof(T);
+    skip_pad();
+    return v;
+  }
+  void skip_pad() { pos_ += (8 - pos_ % 8) % 8; }
+  size_t pos() const { return pos_; }
+  size_t size() const { return bytes_.size(); }
+
+ private:
+  void need(size_t n) const {
+    if (pos_ > bytes_.size() || n > bytes_.size() - pos_) fail("the file ends early (truncated?)");
+  }
+  std::string path_, bytes_;
+  size_t pos_ = 0;
+};
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+  f.seekg(0, std::ios::end);
+  const auto size = static_cast<size_t>(f.tellg());
+  f.seekg(0);
+  std::string bytes(size, '\0');
+  if (!f.read(bytes.data(), static_cast<std::streamsize>(size)))
+    throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  return bytes;
+}
+
+}  // namespace
+
+void write_binary_cache(const Dataset& data, const std::string& path) {
+  nlohmann::json meta = {{"rows", data.rows()},
+                         {"cols", data.cols()},
+                         {"stored", data.x.stored()},
+                         {"storage", data.x.is_sparse() ? "csr" : "dense"},
+                         {"dtype", data.x.dtype()},
+                         {"has_weight", !data.weight.empty()},
+                         {"classes", data.classes},
+                         {"feature_names", data.feature_names},
+                         {"source", data.source}};
+  if (!data.encoding.empty()) {
+    nlohmann::json cols = nlohmann::json::array();
+    for (const CsvColumn& c : data.encoding.columns)
+      cols.push_back({{"name", c.name}, {"kind", kind_name(c.kind)},
+                      {"first_feature", c.first_feature}, {"categories", c.categories},
+                      {"fill", c.fill}});
+    meta["encoding"] = {{"delimiter", std::string(1, data.encoding.delimiter)},
+                        {"header", data.encoding.header}, {"columns", cols}};
+  }
+  const std::string meta_text = meta.dump();
+  std::string out;
+  out.reserve(static_cast<size_t>(data.x.bytes()) + data.label.size() * 4 + meta_text.size() + 64);
+  out.append(kMagic, 8);
+  put(out, kVersion);
+  put(out, kByteOrder);
+  put(out, static_cast<uint64_t>(meta_text.size()));
+  out += meta_text;
+  pad8(out);
+  data.x.visit([&](const auto& m) {
+    using M = std::remove_cvref_t<decltype(m)>;
+    if constexpr (std::is_same_v<M, CsrMatrix<float>> || std::is_same_v<M, CsrMatrix<double>>) {
+      put_array(out, m.row_ptr.data(), m.row_ptr.size());
+      put_array(out, m.col.data(), m.col.size());
+      put_array(out, m.val.data(), m.val.size());
+    } else {
+      put_array(out, m.data(), static_cast<size_t>(m.numel()));
+    }
+  });
+  put_array(out, data.label.data(), data.label.size());
+  if (!data.weight.empty()) put_array(out, data.weight.data(), data.weight.size());
+  out.append(kEnd, 8);
+  put(out, static_cast<uint64_t>(out.size() + sizeof(uint64_t)));
+  io::write_file_atomically(path, out);
+}
+
+bool is_binary_cache(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char head[8];
+  return f.read(head, 8) && std::memcmp(head, kMagic, 8) == 0;
+}
+
+Dataset read_binary_cache(const std::string& path) {
+  Reader r(path, read_all(path));
+  if (r.get_bytes(8) != std::string(kMagic, 8)) r.fail("it does not start with LOGRADB1");
+  const auto version = r.get<uint32_t>();
+  if (version != kVersion)
+    r.fail("format version " + std::to_string(version) + ", this lograd reads version " +
+           std::to_string(kVersion));
+  if (r.get<uint32_t>() != kByteOrder) r.fail("it was written on a machine of another byte order");
+  const auto meta_len = r.get<uint64_t>();
+  if (meta_len > r.size()) r.fail("the header is longer than the file (truncated?)");
+  nlohmann::json meta;
+  try {
+    meta = nlohmann::json::parse(r.get_bytes(static_cast<size_t>(meta_len)));
+  } catch (const nlohmann::json::exception& e) {
+    r.fail(std::string("its header is not JSON (") + e.what() + ")");
+  }
+  r.skip_pad();
+  Dataset d;
+  try {
+    const auto rows = meta.at("rows").get<int64_t>(), cols = meta.at("cols").get<int64_t>();
+    const auto stored = meta.at("stored").get<int64_t>();
+    const auto storage = meta.at("storage").get<std::string>();
+    const auto dtype = meta.at("dtype").get<std::string>();
+    if (rows < 0 || cols < 0 || stored < 0 || cols > INT32_MAX) r.fail("negative or huge sizes");
+    auto load = [&](auto tag) {
+      using S = decltype(tag);
+      if (storage == "csr") {
+        CsrMatrix<S> m;
+        m.rows = rows;
+        m.cols = cols;
+        m.row_ptr = r.get_array<int64_t>(static_cast<size_t>(rows) + 1);
+        m.col = r.get_array<int32_t>(static_cast<size_t>(stored));
+        m.val = r.get_array<S>(static_cast<size_t>(stored));
+        try {
+          m.validate();
+        } catch (const ValueError& e) {
+          r.fail(e.what());
+        }
+        d.x = DataMatrix(std::move(m));
+      } else if (storage == "dense") {
+        if (cols != 0 && rows > stored / std::max<int64_t>(cols, 1)) r.fail("dense sizes disagree");
+        d.x = DataMatrix(Tensor<S>(Shape{rows, cols}, r.get_array<S>(static_cast<size_t>(rows * cols))));
+      } else {
+        r.fail("unknown storage '" + storage + "'");
+      }
+    };
+    if (dtype == "float32") load(float{});
+    else if (dtype == "float64") load(double{});
+    else r.fail("unknown value type '" + dtype + "'");
+    d.label = r.get_array<int32_t>(static_cast<size_t>(rows));
+    if (meta.at("has_weight").get<bool>()) d.weight = r.get_array<double>(static_cast<size_t>(rows));
+    d.classes = meta.at("classes").get<std::vector<std::string>>();
+    d.feature_names = meta.at("feature_names").get<std::vector<std::string>>();
+    d.source = meta.value("source", path);
+    for (int32_t l : d.label)
+      if (l < 0 || static_cast<size_t>(l) >= d.classes.size()) r.fail("a label index is out of range");
+    if (meta.contains("encoding")) {
+      const auto& e = meta["encoding"];
+      d.encoding.delimiter = e.at("delimiter").get<std::string>().at(0);
+      d.encoding.header = e.at("header").get<bool>();
+      for (const auto& c : e.at("columns")) {
+        CsvColumn col;
+        col.name = c.at("name").get<std::string>();
+        const std::string k = c.at("kind").get<std::string>();
+        col.kind = k == "categorical" ? CsvColumn::Kind::kCategorical
+                   : k == "label"     ? CsvColumn::Kind::kLabel
+                   : k == "weight"    ? CsvColumn::Kind::kWeight
+                                      : CsvColumn::Kind::kNumeric;
+        col.first_feature = c.at("first_feature").get<int64_t>();
+        col.categories = c.at("categories").get<std::vector<std::string>>();
+        col.fill = c.at("fill").get<double>();
+        d.encoding.columns.push_back(std::move(col));
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    r.fail(std::string("its header lacks a field (") + e.what() + ")");
+  } catch (const std::out_of_range&) {
+    r.fail("its header has an empty delimiter");
+  }
+  if (r.get_bytes(8) != std::string(kEnd, 8)) r.fail("the end marker is missing (truncated or corrupt)");
+  const auto length = r.get<uint64_t>();
+  if (length != r.size() || r.pos() != r.size()) r.fail("its length does not match its contents");
+  return d;
+}
+
+}  // namespace lograd

@@ -1,0 +1,338 @@
+// Training checkpoints as JSON: the solver state, the options that decide the result and the
+// data's fingerprint, with a checksum, written atomically. Doubles are written by nlohmann::json
+// in their shortest round-trip form, so a state read back is the same bit for bit.
+#include "lograd/checkpoint.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <type_traits>
+
+#include "io/atomic_file.h"
+#include "lograd/error.h"
+
+namespace lograd {
+namespace {
+
+using nlohmann::json;
+
+// FNV-1a, 64 bits (as the model file's checksum), over bytes.
+class Fnv {
+ public:
+  void add(const void* data, size_t size) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < size; ++i) {
+      h_ ^= p[i];
+      h_ *= 1099511628211ull;
+    }
+  }
+  void add(std::string_view s) {
+    const uint64_t len = s.size();
+    add(&len, sizeof len);
+    add(s.data(), s.size());
+  }
+  std::string text() const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64, h_);
+    return buf;
+  }
+
+ private:
+  uint64_t h_ = 14695981039346656037ull;
+};
+
+// A fast 64-bit hash of large arrays: 8-byte words through a multiply-xorshift mix (FNV's
+// byte loop would cost more than a pass of the solver on big data).
+class WordHash {
+ public:
+  void add(const void* data, size_t size) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      uint64_t v;
+      std::memcpy(&v, p + i, 8);
+      mix(v);
+    }
+    uint64_t tail = 0;
+    std::memcpy(&tail, p + i, size - i);
+    mix(tail ^ (static_cast<uint64_t>(size - i) << 56));
+  }
+  std::string text() const {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "mix64:%016" PRIx64, h_);
+    return buf;
+  }
+
+ private:
+  void mix(uint64_t v) {
+    h_ = (h_ ^ v) * 0x9E3779B97F4A7C15ull;
+    h_ ^= h_ >> 29;
+  }
+  uint64_t h_ = 0x243F6A8885A308D3ull;
+};
+
+template <class T>
+void hash_vector(WordHash& h, const std::vector<T>& v) {
+  const uint64_t n = v.size();
+  h.add(&n, sizeof n);
+  h.add(v.data(), v.size() * sizeof(T));
+}
+
+std::string checksum_of(const json& doc) {
+  json copy = doc;
+  copy.erase("checksum");
+  Fnv h;
+  const std::string text = copy.dump();  // keys sorted, no whitespace: layout-independent
+  h.add(text.data(), text.size());
+  return h.text();
+}
+
+void require_finite(double v, const char* what) {
+  if (!std::isfinite(v))
+    throw ValueError(std::string("cannot write a checkpoint: ") + what + " is not finite");
+}
+
+void require_finite(const std::vector<double>& v, const char* what) {
+  for (double x : v) require_finite(x, what);
+}
+
+json state_json(const SolverState& s) {
+  require_finite(s.w, "a parameter");
+  require_finite(s.grad_norm0, "the gradient norm at 0");
+  json j = {{"solver", solver_name(s.kind)}, {"iteration", s.iter}, {"w", s.w},
+            {"grad_norm0", s.grad_norm0},   {"seconds", s.seconds}};
+  json h = json::array();
+  for (const IterationInfo& it : s.history) {
+    for (double v : {it.objective, it.grad_norm, it.target_norm, it.seconds})
+      require_finite(v, "a progress record");
+    h.push_back({it.iter, it.objective, it.grad_norm, it.target_norm, it.seconds});
+  }
+  j["history"] = std::move(h);
+  switch (s.kind) {
+    case SolverKind::kNewton:
+      require_finite(s.delta, "the trust-region radius");
+      j["delta"] = s.delta;
+      j["first"] = s.first;
+      break;
+    case SolverKind::kLbfgs: {
+      json pairs = json::array();
+      for (const LbfgsPair& p : s.pairs) {
+        require_finite(p.s, "an L-BFGS pair");
+        require_finite(p.y, "an L-BFGS pair");
+        require_finite(p.rho, "an L-BFGS pair");
+        pairs.push_back({{"s", p.s}, {"y", p.y}, {"rho", p.rho}});
+      }
+      j["pairs"] = std::move(pairs);
+      break;
+    }
+    default:
+      require_finite(s.lr, "the learning rate");
+      j["lr"] = s.lr;
+      if (s.kind == SolverKind::kMomentum) {
+        require_finite(s.velocity, "the momentum velocity");
+        j["velocity"] = s.velocity;
+      }
+      if (s.kind == SolverKind::kAdam) {
+        require_finite(s.adam_m, "adam's first moment");
+        require_finite(s.adam_v, "adam's second moment");
+        j["adam_m"] = s.adam_m;
+        j["adam_v"] = s.adam_v;
+        j["adam_t"] = s.adam_t;
+      }
+      if (s.kind != SolverKind::kGd) {
+        j["rng"] = s.rng;
+        j["order"] = s.order;
+        j["epoch_pos"] = s.epoch_pos;
+      }
+  }
+  return j;
+}
+
+// Reads a checkpoint field, naming it when it is missing or of the wrong type.
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(path_ + ": " + what + " (the checkpoint is damaged or was not written by this "
+                "lograd; start the training again without --resume)");
+  }
+  const json& at(const json& obj, const char* key, const char* where) const {
+    const auto it = obj.find(key);
+    if (it == obj.end()) fail(std::string("no \"") + key + "\" in " + where);
+    return *it;
+  }
+  template <class T>
+  T get(const json& obj, const char* key, const char* where) const {
+    const json& v = at(obj, key, where);
+    try {
+      if constexpr (std::is_floating_point_v<T>) {
+        if (!v.is_number()) throw std::invalid_argument("not a number");
+      }
+      return v.get<T>();
+    } catch (const std::exception&) {
+      fail(std::string("\"") + key + "\" in " + where + " is malformed: " +
+           v.dump().substr(0, 80));
+    }
+  }
+
+ private:
+  std::string path_;
+};
+
+SolverState state_from_json(const json& j, const Reader& r) {
+  const char* where = "\"state\"";
+  if (!j.is_object()) r.fail("\"state\" is not an object");
+  SolverState s;
+  try {
+    s.kind = parse_solver(r.get<std::string>(j, "solver", where));
+  } catch (const ValueError& e) {
+    r.fail(e.what());
+  }
+  s.iter = r.get<int64_t>(j, "iteration", where);
+  s.w = r.get<std::vector<double>>(j, "w", where);
+  s.grad_norm0 = r.get<double>(j, "grad_norm0", where);
+  s.seconds = r.get<double>(j, "seconds", where);
+  for (const json& h : r.at(j, "history", where)) {
+    if (!h.is_array() || h.size() != 5) r.fail("a \"history\" record is malformed");
+    try {
+      s.history.push_back({h[0].get<int64_t>(), h[1].get<double>(), h[2].get<double>(),
+                           h[3].get<double>(), h[4].get<double>()});
+    } catch (const std::exception&) {
+      r.fail("a \"history\" record is malformed");
+    }
+  }
+  switch (s.kind) {
+    case SolverKind::kNewton:
+      s.delta = r.get<double>(j, "delta", where);
+      s.first = r.get<bool>(j, "first", where);
+      break;
+    case SolverKind::kLbfgs:
+      for (const json& p : r.at(j, "pairs", where))
+        s.pairs.push_back({r.get<std::vector<double>>(p, "s", "an L-BFGS pair"),
+                           r.get<std::vector<double>>(p, "y", "an L-BFGS pair"),
+                           r.get<double>(p, "rho", "an L-BFGS pair")});
+      break;
+    default:
+      s.lr = r.get<double>(j, "lr", where);
+      if (s.kind == SolverKind::kMomentum)
+        s.velocity = r.get<std::vector<double>>(j, "velocity", where);
+      if (s.kind == SolverKind::kAdam) {
+        s.adam_m = r.get<std::vector<double>>(j, "adam_m", where);
+        s.adam_v = r.get<std::vector<double>>(j, "adam_v", where);
+        s.adam_t = r.get<int64_t>(j, "adam_t", where);
+      }
+      if (s.kind != SolverKind::kGd) {
+        s.rng = r.get<std::string>(j, "rng", where);
+        s.order = r.get<std::vector<int64_t>>(j, "order", where);
+        s.epoch_pos = r.get<int64_t>(j, "epoch_pos", where);
+      }
+  }
+  return s;
+}
+
+}  // namespace
+
+DataFingerprint fingerprint(const Dataset& data) {
+  DataFingerprint f;
+  f.rows = data.rows();
+  f.cols = data.cols();
+  f.stored = data.x.stored();
+  Fnv labels;
+  for (const std::string& c : data.classes) labels.add(c);
+  WordHash rest;
+  hash_vector(rest, data.label);
+  hash_vector(rest, data.weight);
+  labels.add(rest.text());
+  f.labels = labels.text();
+  WordHash features;
+  data.x.visit([&](const auto& mat) {
+    using M = std::decay_t<decltype(mat)>;
+    if constexpr (requires { mat.row_ptr; }) {
+      hash_vector(features, mat.row_ptr);
+      hash_vector(features, mat.col);
+      hash_vector(features, mat.val);
+    } else {
+      static_assert(std::is_same_v<M, Tensor<float>> || std::is_same_v<M, Tensor<double>>);
+      hash_vector(features, mat.vec());
+    }
+  });
+  f.features = features.text();
+  return f;
+}
+
+std::vector<std::string> fingerprint_differences(const DataFingerprint& then,
+                                                 const DataFingerprint& now) {
+  std::vector<std::string> d;
+  auto count = [&](const char* what, int64_t a, int64_t b) {
+    if (a != b)
+      d.push_back(std::string(what) + ": " + std::to_string(a) + " in the checkpoint, " +
+                  std::to_string(b) + " now");
+  };
+  count("examples", then.rows, now.rows);
+  count("features", then.cols, now.cols);
+  count("stored entries", then.stored, now.stored);
+  if (then.labels != now.labels) d.push_back("the labels or example weights differ");
+  if (then.features != now.features) d.push_back("the feature values differ");
+  return d;
+}
+
+void save_checkpoint(const Checkpoint& c, const std::string& path) {
+  json doc = {{"format", Checkpoint::kFormat},
+              {"version", Checkpoint::kVersion},
+              {"options", c.options},
+              {"data",
+               {{"rows", c.data.rows},
+                {"cols", c.data.cols},
+                {"stored", c.data.stored},
+                {"labels", c.data.labels},
+                {"features", c.data.features}}},
+              {"threads", c.threads},
+              {"state", state_json(c.state)}};
+  doc["checksum"] = checksum_of(doc);
+  io::write_file_atomically(path, doc.dump() + "\n");
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read checkpoint '" + path + "': " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  json doc;
+  try {
+    doc = json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    throw Error(path + ": not a lograd checkpoint: the JSON is malformed or cut short (" +
+                std::string(e.what()) + ")");
+  }
+  const Reader r(path);
+  if (!doc.is_object() || !doc.contains("format") ||
+      doc["format"] != json(Checkpoint::kFormat))
+    throw Error(path + ": not a lograd checkpoint (no \"format\": \"lograd-checkpoint\"); a "
+                "checkpoint is written by lograd train --checkpoint FILE");
+  const int version = r.get<int>(doc, "version", "the file");
+  if (version != Checkpoint::kVersion)
+    throw Error(path + ": checkpoint version " + std::to_string(version) + ", this lograd reads "
+                "version " + std::to_string(Checkpoint::kVersion) + ": resume with the lograd "
+                "that wrote it");
+  const std::string sum = r.get<std::string>(doc, "checksum", "the file");
+  if (sum != checksum_of(doc))
+    throw Error(path + ": checksum mismatch: the checkpoint was modified or damaged; start the "
+                "training again without --resume");
+  Checkpoint c;
+  c.options = r.at(doc, "options", "the file");
+  if (!c.options.is_object()) r.fail("\"options\" is not an object");
+  const json& d = r.at(doc, "data", "the file");
+  c.data.rows = r.get<int64_t>(d, "rows", "\"data\"");
+  c.data.cols = r.get<int64_t>(d, "cols", "\"data\"");
+  c.data.stored = r.get<int64_t>(d, "stored", "\"data\"");
+  c.data.labels = r.get<std::string>(d, "labels", "\"data\"");
+  c.data.features = r.get<std::string>(d, "features", "\"data\"");
+  c.threads = r.get<int>(doc, "threads", "the file");
+  c.state = state_from_json(r.at(doc, "state", "the file"), r);
+  return c;
+}
+
+}  // namespace lograd
