@@ -37,7 +37,17 @@ void add_max_memory_option(CLI::App* cmd, DataOptions& o) {
                   "refuse data whose reading would need more memory than this, before reading "
                   "it: bytes with an optional suffix K, M, G, T (powers of 1024), e.g. 512M or "
                   "8G; 0 for no limit (default: 80% of the memory available, from "
-                  "/proc/meminfo and the cgroup limit)");
+                  "/proc/meminfo and the cgroup limit)")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            try {
+              parse_byte_size(text);
+              return std::string();
+            } catch (const ValueError& e) {
+              return std::string(e.what());
+            }
+          },
+          "BYTES"));
 }
 
 void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {

@@ -1,7 +1,9 @@
 // `lograd train`: read data, minimise the regularised logistic loss, report, save the model.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +15,8 @@
 #include "commands.h"
 #include "curve.h"
 #include "data_options.h"
+#include "lograd/checkpoint.h"
+#include "lograd/memory.h"
 #include "lograd/parallel.h"
 #include "lograd/train.h"
 
@@ -21,6 +25,8 @@ namespace {
 
 struct TrainCli {
   std::string data, out, curve, test, init, solver, class_weight, elastic_net;
+  std::string checkpoint, resume;
+  int64_t checkpoint_every = 0;
   DataOptions data_opts;
   std::optional<double> lambda, c;
   bool l1 = false, no_bias = false, standardize = false, quiet = false, json = false;
@@ -29,6 +35,48 @@ struct TrainCli {
   uint64_t seed = 1;
   int cv = 0;
   int threads = 0;
+};
+
+// SIGINT and SIGTERM while training. The first only records the signal (all a handler may
+// safely do): the solver polls the flag, stops at its next safe point, and the model (and the
+// checkpoint) are written. A second signal ends the process at once.
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_signal.exchange(sig) != 0) {
+    static const char msg[] = "\nlograd: interrupted again: exiting now, without writing the "
+                              "model\n";
+    [[maybe_unused]] const ssize_t k = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    ::_exit(128 + sig);
+  }
+  g_stop.store(true);
+  static const char msg[] = "\nlograd: interrupted: finishing the current step, then writing "
+                            "the model (interrupt again to exit at once)\n";
+  [[maybe_unused]] const ssize_t k = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+}
+
+// Routes SIGINT and SIGTERM to on_stop_signal while it lives.
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
 };
 
 // A progress line on a terminal: iteration, objective, gradient norm, elapsed and remaining
@@ -83,11 +131,24 @@ std::string advice(const TrainResult& r, const TrainCli& o) {
     return "the solver could not decrease the objective further (the limit of float64) before "
            "reaching --tol " + std::to_string(o.tol) + "; the model is the best found. "
            "--standardize usually helps badly scaled data";
-  if (why == "diverged")
-    return "the objective became NaN or infinite: the learning rate is too large; lower --lr "
-           "(or leave it unset for a safe default) or use --solver newton";
-  if (why == "interrupted") return "training was interrupted";
   return "";
+}
+
+// The message of a diverged run: the cause, what the model holds, and the fix.
+std::string divergence_message(const TrainResult& r, const std::string& out) {
+  const int64_t k = r.solve.iterations, good = r.solve.last_finite_iter;
+  const bool first_order = r.solver != SolverKind::kLbfgs && r.solver != SolverKind::kNewton;
+  std::string m = "training diverged: the objective became NaN or infinite at iteration " +
+                  std::to_string(k);
+  if (first_order) m += ": the learning rate is too large";
+  m += good >= 0 ? ". The model written to " + out + " holds the parameters of iteration " +
+                       std::to_string(good) + ", the last finite ones"
+                 : ". Not even the start point has a finite objective (a --init model with "
+                   "huge weights?); the model written to " + out + " holds the start point";
+  m += first_order ? ". Lower --lr, or leave it unset for the safe default 1/L (L the largest "
+                     "curvature of the loss), or use --solver newton"
+                   : ". Try --standardize for badly scaled features, or a smaller --C";
+  return m;
 }
 
 nlohmann::json metrics_json(const BinaryMetrics& m) {
@@ -98,6 +159,21 @@ nlohmann::json metrics_json(const BinaryMetrics& m) {
 
 void run(const TrainCli& o) {
   set_num_threads(o.threads);
+  if (!o.init.empty() && !o.resume.empty())
+    throw ValueError("give --init or --resume, not both: a resumed run continues from the "
+                     "parameters in its checkpoint");
+  std::vector<std::string> inputs{o.data};
+  if (!o.test.empty()) inputs.push_back(o.test);
+  check_memory(inputs, o.data_opts);
+  std::shared_ptr<const Checkpoint> resume;
+  if (!o.resume.empty()) {
+    resume = std::make_shared<const Checkpoint>(load_checkpoint(o.resume));
+    if (resume->threads != num_threads())
+      std::fprintf(stderr, "lograd: warning: %s was written with %d kernel threads, this run "
+                   "uses %d: the result matches an uninterrupted run only up to rounding; give "
+                   "--threads %d for the same bits\n", o.resume.c_str(), resume->threads,
+                   num_threads(), resume->threads);
+  }
   const auto t_load = std::chrono::steady_clock::now();
   ReadOptions ro = read_options(o.data_opts);
   std::unique_ptr<Model> init;
@@ -137,13 +213,37 @@ void run(const TrainCli& o) {
   if (o.max_iter > 0) to.solver.max_iter = o.max_iter;
   if (o.epochs > 0) to.solver.max_iter = o.max_iter > 0 ? std::min(o.max_iter, o.epochs) : o.epochs;
 
-  const bool tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
-  ProgressLine progress(tty);
-  const TrainResult r = train_logistic(data, to, init.get(), std::ref(progress));
-  progress.clear();
+  // Checkpoints go to --checkpoint, or back to the --resume file.
+  const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
+  int64_t checkpoint_iter = -1;  // the iteration of the last checkpoint written
+  if (!checkpoint.empty()) {
+    to.checkpoint_every = o.checkpoint_every;
+    to.on_checkpoint = [&](const Checkpoint& ck) {
+      try {
+        save_checkpoint(ck, checkpoint);
+        checkpoint_iter = ck.state.iter;
+      } catch (const Error& e) {  // a full disk must not end hours of training
+        std::fprintf(stderr, "\nlograd: warning: %s; training goes on\n", e.what());
+      }
+    };
+  }
+  to.resume = resume;
+  g_stop = false;
+  g_signal = 0;
+  to.solver.stop = &g_stop;
 
   const std::string out = o.out.empty()
       ? std::filesystem::path(o.data).filename().string() + ".model.json" : o.out;
+  const bool tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
+  ProgressLine progress(tty);
+  // From here until the model is written, SIGINT and SIGTERM stop training at a safe point.
+  std::optional<StopSignals> stop_signals(std::in_place);
+  const TrainResult r = train_logistic(data, to, init.get(), [&](const IterationInfo& it) {
+    progress(it);
+    return !g_stop.load();
+  });
+  progress.clear();
+
   Model model = r.model;
   const BinaryMetrics train_m = evaluate(model, data);
   model.training = {
@@ -153,19 +253,49 @@ void run(const TrainCli& o) {
       {"standardize", o.standardize}, {"objective", r.objective},
       {"objective_liblinear", r.objective_liblinear}, {"iterations", r.solve.iterations},
       {"converged", r.solve.converged}, {"stop_reason", r.solve.stop_reason}};
+  if (resume) model.training["resumed_from"] = o.resume;
   save_model(model, out);
   if (!o.curve.empty())
     write_curve(o.curve, r.solve.history, r.solve.grad_norm0,
                 "lograd train " + std::filesystem::path(o.data).filename().string() + ": " +
                     solver_name(r.solver));
+  stop_signals.reset();  // the model is safe: a signal now ends the process as usual
+  const int sig = g_signal.load();  // also one that came after the last step
+  const bool interrupted = sig != 0;
+  const bool diverged = r.solve.stop_reason == "diverged";
 
+  // An interrupted or diverged run skips --test and --cv: the user wants out, or the
+  // settings need changing first.
+  const bool full_run = !interrupted && !diverged;
   std::optional<BinaryMetrics> test_m;
-  if (!o.test.empty()) test_m = evaluate(model, read_for_model(o.test, o.data_opts, model));
+  if (!o.test.empty() && full_run)
+    test_m = evaluate(model, read_for_model(o.test, o.data_opts, model));
   std::vector<BinaryMetrics> folds;
-  if (o.cv > 0) folds = cross_validate(data, to, o.cv, o.seed);
+  if (o.cv > 0 && full_run) folds = cross_validate(data, to, o.cv, o.seed);
 
-  const std::string a = advice(r, o);
-  if (!a.empty()) std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
+  int status = kExitOk;
+  if (interrupted) {
+    status = sig == SIGTERM ? kExitSigterm : kExitSigint;
+    std::string m = std::string("interrupted by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+                    " at iteration " + std::to_string(r.solve.iterations);
+    if (r.solve.epoch_pos > 0)
+      m += " (and " + std::to_string(r.solve.epoch_pos) + " of " + std::to_string(data.rows()) +
+           " examples of the next epoch)";
+    m += "; model written to " + out;
+    if (checkpoint_iter >= 0)
+      m += "; checkpoint written to " + checkpoint + "; resume with the same command and "
+           "--resume " + checkpoint;
+    else if (!checkpoint.empty())
+      m += "; the checkpoint could not be written (see above)";
+    else
+      m += "; to be able to resume, train with --checkpoint FILE";
+    std::fprintf(stderr, "lograd: %s\n", m.c_str());
+  } else if (diverged) {
+    status = kExitDiverged;
+    std::fprintf(stderr, "lograd: error: %s\n", divergence_message(r, out).c_str());
+  } else if (const std::string a = advice(r, o); !a.empty()) {
+    std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
+  }
   if (r.separable_warning)
     std::fprintf(stderr, "lograd: warning: the data looks linearly separable: without "
                          "regularisation the optimum is at infinity. Add --lambda > 0 or --C.\n");
@@ -185,7 +315,10 @@ void run(const TrainCli& o) {
       for (const auto& f : folds) j["cv"].push_back(metrics_json(f));
     }
     if (r.separable_warning) j["warning"] = "separable";
+    if (checkpoint_iter >= 0) j["checkpoint"] = checkpoint;
+    if (diverged) j["last_finite_iteration"] = r.solve.last_finite_iter;
     std::cout << j.dump(2) << "\n";
+    if (status != kExitOk) throw ExitWith{status};
     return;
   }
   std::printf("data      %s: %lld examples x %lld features, %s, %s, read in %.2f s\n",
@@ -197,7 +330,11 @@ void run(const TrainCli& o) {
               r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY,
               to.fit_bias ? "fitted, not penalised" : "off");
   std::printf("solver    %s: %s after %lld iterations, %.1f passes over the data, %.3f s\n",
-              solver_name(r.solver), r.solve.converged ? "converged" : "stopped",
+              solver_name(r.solver),
+              r.solve.converged ? "converged"
+              : diverged        ? "diverged"
+              : interrupted     ? "interrupted"
+                                : "stopped",
               static_cast<long long>(r.solve.iterations), r.passes, r.seconds);
   std::printf("result    objective %.12g (LIBLINEAR form 0.5||w||^2 + C sum log(1+e^-ywx): %.12g)\n",
               r.objective, r.objective_liblinear);
@@ -217,6 +354,11 @@ void run(const TrainCli& o) {
   }
   std::printf("model     %s\n", out.c_str());
   if (!o.curve.empty()) std::printf("curve     %s\n", o.curve.c_str());
+  if (checkpoint_iter >= 0)
+    std::printf("checkpoint %s (iteration %lld)\n", checkpoint.c_str(),
+                static_cast<long long>(checkpoint_iter));
+  std::fflush(stdout);
+  if (status != kExitOk) throw ExitWith{status};
 }
 
 }  // namespace
@@ -231,7 +373,13 @@ void register_train(CLI::App& app) {
       "lambda = 1/(C m) for LIBLINEAR's and scikit-learn's C (default C = 1). The bias b is fitted\n"
       "and not penalised. --l1 / --elastic-net alpha replace the penalty by\n"
       "lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2). Training stops when\n"
-      "||grad F(w)|| <= tol ||grad F(0)||, or at --max-iter / --max-seconds.");
+      "||grad F(w)|| <= tol ||grad F(0)||, or at --max-iter / --max-seconds.\n"
+      "When things go wrong: a run whose objective becomes NaN or inf stops, writes the model\n"
+      "with the last finite parameters and exits with status 3. SIGINT (Ctrl-C) or SIGTERM\n"
+      "stops at the end of the current step, writes the model (and the checkpoint) and exits\n"
+      "with 130 / 143; a second one exits at once. --checkpoint/--resume continue a run to the\n"
+      "result it would have reached. Data that would need more than --max-memory is refused\n"
+      "before reading (status 4).");
   cmd->add_option("data", o->data, "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed")
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
@@ -275,11 +423,26 @@ void register_train(CLI::App& app) {
   cmd->add_option("--test", o->test, "evaluate the model on this file after training");
   cmd->add_option("--init", o->init, "warm start from this model (lograd JSON or LIBLINEAR)");
   cmd->add_option("--curve", o->curve, "write the loss curve: FILE.csv (data) or FILE.svg (a picture)");
+  auto* ck = cmd->add_option("--checkpoint", o->checkpoint,
+                             "write the training state to this file (atomically) every "
+                             "--checkpoint-every iterations and when training stops early");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every,
+                  "iterations (epochs for sgd/momentum/adam) between checkpoints (default 10)")
+      ->check(CLI::PositiveNumber)
+      ->needs(ck);
+  cmd->add_option("--resume", o->resume,
+                  "continue the run that wrote this checkpoint, to the result it would have "
+                  "reached: give the same data and options (--tol, --max-iter, --max-seconds "
+                  "may change); checkpoints then go back to this file unless --checkpoint is given");
+  add_max_memory_option(cmd, o->data_opts);
   cmd->add_flag("-q,--quiet", o->quiet, "print only the final summary");
   cmd->add_flag("--json", o->json,
                 "print the summary as one JSON object (objective, objective_liblinear, iterations, "
                 "converged, passes, load_seconds, train_seconds, data_bytes, train_accuracy, ...)");
-  cmd->callback([o] { run(*o); });
+  cmd->callback([o] {
+    if (o->checkpoint_every == 0) o->checkpoint_every = 10;
+    run(*o);
+  });
 }
 
 }  // namespace lograd::cli

@@ -1,12 +1,14 @@
-// libFuzzer harness for the LIBSVM/SVMlight reader (detail::parse_libsvm, the text in memory).
-// A lograd::Error is the normal answer to bad input; anything else (another exception, a crash,
-// a sanitizer report, a hang, a broken invariant of the dataset) is a bug.
+// libFuzzer harness for the LIBSVM/SVMlight reader (detail::parse_libsvm, the text in memory;
+// gzip data is decompressed first, as read_libsvm does). A lograd::Error is the normal answer to
+// bad input; anything else (another exception, a crash, a sanitizer report, a hang, a broken
+// invariant of the dataset) is a bug.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "data/reader_internal.h"
+#include "data/text_file.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -17,9 +19,14 @@ const std::string kPath = "fuzz.libsvm";
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lograd;
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  std::string inflated;
   Dataset d;
   try {
+    if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {  // read_text_file's gzip test
+      inflated = detail::gunzip(text, kPath);
+      text = inflated;
+    }
     d = detail::parse_libsvm(text, kPath, ReadOptions{});
   } catch (const Error&) {
     return 0;  // refused, with a message: what bad input should get

@@ -191,6 +191,9 @@ CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
   enc.header = f.boolean(f.get(e, "header", "encoding."), "encoding.header");
   const json& cols = f.get(e, "columns", "encoding.");
   if (!cols.is_array()) f.fail("field \"encoding.columns\" must be an array");
+  // The CSV reader emits each row's features in column order, so the columns' feature ranges
+  // must ascend without overlapping (a CSR row's indices strictly ascend).
+  int64_t next_feature = 0;
   for (size_t i = 0; i < cols.size(); ++i) {
     const std::string where = "encoding.columns[" + std::to_string(i) + "].";
     const json& cj = cols[i];
@@ -220,6 +223,11 @@ CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
       f.fail("column '" + c.name + "' maps to features " + std::to_string(c.first_feature) + ".." +
              std::to_string(c.first_feature + width - 1) + ", beyond the model's " +
              std::to_string(n_features) + " features");
+    if (width > 0 && c.first_feature < next_feature)
+      f.fail("column '" + c.name + "' maps to features from " + std::to_string(c.first_feature) +
+             ", but the columns before it use features up to " +
+             std::to_string(next_feature - 1) + "; the encoding is damaged");
+    if (width > 0) next_feature = c.first_feature + width;
     enc.columns.push_back(std::move(c));
   }
   return enc;

@@ -83,10 +83,11 @@ nlohmann::json decisive_options(const TrainOptions& o, const SolverOptions& so, 
 // Throws ValueError naming each way `ck` does not fit this run's data and options.
 void check_resumable(const Checkpoint& ck, const DataFingerprint& data,
                      const nlohmann::json& options) {
-  std::vector<std::string> diffs = fingerprint_differences(ck.data, data);
-  const bool data_differs = !diffs.empty();
-  auto shown = [](const nlohmann::json* v) {
+  const std::vector<std::string> data_diffs = fingerprint_differences(ck.data, data);
+  std::vector<std::string> option_diffs;
+  auto shown = [](const std::string& key, const nlohmann::json* v) {
     if (v == nullptr) return std::string("(not used)");
+    if (key == "lr" && v->is_number() && v->get<double>() == 0) return std::string("default");
     if (v->is_string()) return v->get<std::string>().empty() ? std::string("(none)") : v->dump();
     return v->dump();
   };
@@ -97,15 +98,19 @@ void check_resumable(const Checkpoint& ck, const DataFingerprint& data,
     const nlohmann::json* then = a == ck.options.end() ? nullptr : &*a;
     const nlohmann::json* now = b == options.end() ? nullptr : &*b;
     if (then && now && *then == *now) continue;
-    if (key == "lr" && now && now->is_number() && now->get<double>() == 0 && then)
-      continue;  // the default: the learning rate in use comes from the checkpoint
-    diffs.push_back(key + ": " + shown(then) + " in the checkpoint, " + shown(now) + " now");
+    option_diffs.push_back(key + ": " + shown(key, then) + " in the checkpoint, " +
+                           shown(key, now) + " now");
   }
-  if (diffs.empty()) return;
-  std::string msg = "cannot resume: the checkpoint was made ";
-  msg += data_differs ? "on other data or " : "";
-  msg += "with other options: ";
-  for (size_t i = 0; i < diffs.size(); ++i) msg += (i ? "; " : "") + diffs[i];
+  if (data_diffs.empty() && option_diffs.empty()) return;
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? "; " : "") + v[i];
+    return s;
+  };
+  std::string msg = "cannot resume: the checkpoint was made";
+  if (!data_diffs.empty()) msg += " on other data (" + joined(data_diffs) + ")";
+  if (!data_diffs.empty() && !option_diffs.empty()) msg += " and";
+  if (!option_diffs.empty()) msg += " with other options (" + joined(option_diffs) + ")";
   msg += ". Resume with the data and the options of the run that wrote it (--tol, --max-iter, "
          "--max-seconds and --threads may change)";
   throw ValueError(msg);

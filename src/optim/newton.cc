@@ -84,7 +84,7 @@ void solve_newton(Run& run, std::vector<double>& w) {
   obj.set_hessian_point();
   double gnorm = norm(g);
   double delta = st ? st->delta : 0;
-  bool first = st ? st->first : true;
+  bool first = true;
   auto end_iteration = [&](int64_t it) {
     if (run.state_due(it)) {
       SolverState s = run.base_state(w);

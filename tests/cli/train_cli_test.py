@@ -337,9 +337,10 @@ HELP = {
     "train": ["-o,--out", "--lambda", "--C", "--no-bias", "--l1", "--elastic-net", "--standardize",
               "--class-weight", "--solver", "--tol", "--max-iter", "--max-seconds", "--lr",
               "--epochs", "--batch-size", "--seed", "--cv", "--test", "--init", "--curve",
-              "-q,--quiet", "--json", "--sample-weight-column", "--threads"] + DATA_OPTS,
-    "predict": ["-m,--model", "--proba", "-o,--out"] + DATA_OPTS,
-    "eval": ["-m,--model", "--json"] + DATA_OPTS,
+              "-q,--quiet", "--json", "--sample-weight-column", "--threads", "--checkpoint",
+              "--checkpoint-every", "--resume", "--max-memory"] + DATA_OPTS,
+    "predict": ["-m,--model", "--proba", "-o,--out", "--max-memory"] + DATA_OPTS,
+    "eval": ["-m,--model", "--json", "--max-memory"] + DATA_OPTS,
     "export": ["-m,--model", "--format", "-o,--out"],
 }
 

@@ -415,6 +415,12 @@ TEST_F(ModelFile, SizesAndTypesAreValidatedEvenWithAValidChecksum) {
       {"bad kind", [](json& d) { d["encoding"]["columns"][0]["kind"] = "date"; }, "\"date\""},
       {"feature out of range", [](json& d) { d["encoding"]["columns"][4]["first_feature"] = 7; },
        "beyond the model's 7 features"},
+      // Found by fuzz/fuzz_model.cc: overlapping feature ranges made the CSV reader emit a row
+      // whose columns do not ascend (CsrMatrix::validate fails) when replaying the encoding.
+      {"overlapping columns", [](json& d) { d["encoding"]["columns"][4]["first_feature"] = 3; },
+       "column 'zeta' maps to features from 3, but the columns before it use features up to 4"},
+      {"columns out of order", [](json& d) { d["encoding"]["columns"][0]["first_feature"] = 6; },
+       "column 'income' maps to features from 1, but the columns before it use features up to 6"},
       {"zero scale", [](json& d) { d["standardize"]["scale"][1] = 0.0; }, "is 0"},
       {"names", [](json& d) { d["feature_names"].erase(0); }, "\"feature_names\" has 6 entries"},
   };
