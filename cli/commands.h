@@ -7,13 +7,13 @@ namespace lograd::cli {
 
 // Exit statuses, documented in the README and in `lograd --help` (kExitHelp there).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;     // bad data, a failed computation, a missing tool
-inline constexpr int kExitUsage = 2;     // bad command line
-inline constexpr int kExitDiverged = 3;  // training diverged: the model holds the last finite
-                                         // parameters and was written
-inline constexpr int kExitMemory = 4;    // the data would need more memory than --max-memory
-inline constexpr int kExitSigint = 130;  // training interrupted by SIGINT (128 + 2): the model
-                                         // (and the checkpoint) written
+inline constexpr int kExitError = 1;      // bad data, a failed computation, a missing tool
+inline constexpr int kExitUsage = 2;      // bad command line
+inline constexpr int kExitDiverged = 3;   // training diverged: the model holds the last finite
+                                          // parameters and was written
+inline constexpr int kExitMemory = 4;     // the data would need more memory than --max-memory
+inline constexpr int kExitSigint = 130;   // training interrupted by SIGINT (128 + 2): the model
+                                          // (and the checkpoint) written
 inline constexpr int kExitSigterm = 143;  // the same for SIGTERM (128 + 15)
 
 // The exit statuses in words, for `lograd --help`.

@@ -67,7 +67,12 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
   int64_t total = 0;
   std::string parts;
   for (const std::string& path : paths) {
-    const MemoryEstimate e = estimate_read_memory(path, std::max<int64_t>(limit - total, 1));
+    MemoryEstimate e;
+    try {
+      e = estimate_read_memory(path, std::max<int64_t>(limit - total, 1));
+    } catch (const Error&) {
+      continue;  // unreadable: the reader reports it, with its own message
+    }
     total += e.bytes;
     if (!parts.empty()) parts += " plus ";
     parts += path + ": about " + human_bytes(static_cast<double>(e.bytes)) +

@@ -1,5 +1,6 @@
 // lograd: the command-line tool. The one place where errors become messages and exit codes.
 #include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -9,9 +10,9 @@
 
 int main(int argc, char** argv) {
   using namespace lograd::cli;
-  CLI::App app{
-      std::string("lograd: logistic regression by gradient descent on a reverse-mode "
-                  "computation graph.\n") + kExitHelp};
+  CLI::App app{std::string("lograd: logistic regression by gradient descent on a reverse-mode "
+                           "computation graph.\n") +
+               kExitHelp};
   app.name("lograd");
   app.set_version_flag("--version", std::string("lograd ") + LOGRAD_VERSION);
   app.require_subcommand(1);

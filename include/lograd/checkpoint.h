@@ -4,10 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lograd/dataset.h"
 #include "lograd/solver.h"
@@ -36,7 +35,7 @@ struct Checkpoint {
 
   nlohmann::json options;  // the training options that decide the result (train.cc writes them)
   DataFingerprint data;
-  int threads = 0;         // kernel threads: results are bit-identical only at the same count
+  int threads = 0;  // kernel threads: results are bit-identical only at the same count
   SolverState state;
 };
 

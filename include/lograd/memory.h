@@ -23,8 +23,8 @@ struct MemoryEstimate {
   bool gzip = false;
   bool binary_cache = false;
   bool stopped_early = false;  // counting stopped past stop_above: text_bytes is a lower bound
-  std::string how;         // how text_bytes was found, for messages ("gzip footer", ...)
-  int64_t bytes = 0;       // the estimated peak memory of reading the file and training on it
+  std::string how;             // how text_bytes was found, for messages ("gzip footer", ...)
+  int64_t bytes = 0;           // the estimated peak memory of reading the file and training on it
 };
 
 // Estimates the peak memory of reading `path` (and working on the data). For gzip input the

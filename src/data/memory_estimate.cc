@@ -1,7 +1,5 @@
 // Memory estimates for data files (gzip footers, counted decompression) and the memory
 // available to the process (/proc/meminfo, cgroup v2).
-#include "lograd/memory.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "lograd/memory.h"
 
 namespace lograd {
 namespace {
@@ -30,8 +30,8 @@ struct Fd {
 size_t read_at(int fd, void* buf, size_t size, off_t offset) {
   size_t done = 0;
   while (done < size) {
-    const ssize_t k = ::pread(fd, static_cast<char*>(buf) + done, size - done,
-                              offset + static_cast<off_t>(done));
+    const ssize_t k =
+        ::pread(fd, static_cast<char*>(buf) + done, size - done, offset + static_cast<off_t>(done));
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) break;
     done += static_cast<size_t>(k);
@@ -65,8 +65,10 @@ int64_t count_gunzipped(int fd, int64_t stop_at, bool& stopped) {
         done = true;
       } else if (rc == Z_STREAM_END) {
         // Another member may follow (`cat a.gz b.gz`, bgzip blocks).
-        if (zs.avail_in > 0 && zs.next_in[0] != 0x1f) done = true;
-        else if (inflateReset(&zs) != Z_OK) done = true;
+        if (zs.avail_in > 0 && zs.next_in[0] != 0x1f)
+          done = true;
+        else if (inflateReset(&zs) != Z_OK)
+          done = true;
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
         done = true;
       }
@@ -129,8 +131,8 @@ MemoryEstimate estimate_read_memory(const std::string& path, int64_t stop_above)
     e.gzip = true;
     unsigned char foot[4];
     read_at(f.fd, foot, 4, static_cast<off_t>(e.file_bytes - 4));
-    const int64_t isize = int64_t{foot[0]} | int64_t{foot[1]} << 8 | int64_t{foot[2]} << 16 |
-                          int64_t{foot[3]} << 24;
+    const int64_t isize =
+        int64_t{foot[0]} | int64_t{foot[1]} << 8 | int64_t{foot[2]} << 16 | int64_t{foot[3]} << 24;
     // A single member holds at least about as many bytes as it takes (stored blocks add 5
     // bytes per 64 KiB); a smaller ISIZE means several members or a size past 4 GiB.
     const int64_t c = e.file_bytes;
@@ -140,9 +142,11 @@ MemoryEstimate estimate_read_memory(const std::string& path, int64_t stop_above)
       e.how = "gzip footer";
     } else {
       // Count; the compressed copy held while decompressing is added below.
-      const auto stop_at = stop_above > 0
-          ? static_cast<int64_t>(static_cast<double>(stop_above - c) / kPeakBytesPerTextByte) + 1
-          : 0;
+      const auto stop_at =
+          stop_above > 0
+              ? static_cast<int64_t>(static_cast<double>(stop_above - c) / kPeakBytesPerTextByte) +
+                    1
+              : 0;
       e.text_bytes = count_gunzipped(f.fd, std::max<int64_t>(stop_at, stop_above > 0 ? 1 : 0),
                                      e.stopped_early);
       e.how = e.stopped_early ? "decompressed and counted, up to the limit"
@@ -171,7 +175,8 @@ int64_t available_memory() {
 
 int64_t parse_byte_size(const std::string& text) {
   auto bad = [&] {
-    return ValueError("'" + text + "' is not a byte count: give a number with an optional "
+    return ValueError("'" + text +
+                      "' is not a byte count: give a number with an optional "
                       "suffix K, M, G or T (powers of 1024), e.g. 512M or 8G");
   };
   size_t used = 0;

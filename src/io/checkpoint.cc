@@ -102,8 +102,11 @@ void require_finite(const std::vector<double>& v, const char* what) {
 json state_json(const SolverState& s) {
   require_finite(s.w, "a parameter");
   require_finite(s.grad_norm0, "the gradient norm at 0");
-  json j = {{"solver", solver_name(s.kind)}, {"iteration", s.iter}, {"w", s.w},
-            {"grad_norm0", s.grad_norm0},   {"seconds", s.seconds}};
+  json j = {{"solver", solver_name(s.kind)},
+            {"iteration", s.iter},
+            {"w", s.w},
+            {"grad_norm0", s.grad_norm0},
+            {"seconds", s.seconds}};
   json h = json::array();
   for (const IterationInfo& it : s.history) {
     for (double v : {it.objective, it.grad_norm, it.target_norm, it.seconds})
@@ -156,7 +159,8 @@ class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error(path_ + ": " + what + " (the checkpoint is damaged or was not written by this "
+    throw Error(path_ + ": " + what +
+                " (the checkpoint is damaged or was not written by this "
                 "lograd; start the training again without --resume)");
   }
   const json& at(const json& obj, const char* key, const char* where) const {
@@ -173,8 +177,7 @@ class Reader {
       }
       return v.get<T>();
     } catch (const std::exception&) {
-      fail(std::string("\"") + key + "\" in " + where + " is malformed: " +
-           v.dump().substr(0, 80));
+      fail(std::string("\"") + key + "\" in " + where + " is malformed: " + v.dump().substr(0, 80));
     }
   }
 
@@ -308,18 +311,22 @@ Checkpoint load_checkpoint(const std::string& path) {
                 std::string(e.what()) + ")");
   }
   const Reader r(path);
-  if (!doc.is_object() || !doc.contains("format") ||
-      doc["format"] != json(Checkpoint::kFormat))
-    throw Error(path + ": not a lograd checkpoint (no \"format\": \"lograd-checkpoint\"); a "
+  if (!doc.is_object() || !doc.contains("format") || doc["format"] != json(Checkpoint::kFormat))
+    throw Error(path +
+                ": not a lograd checkpoint (no \"format\": \"lograd-checkpoint\"); a "
                 "checkpoint is written by lograd train --checkpoint FILE");
   const int version = r.get<int>(doc, "version", "the file");
   if (version != Checkpoint::kVersion)
-    throw Error(path + ": checkpoint version " + std::to_string(version) + ", this lograd reads "
-                "version " + std::to_string(Checkpoint::kVersion) + ": resume with the lograd "
+    throw Error(path + ": checkpoint version " + std::to_string(version) +
+                ", this lograd reads "
+                "version " +
+                std::to_string(Checkpoint::kVersion) +
+                ": resume with the lograd "
                 "that wrote it");
   const std::string sum = r.get<std::string>(doc, "checksum", "the file");
   if (sum != checksum_of(doc))
-    throw Error(path + ": checksum mismatch: the checkpoint was modified or damaged; start the "
+    throw Error(path +
+                ": checksum mismatch: the checkpoint was modified or damaged; start the "
                 "training again without --resume");
   Checkpoint c;
   c.options = r.at(doc, "options", "the file");

@@ -66,7 +66,8 @@ void solve_first_order(Run& run, std::vector<double>& w) {
       order = st->order;
       pos = st->epoch_pos;
       std::istringstream is(st->rng);
-      if (!(is >> rng)) throw ValueError("cannot resume: the state's random generator is unreadable");
+      if (!(is >> rng))
+        throw ValueError("cannot resume: the state's random generator is unreadable");
     }
   }
 
@@ -93,7 +94,8 @@ void solve_first_order(Run& run, std::vector<double>& w) {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
     soft_threshold(w, obj.l1() > 0 ? obj.penalized() : 0, lr * obj.l1());
   };

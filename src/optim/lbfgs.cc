@@ -10,7 +10,8 @@ namespace lograd::optim {
 namespace {
 
 // d = -H q by the two-loop recursion over the stored pairs (H0 = gamma I).
-void two_loop(const std::deque<LbfgsPair>& pairs, std::span<const double> q_in, std::vector<double>& d) {
+void two_loop(const std::deque<LbfgsPair>& pairs, std::span<const double> q_in,
+              std::vector<double>& d) {
   std::vector<double> q(q_in.begin(), q_in.end());
   std::vector<double> alpha(pairs.size());
   for (size_t k = pairs.size(); k-- > 0;) {
@@ -18,7 +19,8 @@ void two_loop(const std::deque<LbfgsPair>& pairs, std::span<const double> q_in, 
     for (size_t i = 0; i < q.size(); ++i) q[i] -= alpha[k] * pairs[k].y[i];
   }
   double gamma = 1;
-  if (!pairs.empty()) gamma = dot(pairs.back().s, pairs.back().y) / dot(pairs.back().y, pairs.back().y);
+  if (!pairs.empty())
+    gamma = dot(pairs.back().s, pairs.back().y) / dot(pairs.back().y, pairs.back().y);
   for (double& v : q) v *= gamma;
   for (size_t k = 0; k < pairs.size(); ++k) {
     const double beta = pairs[k].rho * dot(pairs[k].y, q);

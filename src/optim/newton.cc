@@ -19,8 +19,8 @@ double mnorm(std::span<const double> v, std::span<const double> m) {
 // Approximately minimises g^T s + s^T H s / 2 subject to ||s||_M <= delta (Steihaug-Toint).
 // Leaves the step in s and the residual r = -g - H s in r; returns the CG iterations, or -1
 // when the run was asked to stop (s is then incomplete).
-int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const double> g, std::span<const double> m,
-              std::vector<double>& s, std::vector<double>& r) {
+int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const double> g,
+              std::span<const double> m, std::vector<double>& s, std::vector<double>& r) {
   const size_t n = g.size();
   std::vector<double> z(n), d(n), hd(n);
   std::fill(s.begin(), s.end(), 0.0);
@@ -84,7 +84,7 @@ void solve_newton(Run& run, std::vector<double>& w) {
   obj.set_hessian_point();
   double gnorm = norm(g);
   double delta = st ? st->delta : 0;
-  bool first = true;
+  bool first = st ? st->first : true;
   auto end_iteration = [&](int64_t it) {
     if (run.state_due(it)) {
       SolverState s = run.base_state(w);
@@ -142,8 +142,8 @@ void solve_newton(Run& run, std::vector<double>& w) {
     // which keeps shrinking quadratically under Newton steps.
     const bool in_noise = std::abs(prered) <= 1e-12 * std::abs(f);
     const double gnorm_new = norm(g_new);
-    const bool accept = std::isfinite(f_new) &&
-                        (in_noise ? gnorm_new < gnorm : actred > eta0 * prered);
+    const bool accept =
+        std::isfinite(f_new) && (in_noise ? gnorm_new < gnorm : actred > eta0 * prered);
     if (in_noise && accept) delta = std::max(delta, snorm);
     if (accept) {
       w.swap(w_new);

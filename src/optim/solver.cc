@@ -120,9 +120,13 @@ bool Run::report(int64_t iter, double objective, double grad_norm, std::span<con
 bool Run::check_resumed(double objective, double grad_norm) {
   last_finite_f_ = objective;
   last_finite_g_ = grad_norm;
-  if (grad_norm <= target_) finish("converged", objective, grad_norm);
-  else if (result.iterations >= opt.max_iter) finish("max_iter", objective, grad_norm);
-  else if (stop_requested()) finish("interrupted", objective, grad_norm);
+  if (grad_norm <= target_) {
+    finish("converged", objective, grad_norm);
+  } else if (result.iterations >= opt.max_iter) {
+    finish("max_iter", objective, grad_norm);
+  } else if (stop_requested()) {
+    finish("interrupted", objective, grad_norm);
+  }
   return finished();
 }
 

@@ -29,7 +29,8 @@ class Run {
   // F(w) = f + l1 sum_{j<p} |w_j| given f.
   double full(double f, std::span<const double> w) const;
   // The minimum-norm subgradient of F (the plain gradient when l1 = 0).
-  void pseudo_grad(std::span<const double> w, std::span<const double> g, std::span<double> pg) const;
+  void pseudo_grad(std::span<const double> w, std::span<const double> g,
+                   std::span<double> pg) const;
   double pseudo_grad_norm(std::span<const double> w, std::span<const double> g) const;
   // Sets the target tol ||∇F(0)||: evaluated (one pass) on a fresh start, from the state when
   // resumed.

@@ -10,6 +10,7 @@ Usage: faults_cli_test.py PATH/TO/lograd
   checkpoint written and usable; a second signal exits at once;
 - --max-memory: data that would not fit is refused before reading, with exit status 4.
 """
+import atexit
 import gzip
 import json
 import math
@@ -174,11 +175,19 @@ class Checkpoints(FaultsTest):
 
 # ---- signals ---------------------------------------------------------------------------------
 
-def long_training_data(directory):
+_generated = []  # the generated stand-in for kddcup99, made once
+
+
+def long_training_data():
     """A dataset on which gd takes many seconds: kddcup99 10% if present, else generated."""
     if os.path.exists(KDD):
         return KDD
+    if _generated:
+        return _generated[0]
+    directory = tempfile.mkdtemp(prefix="lograd_faults_data_")
+    atexit.register(shutil.rmtree, directory, True)
     path = os.path.join(directory, "big.libsvm.gz")
+    _generated.append(path)
     rng = random.Random(1)
     with gzip.open(path, "wt", compresslevel=1) as f:
         for _ in range(300000):
@@ -189,14 +198,14 @@ def long_training_data(directory):
 
 
 class Signals(FaultsTest):
-    def start(self, *args):
-        """Starts a long gd run that checkpoints every iteration; returns it once training has
+    def start(self, solver=("--solver", "gd")):
+        """Starts a long run that checkpoints every iteration; returns it once training has
         begun (its first checkpoint exists)."""
-        self.data = long_training_data(self.dir)
+        self.data = long_training_data()
         self.ck, self.out = self.path("run.ckpt"), self.path("run.model.json")
-        self.base = ["train", self.data, "--solver", "gd", "--tol", "1e-14"]
+        self.base = ["train", self.data, *solver, "--tol", "1e-14"]
         self.args = [*self.base, "--max-iter", "1000000", "--checkpoint", self.ck,
-                     "--checkpoint-every", "1", "-o", self.out, *args]
+                     "--checkpoint-every", "1", "-o", self.out]
         p = subprocess.Popen([LOGRAD, *self.args], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
@@ -244,6 +253,28 @@ class Signals(FaultsTest):
 
     def test_sigterm_writes_the_model_and_checkpoint_and_exits_143(self):
         self.stop_with(signal.SIGTERM, EXIT_SIGTERM, "SIGTERM")
+
+    def test_sgd_stops_between_minibatches_and_resumes_to_the_same_weights(self):
+        # Minibatches of 2: an epoch takes seconds, so the signal lands inside one.
+        sgd = ("--solver", "sgd", "--batch-size", "2", "--lr", "1e-12", "--seed", "3")
+        p = self.start(sgd)
+        time.sleep(0.4)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, EXIT_SIGINT, err)
+        doc = read_json(self.ck)
+        k, pos = doc["state"]["iteration"], doc["state"]["epoch_pos"]
+        self.assertGreater(pos, 0, "the signal was meant to land inside an epoch")
+        self.assertIn(f"at iteration {k} (and {pos} of ", err)
+        self.assertFiniteModel(self.out)
+        # Resumed to the end of the next epoch: the weights of an uninterrupted run of k + 1.
+        resumed, full = self.path("resumed.json"), self.path("full.json")
+        self.expect(0, *self.base, "--max-iter", k + 1, "--resume", self.ck, "-o", resumed, "-q",
+                    timeout=120)
+        self.expect(0, *self.base, "--max-iter", k + 1, "-o", full, "-q", timeout=120)
+        a, b = read_json(full), read_json(resumed)
+        self.assertEqual(a["weights"], b["weights"])
+        self.assertEqual(a["bias"], b["bias"])
 
     def test_a_second_signal_exits_at_once(self):
         p = self.start()

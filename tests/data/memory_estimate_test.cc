@@ -1,7 +1,5 @@
 // Memory estimates before reading: text size, gzip footers (single and several members,
 // counted decompression that stops at the limit), byte-count parsing, available memory.
-#include "lograd/memory.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -10,6 +8,8 @@
 #include <fstream>
 #include <random>
 #include <string>
+
+#include "lograd/memory.h"
 
 namespace lograd {
 namespace {
@@ -79,8 +79,8 @@ TEST_F(MemoryEstimateTest, GzipUsesTheFooter) {
   EXPECT_EQ(e.how, "gzip footer");
   EXPECT_EQ(e.file_bytes, static_cast<int64_t>(gz.size()));
   EXPECT_EQ(e.text_bytes, static_cast<int64_t>(text.size()));
-  EXPECT_EQ(e.bytes,
-            static_cast<int64_t>(kPeakBytesPerTextByte * text.size()) + static_cast<int64_t>(gz.size()));
+  EXPECT_EQ(e.bytes, static_cast<int64_t>(kPeakBytesPerTextByte * text.size()) +
+                         static_cast<int64_t>(gz.size()));
 }
 
 TEST_F(MemoryEstimateTest, SeveralMembersAreCountedNotTakenFromTheLastFooter) {

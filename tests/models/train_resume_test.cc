@@ -121,8 +121,7 @@ TEST(TrainResume, OtherOptionsOrDataAreRefusedByName) {
   Dataset other = data;
   other.label[0] = 1 - other.label[0];
   e = resume_error(other, o, ck);
-  EXPECT_NE(e.find("on other data (the labels or example weights differ)"), std::string::npos)
-      << e;
+  EXPECT_NE(e.find("on other data (the labels or example weights differ)"), std::string::npos) << e;
   EXPECT_EQ(e.find("with other options"), std::string::npos) << e;
 }
 
@@ -138,8 +137,7 @@ TEST(TrainDiverges, TheModelHoldsTheLastFiniteParameters) {
   for (double v : r.model.w) EXPECT_TRUE(std::isfinite(v));
   EXPECT_TRUE(std::isfinite(r.model.b));
   EXPECT_TRUE(std::isfinite(r.objective));
-  EXPECT_EQ(r.objective,
-            r.solve.history[static_cast<size_t>(r.solve.last_finite_iter)].objective);
+  EXPECT_EQ(r.objective, r.solve.history[static_cast<size_t>(r.solve.last_finite_iter)].objective);
 }
 
 }  // namespace

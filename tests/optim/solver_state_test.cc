@@ -88,9 +88,9 @@ SolverOptions options(SolverKind kind, int64_t max_iter) {
 
 // The state after it has been through a checkpoint file and back.
 std::shared_ptr<const SolverState> through_file(const SolverState& st) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("lograd_state_" + std::to_string(::getpid()) +
-                                                 ".json")).string();
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("lograd_state_" + std::to_string(::getpid()) + ".json"))
+                               .string();
   Checkpoint ck;
   ck.options = {{"solver", solver_name(st.kind)}};
   ck.state = st;
@@ -112,6 +112,8 @@ struct Case {
   SolverKind kind;
   double l1;  // > 0: OWL-QN (lbfgs) or proximal steps
 };
+
+void PrintTo(const Case& c, std::ostream* os) { *os << solver_name(c.kind) << " l1=" << c.l1; }
 
 class Resume : public ::testing::TestWithParam<Case> {};
 
