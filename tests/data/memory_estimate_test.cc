@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 
 #include "lograd/memory.h"
@@ -45,15 +46,13 @@ class MemoryEstimateTest : public ::testing::Test {
   }
   static std::string libsvm_text(int rows, uint64_t seed) {
     std::mt19937_64 rng(seed);
-    std::string t;
+    std::ostringstream t;
     for (int i = 0; i < rows; ++i) {
-      t += (rng() % 2 ? "+1" : "-1");
-      for (int j = 1; j <= 12; ++j)
-        t += " " + std::to_string(j * 7 + static_cast<int>(rng() % 7)) + ":0." +
-             std::to_string(rng() % 100000);
-      t += "\n";
+      t << (rng() % 2 ? "+1" : "-1");
+      for (int j = 1; j <= 12; ++j) t << ' ' << j * 7 + rng() % 7 << ":0." << rng() % 100000;
+      t << '\n';
     }
-    return t;
+    return t.str();
   }
 
   fs::path dir_;
