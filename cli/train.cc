@@ -176,6 +176,7 @@ void run(const TrainCli& o) {
   }
   const auto t_load = std::chrono::steady_clock::now();
   ReadOptions ro = read_options(o.data_opts);
+  ro.classes = 2;  // binary training: the reader names the line of a third class
   std::unique_ptr<Model> init;
   if (!o.init.empty()) {
     init = std::make_unique<Model>(load_model(o.init));

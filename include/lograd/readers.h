@@ -35,6 +35,8 @@ struct ReadOptions {
   Storage storage = Storage::kAuto;       // auto: dense when at least half the entries are set
   ValueType value_type = ValueType::kAuto;  // auto: float32 when every value is exact in it
   int64_t min_features = 0;               // pad the width to at least this many columns
+  int32_t classes = 0;  // > 0: the labels hold exactly this many classes (binary training: 2);
+                        // a ParseError at the first label of one too many, or at the end
   // CSV only.
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
   std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');

@@ -55,7 +55,10 @@ struct ColumnStats {
   bool text = false;                // some value is not a finite number: categorical
   bool number_before_text = false;  // a number came before the first text value
   double sum = 0;
-  int64_t count = 0;
+  int64_t count = 0;       // numbers
+  int64_t text_count = 0;  // values that are not numbers
+  int64_t first_text_line = 0, first_text_col = 0;
+  std::string first_text;
   TextMap<int32_t> categories;  // distinct values (once text was seen)
 
   void add_category(std::string_view v) {
@@ -177,8 +180,11 @@ void CsvReader::choose_layout() {
       header_ = header_ || same_names;
     }
   }
+  if (!has_second && !options_.header &&
+      std::none_of(first.begin(), first.end(), [](const std::string& t) { return is_number(t); }))
+    header_ = true;  // a single line of text only: a header (what else would name columns?)
   if (header_ && !has_second)
-    throw ParseError(path_, 1, 1, "the file has a header but no examples");
+    throw ParseError(path_, first_line_, 1, "the file has a header but no examples");
 
   if (replay_ != nullptr && header_ && replay_->header) {
     // Columns are matched by position: a header that names them differently (reordered,
@@ -299,7 +305,12 @@ void CsvReader::gather_stats() {
       if (!is_feature(j) || is_missing(f[j].text)) continue;
       ColumnStats& s = stats_[j];
       double v;
-      if (parse_number(f[j].text, &v) == NumberParse::kOk) {
+      const NumberParse parsed = parse_number(f[j].text, &v);
+      if (parsed == NumberParse::kNotFinite)
+        fail(f[j], "value " + quoted(f[j].text) + " in " + describe(j) +
+                       " is not allowed: expected a finite number (for a missing value leave "
+                       "the field empty or write '?', and choose a --missing policy)");
+      if (parsed == NumberParse::kOk) {
         s.sum += v;
         ++s.count;
         if (s.text)
@@ -307,11 +318,34 @@ void CsvReader::gather_stats() {
         else
           s.number_before_text = true;
       } else {
+        if (s.text_count++ == 0) {
+          s.first_text_line = f[j].line;
+          s.first_text_col = f[j].col;
+          s.first_text = f[j].text;
+        }
         s.text = true;
         s.add_category(f[j].text);
       }
     }
   });
+  // A column of numbers with a little text in it is a damaged numeric column, not a
+  // categorical one: refuse its first text value.
+  for (size_t j = 0; j < ncols_; ++j) {
+    const ColumnStats& s = stats_[j];
+    if (s.text && s.count > s.text_count)
+      throw ParseError(path_, s.first_text_line, s.first_text_col,
+                       "expected a number in " + describe(j) + ", found " +
+                           quoted(s.first_text) + ": " + std::to_string(s.count) + " of its " +
+                           std::to_string(s.count + s.text_count) +
+                           " values are numbers (a column of text, e.g. 'red', 'blue', would "
+                           "be one-hot encoded); " +
+                           (s.first_text_line == first_line_ && !header_
+                                ? "line " + std::to_string(first_line_) +
+                                      " looks like a header: drop --no-header"
+                                : std::string("fix the value, or for a missing value leave the "
+                                              "field empty or write '?' and choose a --missing "
+                                              "policy")));
+  }
   // Text columns whose numbers came first: collect those numbers as categories too.
   if (std::any_of(stats_.begin(), stats_.end(),
                   [](const ColumnStats& s) { return s.text && s.number_before_text; })) {
@@ -351,8 +385,13 @@ Dataset CsvReader::emit() {
   Entries entries;
   ClassIndex classes;
   const bool mean = options_.missing == MissingPolicy::kMean;
+  int64_t last_line = 1;
   for_each_row([&](const std::vector<CsvField>& f) {
     data.label.push_back(classes.index_of(f[label_].text));
+    last_line = f[label_].line;
+    if (options_.classes > 0 && classes.names().size() > static_cast<size_t>(options_.classes))
+      fail(f[label_], too_many_classes(classes.names(), options_.classes) + " (labels from " +
+                          describe(label_) + ")");
     if (weight_ >= 0) {
       const CsvField& w = f[weight_];
       double v;
@@ -385,6 +424,12 @@ Dataset CsvReader::emit() {
     throw ParseError(path_, 1, 1,
                      "no examples left: --missing skip-row dropped all " +
                          std::to_string(skipped_) + " rows, each has a missing value");
+  if (options_.classes > 0 && classes.names().size() < static_cast<size_t>(options_.classes))
+    throw ParseError(path_, last_line, 1,
+                     too_few_classes(classes.names(), static_cast<int64_t>(data.label.size()),
+                                     options_.classes,
+                                     "the labels come from " + describe(label_) +
+                                         ": is that the label column (--label-column)?"));
 
   for (const CsvColumn& c : encoding_.columns) {
     if (c.kind == Kind::kNumeric) data.feature_names.push_back(c.name);
@@ -411,6 +456,7 @@ Dataset CsvReader::read() {
 }  // namespace
 
 Dataset parse_csv(std::string_view text, const std::string& path, const ReadOptions& options) {
+  refuse_binary(without_bom(text), path);
   return CsvReader(text, path, options).read();
 }
 

@@ -42,12 +42,13 @@ LabelMap binary_label_map(const Dataset& data) {
   for (size_t c = 0; c < count.size(); ++c)
     if (count[c] > 0) present.push_back(data.classes[c]);
 
+  const std::string where = data.source.empty() ? std::string() : data.source + ": ";
   if (present.empty())
-    throw ValueError(
+    throw ValueError(where +
         "no examples in the training data: binary training needs examples of two "
         "classes");
   if (present.size() == 1)
-    throw ValueError("only one class ('" + present[0] +
+    throw ValueError(where + "only one class ('" + present[0] +
                      "') in the training data: binary training needs two");
   if (present.size() > 2) {
     constexpr size_t kShown = 5;
@@ -55,7 +56,7 @@ LabelMap binary_label_map(const Dataset& data) {
     for (size_t i = 0; i < present.size() && i < kShown; ++i)
       names += (i ? ", '" : "'") + present[i] + "'";
     if (present.size() > kShown) names += ", ...";
-    throw ValueError(std::to_string(present.size()) + " classes in the training data (" + names +
+    throw ValueError(where + std::to_string(present.size()) + " classes in the training data (" + names +
                      "): lograd trains binary models: keep two classes (e.g. filter the file), "
                      "or map them to two");
   }

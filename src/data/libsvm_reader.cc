@@ -30,6 +30,7 @@ constexpr int64_t kMaxIndex = 2147483647;  // 2^31 - 1: columns are int32
 
 Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
   text = without_bom(text);
+  refuse_binary(text, path);
   Entries entries;
   std::vector<int32_t> labels;
   ClassIndex classes;
@@ -64,6 +65,8 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
     if (parse_number(label, &label_value) != NumberParse::kOk)
       fail(q, "expected a numeric label (e.g. -1, +1, 0, 1), found " + quoted(label));
     labels.push_back(classes.index_of(label));
+    if (options.classes > 0 && classes.names().size() > static_cast<size_t>(options.classes))
+      fail(q, too_many_classes(classes.names(), options.classes));
 
     // The features.
     int64_t prev = 0;
@@ -77,6 +80,11 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
       const std::string_view index_text = token.substr(0, colon);
       if (index_text == "qid") continue;  // SVMlight query ids: ignored
       if (index_text.empty()) fail(tok, "expected a feature index before ':', found nothing");
+      if (index_text.size() > 1 && index_text[0] == '-' &&
+          std::all_of(index_text.begin() + 1, index_text.end(),
+                      [](char c) { return c >= '0' && c <= '9'; }))
+        fail(tok, "index " + std::string(index_text) +
+                      " is negative: LIBSVM indices are positive integers, starting at 1");
       int64_t index = 0;
       for (char c : index_text) {
         if (c < '0' || c > '9')
@@ -120,6 +128,10 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
     throw ParseError(path, 1, 1,
                      "the file has no examples (it is empty or holds only blank lines and "
                      "comments): expected lines of 'label index:value ...'");
+  if (options.classes > 0 && classes.names().size() < static_cast<size_t>(options.classes))
+    throw ParseError(path, line_no, 1,
+                     too_few_classes(classes.names(), static_cast<int64_t>(labels.size()),
+                                     options.classes, "is it the whole file?"));
 
   Dataset data;
   const int64_t cols = std::max(max_index, options.min_features);

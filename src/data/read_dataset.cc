@@ -26,8 +26,9 @@ bool has_csv_extension(std::string path) {
 bool is_index_value(std::string_view token) {
   const size_t colon = token.find(':');
   if (colon == std::string_view::npos || colon + 1 == token.size()) return false;
-  const std::string_view index = token.substr(0, colon);
+  std::string_view index = token.substr(0, colon);
   if (index == "qid") return true;
+  if (index.size() > 1 && index[0] == '-') index.remove_prefix(1);  // refused by the reader
   return !index.empty() &&
          std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
 }

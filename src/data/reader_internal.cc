@@ -14,10 +14,63 @@ std::string quoted(std::string_view text) {
   std::string s;
   s.reserve(std::min(text.size(), kMax) + 5);
   s.push_back('\'');
-  s.append(text.substr(0, kMax));
+  for (const char ch : text.substr(0, kMax)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7f) {
+      s.push_back(ch);
+    } else {  // control bytes (binary data) shown as \xNN, never written to the terminal raw
+      constexpr char kHex[] = "0123456789abcdef";
+      s.append({'\\', 'x', kHex[c >> 4], kHex[c & 15]});
+    }
+  }
   if (cut) s.append("...");
   s.push_back('\'');
   return s;
+}
+
+void refuse_binary(std::string_view text, const std::string& path) {
+  if (text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') ||
+                           (text[0] == '\xFE' && text[1] == '\xFF')))
+    throw ParseError(path, 1, 1,
+                     "the file is UTF-16 text: lograd reads UTF-8 (or ASCII); convert it, e.g. "
+                     "iconv -f UTF-16 -t UTF-8");
+  const std::string_view head = text.substr(0, size_t{1} << 16);
+  int64_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < head.size(); ++i) {
+    const auto c = static_cast<unsigned char>(head[i]);
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') || c == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      throw ParseError(path, line, static_cast<int64_t>(i - line_start) + 1,
+                       std::string("byte 0x") + kHex[c >> 4] + kHex[c & 15] + " at offset " +
+                           std::to_string(i) +
+                           ": this is a binary file, not LIBSVM or CSV text; lograd reads text "
+                           "files (plain or gzip-compressed) and .lgb caches from lograd convert");
+    }
+  }
+}
+
+std::string too_many_classes(const std::vector<std::string>& names, int32_t allowed) {
+  std::string seen;
+  for (size_t i = 0; i + 1 < names.size(); ++i) seen += (i ? ", '" : "'") + names[i] + "'";
+  return "label '" + names.back() + "' makes " + std::to_string(names.size()) +
+         " classes (before it: " + seen + "), but " +
+         (allowed == 2 ? std::string("lograd trains binary models")
+                       : "at most " + std::to_string(allowed) + " are allowed") +
+         ": keep two classes (e.g. grep -v the others out of the file), or map the labels to two "
+         "(e.g. one class against the rest)";
+}
+
+std::string too_few_classes(const std::vector<std::string>& names, int64_t examples,
+                            int32_t wanted, std::string_view where_labels_are) {
+  const std::string label = names.empty() ? std::string() : names.front();
+  return "every one of the " + std::to_string(examples) + " examples has the label '" + label +
+         "': training needs " + std::to_string(wanted) + " classes; " +
+         std::string(where_labels_are);
 }
 
 bool out_of_range_is_overflow(std::string_view s) {

@@ -51,6 +51,10 @@ inline bool exact_in_float(double v) {
          static_cast<double>(static_cast<float>(v)) == v;
 }
 
+// Throws ParseError when the start of `text` (the first 64 KiB) holds a control byte that no
+// text file has (NUL and the like, not tab, CR, LF): binary data, or UTF-16 text.
+void refuse_binary(std::string_view text, const std::string& path);
+
 // 'text' in single quotes for an error message, shortened when long.
 std::string quoted(std::string_view text);
 
@@ -67,6 +71,8 @@ class ClassIndex {
  public:
   // Index of the class of a label as written (canonicalised on first sight).
   int32_t index_of(std::string_view raw);
+  // The classes seen so far, canonical text, in first-seen order.
+  const std::vector<std::string>& names() const { return classes_; }
   // The classes, canonical text, in first-seen order.
   std::vector<std::string> take_classes() { return std::move(classes_); }
 
@@ -77,6 +83,12 @@ class ClassIndex {
   TextMap<int32_t> by_name_;
   std::vector<std::string> classes_;
 };
+
+// The messages of ReadOptions::classes: a label of one class too many (`names` holds it last),
+// and a file whose `examples` labels hold fewer classes than `wanted`.
+std::string too_many_classes(const std::vector<std::string>& names, int32_t allowed);
+std::string too_few_classes(const std::vector<std::string>& names, int64_t examples,
+                            int32_t wanted, std::string_view where_labels_are);
 
 // A matrix's entries as the readers collect them: CSR layout, 0-based columns strictly
 // ascending within a row, values in float64 until the storage and value type are chosen.

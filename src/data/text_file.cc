@@ -24,7 +24,13 @@ struct Fd {
 
 std::string read_bytes(const std::string& path) {
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+  if (f.fd < 0) {
+    const int err = errno;
+    std::string hint;
+    if (err == ENOENT) hint = ": check the path (relative paths start in the current directory)";
+    if (err == EACCES) hint = ": check the file's permissions (ls -l)";
+    throw Error("cannot open '" + path + "': " + std::strerror(err) + hint);
+  }
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw Error("cannot read '" + path + "': " + std::strerror(EISDIR));

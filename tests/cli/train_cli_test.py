@@ -1200,9 +1200,9 @@ class CsvOptions(LogradTest):
         # A numeric first row read as a header drops one example.
         s, _ = self.train(noh, "--header")
         self.assertEqual(s["examples"], self.p.m - 1)
-        # The header read as data puts text in the label column: a third class.
+        # The header read as data puts text in columns of numbers.
         self.fails(1, "train", self.ref_data, "--no-header", "-o", self.path("x.json"),
-                   contains="label")
+                   contains="line 1 looks like a header: drop --no-header")
         self.fails(1, "train", self.ref_data, "--header", "--no-header", "-o", self.path("x.json"))
 
     def test_label_column(self):

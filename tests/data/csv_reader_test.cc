@@ -63,11 +63,13 @@ TEST(CsvReader, HeaderCanBeForced) {
   const Dataset d = read_csv(path, o);
   EXPECT_EQ(d.rows(), 2);
   EXPECT_EQ(d.feature_names, (Names{"color=blue", "color=red", "size=big", "size=small"}));
-  // And refused: the header row becomes data, its text making "x" categorical.
+  // And refused: the header row read as data puts text in a column of numbers.
   o.header = false;
-  const Dataset no = read_csv(dir.write("h.csv", "x,y\n1,0\n2,1\n"), o);
-  EXPECT_EQ(no.rows(), 3);
-  EXPECT_EQ(no.feature_names, (Names{"column 1=1", "column 1=2", "column 1=x"}));
+  const auto h = dir.write("h.csv", "x,y\n1,0\n2,1\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(h, o); }, h + ":1:1: ",
+                     "expected a number in column 1, found 'x': 2 of its 3 values are numbers");
+  EXPECT_PARSE_ERROR([&] { read_csv(h, o); }, h + ":1:1: ",
+                     "line 1 looks like a header: drop --no-header");
 }
 
 TEST(CsvReader, DetectsDelimiters) {
@@ -317,19 +319,31 @@ TEST(CsvReader, ReplayAcceptsTheEmptyHeaderNamesOfTheTrainingFile) {
                      "column 2 is named 'z' but the model was trained with 'column 2'");
 }
 
-TEST(CsvReader, MixedColumnsBecomeCategorical) {
+TEST(CsvReader, MixedColumnsOfMostlyTextBecomeCategorical) {
   TempDir dir;
   // Numbers first, then text: every value of the column is a category, sorted as text.
-  const Dataset d = read_csv(dir.write("mix.csv", "2,a\n10,b\nten,a\n2,b\n"));
+  const Dataset d = read_csv(dir.write("mix.csv", "2,a\nten,b\nsix,a\nsix,b\n"));
   EXPECT_EQ(d.encoding.columns[0].kind, Kind::kCategorical);
-  EXPECT_EQ(d.encoding.columns[0].categories, (Names{"10", "2", "ten"}));
-  EXPECT_EQ(dense_values(d.x), (std::vector<double>{0, 1, 0,  //
-                                                    1, 0, 0,  //
+  EXPECT_EQ(d.encoding.columns[0].categories, (Names{"2", "six", "ten"}));
+  EXPECT_EQ(dense_values(d.x), (std::vector<double>{1, 0, 0,  //
                                                     0, 0, 1,  //
+                                                    0, 1, 0,  //
                                                     0, 1, 0}));
-  // nan and inf are not finite numbers: text.
-  EXPECT_EQ(read_csv(dir.write("nan.csv", "1,a\nnan,b\n")).encoding.columns[0].kind,
-            Kind::kCategorical);
+}
+
+TEST(CsvReader, TextInAColumnOfMostlyNumbersIsRefused) {
+  TempDir dir;
+  // As many numbers as text, or more: a damaged numeric column; the first text value is named.
+  const auto mix = dir.write("mix.csv", "2,a\n10,b\nten,a\n2,b\nsix,a\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(mix); }, mix + ":3:1: ",
+                     "expected a number in column 1, found 'ten': 3 of its 5 values are numbers");
+  // nan and inf are not finite numbers: refused where they are, whatever the rest.
+  for (const std::string v : {"nan", "inf", "-Infinity", "1e999"}) {
+    const auto path = dir.write("nan.csv", "a,y\n1,a\n" + v + ",b\ny,a\n");
+    EXPECT_PARSE_ERROR([&] { read_csv(path); }, path + ":3:1: ",
+                       "value '" + v + "' in column 1 ('a') is not allowed: expected a finite "
+                       "number");
+  }
 }
 
 TEST(CsvReader, LabelsAreKeptAsWrittenAfterCanonicalisation) {
@@ -427,6 +441,28 @@ TEST(CsvReaderRealData, UspsLabelFirst) {
   EXPECT_STREQ(d.x.dtype(), "float64");
   EXPECT_EQ(d.classes.size(), 10u);
   EXPECT_EQ(d.classes[0], "6");
+}
+
+TEST(CsvReader, ClassesOptionNamesTheLineOfAThirdClassAndRefusesOne) {
+  TempDir dir;
+  ReadOptions binary;
+  binary.classes = 2;
+  const auto three = dir.write("three.csv", "x,y\n1,a\n2,b\n3,c\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(three, binary); }, three + ":4:3: ",
+                     "label 'c' makes 3 classes (before it: 'a', 'b'), but lograd trains binary "
+                     "models");
+  const auto one = dir.write("one.csv", "x,y\n1,a\n2,a\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(one, binary); }, one + ":3:1: ",
+                     "every one of the 2 examples has the label 'a': training needs 2 classes; "
+                     "the labels come from column 2 ('y')");
+  EXPECT_EQ(read_csv(three).classes.size(), 3u);
+}
+
+TEST(CsvReader, BinaryDataIsRefusedAtItsFirstControlByte) {
+  TempDir dir;
+  const auto path = dir.write("bin.csv", std::string("a,b\n1,2\n3,\0\x02", 12));
+  EXPECT_PARSE_ERROR([&] { read_csv(path); }, path + ":3:3: ",
+                     "byte 0x00 at offset 10: this is a binary file, not LIBSVM or CSV text");
 }
 
 }  // namespace

@@ -97,7 +97,7 @@ TEST(LabelsRealData, News20HasTwentyClasses) {
   EXPECT_EQ(d.rows(), 15935);
   EXPECT_EQ(d.classes.size(), 20u);
   const std::string message = value_error_of(d);
-  EXPECT_EQ(message.rfind("20 classes in the training data (", 0), 0u) << message;
+  EXPECT_EQ(message.rfind(d.source + ": 20 classes in the training data (", 0), 0u) << message;
   EXPECT_NE(message.find("lograd trains binary models"), std::string::npos);
 }
 
@@ -110,6 +110,13 @@ TEST(LabelsRealData, A9aTargets) {
   double positives = 0;
   for (double v : y) positives += v;
   EXPECT_EQ(positives, 7841);
+}
+
+TEST(Labels, BinaryMapNamesTheSourceFile) {
+  Dataset d = labelled({"1"}, {0, 0});
+  d.source = "data/train.svm";
+  EXPECT_EQ(value_error_of(d),
+            "data/train.svm: only one class ('1') in the training data: binary training needs two");
 }
 
 }  // namespace

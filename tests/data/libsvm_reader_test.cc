@@ -75,7 +75,10 @@ TEST(LibsvmReader, ErrorsNameFileLineColumnFoundAndExpected) {
       {"1 2:\n", ":1:5: ", "missing value after '2:': expected a number"},
       {"1 :4\n", ":1:3: ", "expected a feature index before ':'"},
       {"1 x:1\n", ":1:3: ", "expected a feature index (a positive integer), found 'x'"},
-      {"1 -2:1\n", ":1:3: ", "found '-2'"},
+      {"1 -2:1\n", ":1:3: ", "index -2 is negative: LIBSVM indices are positive integers"},
+      {"1 1:1 x\x01y:2\n", ":1:8: ", "byte 0x01 at offset 7: this is a binary file"},
+      {"1 1:1\n\x1f\x8b\x00:1\n", ":2:1: ", "byte 0x1f at offset 6: this is a binary file"},
+      {"\xFF\xFE" "1\0 \0" "1\0", ":1:1: ", "the file is UTF-16 text"},
       {"yes 1:1\n", ":1:1: ", "expected a numeric label (e.g. -1, +1, 0, 1), found 'yes'"},
       {"  1:1 2:1\n", ":1:3: ", "expected a label before the features, found '1:1'"},
       {"1 1:1\r\n1 1:1 1:2\r\n", ":2:7: ", "repeated index 1"},
@@ -129,7 +132,9 @@ TEST(LibsvmReader, MissingOrUnreadableFileIsAnError) {
   } catch (const ParseError&) {
     FAIL() << "a missing file is not a parse error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "cannot open '" + missing + "': No such file or directory");
+    EXPECT_EQ(std::string(e.what()), "cannot open '" + missing +
+                                          "': No such file or directory: check the path "
+                                          "(relative paths start in the current directory)");
   }
   try {
     read_libsvm(dir.path(""));
@@ -339,6 +344,36 @@ TEST(LibsvmReaderRealData, AgaricusZeroOneLabels) {
   EXPECT_EQ(d.classes[1 - zero], "1");
   EXPECT_EQ(n[zero], 3373);
   EXPECT_EQ(n[1 - zero], 3140);
+}
+
+TEST(LibsvmReader, ClassesOptionNamesTheLineOfAThirdClassAndRefusesOne) {
+  TempDir dir;
+  ReadOptions binary;
+  binary.classes = 2;
+  // Two classes, written in several ways, pass.
+  EXPECT_EQ(read_libsvm(dir.write("two", "+1 1:1\n-1 1:2\n1.0 1:3\n"), binary).classes.size(), 2u);
+  const auto three = dir.write("three", "+1 1:1\n-1 1:2\n\n1 2:1\n  3 1:1\n-1 1:1\n");
+  EXPECT_PARSE_ERROR([&] { read_libsvm(three, binary); }, three + ":5:3: ",
+                     "label '3' makes 3 classes (before it: '1', '-1'), but lograd trains binary "
+                     "models: keep two classes");
+  const auto one = dir.write("one", "1 1:1\n+1 2:1\n1.0 3:1\n");
+  EXPECT_PARSE_ERROR([&] { read_libsvm(one, binary); }, one + ":3:1: ",
+                     "every one of the 3 examples has the label '1': training needs 2 classes");
+  // Without the option any number of classes is read.
+  EXPECT_EQ(read_libsvm(three).classes.size(), 3u);
+  EXPECT_EQ(read_libsvm(one).classes.size(), 1u);
+}
+
+TEST(LibsvmReader, ControlBytesInAnErrorMessageAreEscaped) {
+  TempDir dir;
+  // Past the first 64 KiB the binary check does not look; the value is shown escaped.
+  std::string text;
+  while (text.size() < (size_t{1} << 16)) text += "1 1:1\n";
+  const int64_t line = static_cast<int64_t>(text.size() / 6) + 1;
+  text += "1 2:\x01\x7f\n";
+  const auto path = dir.write("late", text);
+  EXPECT_PARSE_ERROR([&] { read_libsvm(path); }, path + ":" + std::to_string(line) + ":5: ",
+                     "expected a number after '2:', found '\\x01\\x7f'");
 }
 
 }  // namespace
