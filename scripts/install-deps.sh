@@ -3,6 +3,7 @@
 # also that group's extra packages:
 #   scripts/install-deps.sh          build, test, demo
 #   scripts/install-deps.sh fuzz     + clang with libFuzzer and its sanitizer runtimes (make fuzz)
+#   scripts/install-deps.sh bench    + Google Benchmark, the peers of bench/compare and its data
 # Idempotent and silent when nothing is missing; run as root (or with sudo available).
 set -euo pipefail
 
@@ -13,6 +14,7 @@ packages=(
   libgtest-dev                           # unit tests
   libcli11-dev nlohmann-json3-dev        # command line, JSON
   zlib1g-dev                             # gzip-compressed datasets
+  libfast-float-dev                      # number parsing in the readers
   graphviz                               # `lograd graph` pictures
   python3                                # the CLI end-to-end tests (standard library only)
   liblinear-tools                        # the peer the interop tests compare against
@@ -24,8 +26,16 @@ case "$group" in
       clang libclang-rt-14-dev  # clang 14, libFuzzer, ASan and UBSan runtimes for clang
       libomp-14-dev             # OpenMP for clang (the library uses it)
     ) ;;
+  bench)
+    packages+=(
+      libbenchmark-dev                   # bench/kernels_bench.cc
+      python3-numpy python3-scipy        # bench/compare: objectives of every tool's model
+      python3-sklearn python3-torch      # the peers compared against
+      dataset-fashion-mnist              # Fashion-MNIST (bench/make_fashion_mnist.py)
+      time                               # /usr/bin/time: peak memory of each run
+    ) ;;
   *)
-    echo "usage: $0 [fuzz]: unknown package group '$group'" >&2
+    echo "usage: $0 [fuzz|bench]: unknown package group '$group'" >&2
     exit 2 ;;
 esac
 

@@ -16,13 +16,15 @@ class ParseError : public Error {
  public:
   ParseError(std::string file, int64_t line, int64_t col, const std::string& message)
       : Error(file + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " + message),
-        file_(std::move(file)), line_(line), col_(col) {}
+        file_(std::move(file)), line_(line), col_(col), message_(message) {}
   const std::string& file() const { return file_; }
+  const std::string& message() const { return message_; }  // what() without the position
   int64_t line() const { return line_; }  // 1-based
   int64_t col() const { return col_; }    // 1-based, in bytes
  private:
   std::string file_;
   int64_t line_, col_;
+  std::string message_;
 };
 
 enum class FileFormat { kAuto, kLibsvm, kCsv };

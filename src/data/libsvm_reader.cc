@@ -1,11 +1,15 @@
 // The LIBSVM/SVMlight reader: `label index:value index:value ... [# comment]`.
 #include <algorithm>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "data/reader_internal.h"
 #include "data/text_file.h"
+#include "lograd/parallel.h"
 #include "lograd/readers.h"
 
 namespace lograd {
@@ -26,19 +30,24 @@ inline const char* token_end(const char* p, const char* end) {
 
 constexpr int64_t kMaxIndex = 2147483647;  // 2^31 - 1: columns are int32
 
-}  // namespace
-
-Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
-  text = without_bom(text);
-  refuse_binary(text, path);
+// One piece of the text, cut at line ends, parsed on its own: line numbers local to it.
+struct LibsvmChunk {
+  std::string_view text;
   Entries entries;
-  std::vector<int32_t> labels;
+  std::vector<int32_t> labels;  // indices into classes
   ClassIndex classes;
+  std::vector<std::pair<int64_t, int64_t>> class_at;  // (line, col) where each class first is
   int64_t max_index = 0;
+  int64_t lines = 0;  // lines read (all of them unless error is set)
+  std::optional<ParseError> error;
+};
 
-  const char* p = text.data();
-  const char* const end = p + text.size();
+void parse_chunk(LibsvmChunk& chunk, const std::string& path) {
+  Entries& entries = chunk.entries;
+  const char* p = chunk.text.data();
+  const char* const end = p + chunk.text.size();
   int64_t line_no = 0;
+  int64_t max_index = 0;
   while (p < end) {
     ++line_no;
     const char* const line = p;
@@ -64,10 +73,9 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
       fail(q, "expected a label before the features, found " + quoted(label));
     if (parse_number(label, &label_value) != NumberParse::kOk)
       fail(q, "expected a numeric label (e.g. -1, +1, 0, 1), found " + quoted(label));
-    labels.push_back(classes.index_of(label));
-    if (options.classes > 0 && classes.names().size() > static_cast<size_t>(options.classes))
-      fail(q, too_many_classes(classes.names(), options.classes));
-
+    chunk.labels.push_back(chunk.classes.index_of(label));
+    if (chunk.classes.names().size() > chunk.class_at.size())
+      chunk.class_at.emplace_back(line_no, q - line + 1);
     // The features.
     int64_t prev = 0;
     for (q = skip_blanks(t, stop); q < stop; q = skip_blanks(q, stop)) {
@@ -124,18 +132,90 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
     entries.end_row();
     max_index = std::max(max_index, prev);
   }
+  chunk.max_index = max_index;
+  chunk.lines = line_no;
+}
+
+// Cuts text into about `pieces` chunks at line ends.
+std::vector<std::string_view> cut_at_lines(std::string_view text, int pieces) {
+  std::vector<std::string_view> out;
+  size_t begin = 0;
+  for (int k = 1; k <= pieces && begin < text.size(); ++k) {
+    size_t end = k == pieces ? text.size() : text.size() * static_cast<size_t>(k) / pieces;
+    if (end < begin) end = begin;
+    if (end < text.size()) {
+      const size_t nl = text.find('\n', end);
+      end = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    if (end > begin) out.push_back(text.substr(begin, end - begin));
+    begin = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+// The text is cut into chunks at line ends, parsed in parallel (each into its own entries and
+// class list), then joined in file order: the classes are numbered in the order the file first
+// shows them, and an error is the first one in the file, with its line counted from the top.
+Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
+  text = without_bom(text);
+  refuse_binary(text, path);
+  const int threads = num_threads();
+  const size_t chunk_bytes = std::max<size_t>(libsvm_chunk_bytes, 1);
+  const int pieces = static_cast<int>(std::clamp<size_t>(
+      text.size() / chunk_bytes, 1,
+      std::max<size_t>(4 * static_cast<size_t>(threads), libsvm_max_chunks)));
+  std::vector<LibsvmChunk> chunks;
+  for (std::string_view piece : cut_at_lines(text, pieces)) chunks.emplace_back().text = piece;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (chunks.size() > 1)
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    try {
+      parse_chunk(chunks[c], path);
+    } catch (const ParseError& e) {
+      chunks[c].error.emplace(e);
+    }
+  }
+
+  // Join: classes in first-seen order, errors and class limits at their file line.
+  ClassIndex classes;
+  std::vector<int32_t> labels;
+  int64_t line_offset = 0, max_index = 0;
+  size_t total_labels = 0;
+  for (const LibsvmChunk& c : chunks) total_labels += c.labels.size();
+  labels.reserve(total_labels);
+  for (LibsvmChunk& c : chunks) {
+    if (c.error)
+      throw ParseError(path, line_offset + c.error->line(), c.error->col(), c.error->message());
+    std::vector<int32_t> global(c.classes.names().size());
+    for (size_t k = 0; k < global.size(); ++k) {
+      global[k] = classes.index_of(c.classes.names()[k]);
+      if (options.classes > 0 &&
+          classes.names().size() > static_cast<size_t>(options.classes))
+        throw ParseError(path, line_offset + c.class_at[k].first, c.class_at[k].second,
+                         too_many_classes(classes.names(), options.classes));
+    }
+    for (int32_t l : c.labels) labels.push_back(global[static_cast<size_t>(l)]);
+    std::vector<int32_t>().swap(c.labels);
+    max_index = std::max(max_index, c.max_index);
+    line_offset += c.lines;
+  }
   if (labels.empty())
     throw ParseError(path, 1, 1,
                      "the file has no examples (it is empty or holds only blank lines and "
                      "comments): expected lines of 'label index:value ...'");
   if (options.classes > 0 && classes.names().size() < static_cast<size_t>(options.classes))
-    throw ParseError(path, line_no, 1,
+    throw ParseError(path, line_offset, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(labels.size()),
                                      options.classes, "is it the whole file?"));
 
+  std::vector<Entries> parts;
+  parts.reserve(chunks.size());
+  for (LibsvmChunk& c : chunks) parts.push_back(std::move(c.entries));
+  chunks.clear();
   Dataset data;
   const int64_t cols = std::max(max_index, options.min_features);
-  data.x = build_data_matrix(std::move(entries), cols, options.storage, options.value_type);
+  data.x = build_data_matrix(std::move(parts), cols, options.storage, options.value_type);
   data.label = std::move(labels);
   data.classes = classes.take_classes();
   data.source = path;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "lograd/labels.h"
+#include "lograd/parallel.h"
 
 namespace lograd::detail {
 
@@ -149,7 +150,68 @@ DataMatrix build_as(Entries&& e, int64_t cols, bool dense) {
   return DataMatrix(std::move(m));
 }
 
+template <class T>
+DataMatrix build_parts_as(std::vector<Entries>&& parts, int64_t cols, bool dense) {
+  std::vector<int64_t> row0(parts.size() + 1, 0), nz0(parts.size() + 1, 0);
+  for (size_t p = 0; p < parts.size(); ++p) {
+    row0[p + 1] = row0[p] + parts[p].rows();
+    nz0[p + 1] = nz0[p] + static_cast<int64_t>(parts[p].col.size());
+  }
+  const int64_t rows = row0.back();
+  const int threads = num_threads();
+  if (dense) {
+    Tensor<T> x(Shape{rows, cols});
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (size_t p = 0; p < parts.size(); ++p) {
+      Entries& e = parts[p];
+      for (int64_t r = 0; r < e.rows(); ++r) {
+        T* out = x.data() + (row0[p] + r) * cols;
+        for (int64_t k = e.row_ptr[r]; k < e.row_ptr[r + 1]; ++k)
+          out[e.col[k]] = static_cast<T>(e.val[k]);
+      }
+      e = Entries();
+    }
+    return DataMatrix(std::move(x));
+  }
+  CsrMatrix<T> m;
+  m.rows = rows;
+  m.cols = cols;
+  m.row_ptr.resize(static_cast<size_t>(rows) + 1);
+  m.col.resize(static_cast<size_t>(nz0.back()));
+  m.val.resize(static_cast<size_t>(nz0.back()));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (size_t p = 0; p < parts.size(); ++p) {
+    Entries& e = parts[p];
+    for (int64_t r = 0; r < e.rows(); ++r) m.row_ptr[row0[p] + r] = nz0[p] + e.row_ptr[r];
+    std::copy(e.col.begin(), e.col.end(), m.col.begin() + nz0[p]);
+    std::transform(e.val.begin(), e.val.end(), m.val.begin() + nz0[p],
+                   [](double v) { return static_cast<T>(v); });
+    e = Entries();
+  }
+  m.row_ptr[static_cast<size_t>(rows)] = nz0.back();
+  return DataMatrix(std::move(m));
+}
+
 }  // namespace
+
+DataMatrix build_data_matrix(std::vector<Entries>&& parts, int64_t cols, Storage storage,
+                             ValueType type) {
+  if (parts.size() == 1) return build_data_matrix(std::move(parts[0]), cols, storage, type);
+  int64_t rows = 0, nnz = 0;
+  bool exact = true;
+  for (const Entries& e : parts) {
+    rows += e.rows();
+    nnz += static_cast<int64_t>(e.val.size());
+    exact = exact && e.float_exact;
+  }
+  const double cells = static_cast<double>(rows) * static_cast<double>(cols);
+  const bool dense = storage == Storage::kDense ||
+                     (storage == Storage::kAuto &&
+                      (cells == 0 || static_cast<double>(nnz) >= 0.5 * cells));
+  const bool f32 = type == ValueType::kFloat32 || (type == ValueType::kAuto && exact);
+  return f32 ? build_parts_as<float>(std::move(parts), cols, dense)
+             : build_parts_as<double>(std::move(parts), cols, dense);
+}
 
 DataMatrix build_data_matrix(Entries&& e, int64_t cols, Storage storage, ValueType type) {
   const double cells = static_cast<double>(e.rows()) * static_cast<double>(cols);

@@ -57,7 +57,7 @@ class WordHash {
       mix(v);
     }
     uint64_t tail = 0;
-    std::memcpy(&tail, p + i, size - i);
+    if (size > i) std::memcpy(&tail, p + i, size - i);  // p may be null when size is 0
     mix(tail ^ (static_cast<uint64_t>(size - i) << 56));
   }
   std::string text() const {

@@ -68,7 +68,7 @@ class LogisticObjective final : public Objective {
     }
   }
 
-  // A = [(X - 1 mean^T) diag(inv_scale), 1]: Hv = A^T D A v + l2 [v_w, 0]. Two passes over X.
+  // A = [(X - 1 mean^T) diag(inv_scale), 1]: Hv = A^T D A v + l2 [v_w, 0]. One pass over X.
   void hess_vec(std::span<const double> v, std::span<double> hv) override {
     std::vector<double> u(v.begin(), v.begin() + n_);
     double c = spec_.fit_bias ? v[n_] : 0.0;
@@ -76,15 +76,10 @@ class LogisticObjective final : public Objective {
       for (int64_t j = 0; j < n_; ++j) u[j] *= inv_scale_[j];
     if (centered_)
       for (int64_t j = 0; j < n_; ++j) c -= spec_.mean[j] * u[j];
-    t_.resize(static_cast<size_t>(m_));
-    x_->visit([&](const auto& mat) { kernels::matvec(mat, nullptr, m_, u.data(), c, t_.data()); });
-    double sum_t = 0;
-    for (int64_t i = 0; i < m_; ++i) {
-      t_[i] *= d_[i];
-      sum_t += t_[i];
-    }
     std::vector<double> acc(static_cast<size_t>(n_));
-    x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, t_.data(), acc.data(), n_); });
+    const double sum_t = x_->visit([&](const auto& mat) {
+      return kernels::hess_pass(mat, nullptr, m_, u.data(), c, d_.data(), acc.data(), n_);
+    });
     for (int64_t j = 0; j < n_; ++j) {
       double a = acc[j];
       if (centered_) a -= spec_.mean[j] * sum_t;
@@ -92,7 +87,7 @@ class LogisticObjective final : public Objective {
       hv[j] = a + spec_.l2 * v[j];
     }
     if (spec_.fit_bias) hv[n_] = sum_t;
-    passes_ += 2;
+    passes_ += 1;
   }
 
   void hess_diag(std::span<double> d) override {
@@ -157,7 +152,7 @@ class LogisticObjective final : public Objective {
   int64_t m_, n_;
   LogisticSpec spec_;
   bool standardized_ = false, centered_ = false;
-  std::vector<double> inv_scale_, s_, d_, t_;
+  std::vector<double> inv_scale_, s_, d_;
   Graph<double> g_;
   Var<double> w_, b_, loss_, f_, batch_f_;
   std::shared_ptr<std::vector<int64_t>> batch_rows_;

@@ -3,7 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "data/reader_internal.h"
 #include "data/text_file.h"
+#include "lograd/parallel.h"
 #include "lograd/readers.h"
 #include "reader_test_util.h"
 
@@ -374,6 +376,73 @@ TEST(LibsvmReader, ControlBytesInAnErrorMessageAreEscaped) {
   const auto path = dir.write("late", text);
   EXPECT_PARSE_ERROR([&] { read_libsvm(path); }, path + ":" + std::to_string(line) + ":5: ",
                      "expected a number after '2:', found '\\x01\\x7f'");
+}
+
+// Cuts every text into many small chunks for the life of a test.
+class SmallChunks {
+ public:
+  SmallChunks() {
+    detail::libsvm_chunk_bytes = 64;
+    detail::libsvm_max_chunks = 1000;
+  }
+  ~SmallChunks() {
+    detail::libsvm_chunk_bytes = bytes_;
+    detail::libsvm_max_chunks = chunks_;
+  }
+
+ private:
+  size_t bytes_ = detail::libsvm_chunk_bytes, chunks_ = detail::libsvm_max_chunks;
+};
+
+std::string many_lines(int rows) {
+  std::string t;
+  for (int i = 0; i < rows; ++i) {
+    t += (i % 3 == 0 ? "-1" : "+1");
+    for (int j = 1 + i % 5; j < 40; j += 1 + (i + j) % 7)
+      t += " " + std::to_string(j) + ":" + std::to_string((i * 31 + j) % 97) + ".25";
+    t += i % 11 == 0 ? "\r\n" : (i % 13 == 0 ? "  # comment\n\n" : "\n");
+  }
+  return t;
+}
+
+TEST(LibsvmReader, ChunkedParsingGivesTheSameDataAtAnyThreadCount) {
+  TempDir dir;
+  const auto path = dir.write("many", many_lines(2000));
+  const Dataset whole = read_libsvm(path);
+  const SmallChunks small;
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    const Dataset cut = read_libsvm(path);
+    EXPECT_EQ(cut.label, whole.label);
+    EXPECT_EQ(cut.classes, whole.classes);
+    EXPECT_EQ(dense_values(cut.x), dense_values(whole.x));
+    EXPECT_EQ(cut.x.rows(), 2000);
+  }
+  set_num_threads(0);
+}
+
+TEST(LibsvmReader, ChunkedParsingReportsTheFirstErrorAtItsFileLine) {
+  TempDir dir;
+  const SmallChunks small;
+  std::string text = many_lines(1000);
+  // Two errors: the first one in the file is reported, with its line counted from the top.
+  text += "+1 1:1 1:2\n";
+  text += many_lines(300);
+  text += "+1 0:1\n";
+  const auto path = dir.write("bad", text);
+  int64_t line = 1;
+  for (char c : text.substr(0, text.find("+1 1:1 1:2"))) line += c == '\n';
+  EXPECT_PARSE_ERROR([&] { read_libsvm(path); }, path + ":" + std::to_string(line) + ":8: ",
+                     "repeated index 1");
+  // A third class deep in the file: its first line, and the classes in file order.
+  ReadOptions binary;
+  binary.classes = 2;
+  const auto third = dir.write("third", many_lines(1000) + "7 1:1\n" + many_lines(10) + "7 2:1\n");
+  int64_t third_line = 1;
+  for (char c : many_lines(1000)) third_line += c == '\n';
+  EXPECT_PARSE_ERROR([&] { read_libsvm(third, binary); },
+                     third + ":" + std::to_string(third_line) + ":1: ",
+                     "label '7' makes 3 classes (before it: '-1', '1')");
 }
 
 }  // namespace
