@@ -4,6 +4,8 @@
 #   make fuzz       build the libFuzzer harnesses (clang, build-fuzz/) and run each for
 #                   FUZZ_SECONDS seconds on a copy of its seed corpus; fails on any finding
 #   make sanitize   the whole test suite built with ASan + UBSan (build-asan/), through ctest
+#   make bench      the kernel microbenchmarks (build-bench/), then bench/compare: lograd beside
+#                   LIBLINEAR, scikit-learn and PyTorch, written to bench/RESULTS.md (~30 min)
 BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 DEMO_DIR  ?= $(BUILD_DIR)/demo
@@ -13,8 +15,10 @@ FUZZ_CXX     ?= clang++-14
 FUZZ_SECONDS ?= 60
 FUZZERS      := libsvm csv model
 ASAN_DIR     ?= build-asan
+BENCH_DIR    ?= build-bench
+COMPARE_ARGS ?=
 
-.PHONY: all deps configure build demo test clean format fuzz sanitize
+.PHONY: all deps configure build demo test clean format fuzz sanitize bench
 
 all: build
 
@@ -89,6 +93,15 @@ sanitize: deps
 	@cmake --build $(ASAN_DIR) --parallel $(JOBS)
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure --parallel $(JOBS)
+
+bench: build
+	@bash scripts/install-deps.sh bench
+	@test -f $(BENCH_DIR)/build.ninja || \
+	  cmake -S . -B $(BENCH_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOGRAD_BENCH=ON \
+	    -DLOGRAD_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(BENCH_DIR) --parallel $(JOBS) --target lograd_bench
+	@$(BENCH_DIR)/bench/lograd_bench --benchmark_counters_tabular=true
+	@bench/compare --lograd $(BUILD_DIR)/lograd --bench $(BENCH_DIR)/bench/lograd_bench $(COMPARE_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR)

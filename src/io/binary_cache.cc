@@ -7,6 +7,11 @@
 // The JSON meta holds the sizes, storage, value type, classes, feature names and encoding.
 #include "lograd/binary_cache.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -48,10 +53,25 @@ void put_array(std::string& out, const T* data, size_t count) {
   pad8(out);
 }
 
-// Reads the file's bytes in order, with bounds checks that name the file.
+// Reads the file's bytes in order, straight into their final arrays (no copy of the whole file
+// in memory: a cache loads with its data's size, at disk or page-cache speed), with bounds
+// checks against the file's size that name the file.
 class Reader {
  public:
-  Reader(std::string path, std::string bytes) : path_(std::move(path)), bytes_(std::move(bytes)) {}
+  explicit Reader(std::string path) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw Error("cannot open '" + path_ + "': " + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) {
+      ::close(fd_);
+      throw Error("cannot read '" + path_ + "': " + std::strerror(errno));
+    }
+    size_ = static_cast<size_t>(st.st_size);
+  }
+  ~Reader() { ::close(fd_); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(path_ + ": not a valid lograd cache: " + what +
                 "; recreate it with `lograd convert DATA -o " + path_ + "`");
@@ -59,50 +79,52 @@ class Reader {
   template <class V>
   V get() {
     V v;
-    need(sizeof v);
-    std::memcpy(&v, bytes_.data() + pos_, sizeof v);
-    pos_ += sizeof v;
+    read_into(&v, sizeof v);
     return v;
   }
   std::string get_bytes(size_t n) {
     need(n);
-    std::string s = bytes_.substr(pos_, n);
-    pos_ += n;
+    std::string s(n, '\0');
+    read_into(s.data(), n);
     return s;
   }
   template <class T>
   std::vector<T> get_array(size_t count) {
-    if (count > bytes_.size() / sizeof(T)) fail("an array is longer than the file (truncated?)");
+    if (count > size_ / sizeof(T)) fail("an array is longer than the file (truncated?)");
     need(count * sizeof(T));
     std::vector<T> v(count);
-    if (count) std::memcpy(v.data(), bytes_.data() + pos_, count * sizeof(T));
-    pos_ += count * sizeof(T);
+    read_into(v.data(), count * sizeof(T));
     skip_pad();
     return v;
   }
-  void skip_pad() { pos_ += (8 - pos_ % 8) % 8; }
+  void skip_pad() {
+    char pad[8];
+    const size_t n = (8 - pos_ % 8) % 8;
+    if (n > 0 && pos_ + n <= size_) read_into(pad, n);
+  }
   size_t pos() const { return pos_; }
-  size_t size() const { return bytes_.size(); }
+  size_t size() const { return size_; }
 
  private:
   void need(size_t n) const {
-    if (pos_ > bytes_.size() || n > bytes_.size() - pos_) fail("the file ends early (truncated?)");
+    if (pos_ > size_ || n > size_ - pos_) fail("the file ends early (truncated?)");
   }
-  std::string path_, bytes_;
-  size_t pos_ = 0;
+  void read_into(void* out, size_t n) {
+    need(n);
+    auto* p = static_cast<char*>(out);
+    for (size_t done = 0; done < n;) {
+      const ssize_t got = ::read(fd_, p + done, std::min<size_t>(n - done, size_t{1} << 30));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) throw Error("cannot read '" + path_ + "': " + std::strerror(errno));
+      if (got == 0) fail("the file ends early (truncated?)");
+      done += static_cast<size_t>(got);
+    }
+    pos_ += n;
+  }
+  std::string path_;
+  int fd_ = -1;
+  size_t size_ = 0, pos_ = 0;
 };
-
-std::string read_all(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  f.seekg(0, std::ios::end);
-  const auto size = static_cast<size_t>(f.tellg());
-  f.seekg(0);
-  std::string bytes(size, '\0');
-  if (!f.read(bytes.data(), static_cast<std::streamsize>(size)))
-    throw Error("cannot read '" + path + "': " + std::strerror(errno));
-  return bytes;
-}
 
 }  // namespace
 
@@ -158,7 +180,7 @@ bool is_binary_cache(const std::string& path) {
 }
 
 Dataset read_binary_cache(const std::string& path) {
-  Reader r(path, read_all(path));
+  Reader r(path);
   if (r.get_bytes(8) != std::string(kMagic, 8)) r.fail("it does not start with LOGRADB1");
   const auto version = r.get<uint32_t>();
   if (version != kVersion)
