@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "lograd/parallel.h"
@@ -86,6 +87,58 @@ inline void row_sq_axpy(const Tensor<S>& x, int64_t r, double d, double* out) {
   for (int64_t j = 0; j < n; ++j) out[j] += d * double(xr[j]) * double(xr[j]);
 }
 
+// Dense rows four at a time: w (in dot4) and g (in axpy4) are read once for the four rows, and
+// sixteen independent accumulators keep the multiply-adds from waiting on each other. This
+// halves the work per element of the fused passes, which are otherwise compute-bound on
+// float32 data converted to double.
+template <class T>
+struct IsDense : std::false_type {};
+template <class S>
+struct IsDense<Tensor<S>> : std::true_type {};
+
+// z[q] = x_q . w for the four rows x[0..3].   x[q]: (n), w: (n)
+template <class S, class P>
+inline void dot4(const S* const* x, const P* w, int64_t n, double* z) {
+  constexpr int kLanes = 8;
+  double a0[kLanes] = {}, a1[kLanes] = {}, a2[kLanes] = {}, a3[kLanes] = {};
+  const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+  int64_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+#pragma omp simd
+    for (int k = 0; k < kLanes; ++k) {
+      const double wk = double(w[j + k]);
+      a0[k] += double(x0[j + k]) * wk;
+      a1[k] += double(x1[j + k]) * wk;
+      a2[k] += double(x2[j + k]) * wk;
+      a3[k] += double(x3[j + k]) * wk;
+    }
+  }
+  for (int k = 0; j < n; ++j, ++k) {
+    const double wj = double(w[j]);
+    a0[k] += double(x0[j]) * wj;
+    a1[k] += double(x1[j]) * wj;
+    a2[k] += double(x2[j]) * wj;
+    a3[k] += double(x3[j]) * wj;
+  }
+  double* acc[4] = {a0, a1, a2, a3};
+  for (int q = 0; q < 4; ++q) {
+    double* a = acc[q];
+    for (int width = kLanes / 2; width > 0; width /= 2)  // pairwise, a fixed order
+      for (int k = 0; k < width; ++k) a[k] += a[k + width];
+    z[q] = a[0];
+  }
+}
+
+// g += sum_q c[q] x_q.   x[q]: (n), c: (4) -> g: (n)
+template <class S>
+inline void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
+  const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+  const double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
+#pragma omp simd
+  for (int64_t j = 0; j < n; ++j)
+    g[j] += (c0 * double(x0[j]) + c1 * double(x1[j])) + (c2 * double(x2[j]) + c3 * double(x3[j]));
+}
+
 // The stable logistic function and loss pieces, shared by every kernel.
 inline double sigmoid(double z) {
   if (z >= 0) return 1 / (1 + std::exp(-z));
@@ -147,7 +200,26 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     double* a = acc.block(blk);
     double loss = 0, db = 0;
-    for (int64_t i = begin; i < end; ++i) {
+    int64_t i = begin;
+    if constexpr (IsDense<M>::value) {
+      for (; i + 4 <= end; i += 4) {
+        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4];
+        for (int q = 0; q < 4; ++q) xq[q] = x.data() + row_at(rows, i + q) * n;
+        double z[4], c[4];
+        dot4(xq, w, n, z);
+        for (int q = 0; q < 4; ++q) {
+          const int64_t r = row_at(rows, i + q);
+          z[q] += b;
+          const double si = s ? double(s[r]) : 1.0, yi = double(y[r]);
+          loss += si * logistic_loss(z[q], yi);
+          c[q] = si * logistic_dz(z[q], yi);
+          db += c[q];
+          if (z_out) z_out[i + q] = z[q];
+        }
+        if (gw) axpy4(xq, c, n, a);
+      }
+    }
+    for (; i < end; ++i) {
       const int64_t r = row_at(rows, i);
       const double z = row_dot(x, r, w) + b;
       const double si = s ? double(s[r]) : 1.0, yi = double(y[r]);
@@ -201,7 +273,21 @@ double hess_pass(const M& x, const int64_t* rows, int64_t count, const double* u
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     double* a = acc.block(blk);
     double sum_t = 0;
-    for (int64_t i = begin; i < end; ++i) {
+    int64_t i = begin;
+    if constexpr (IsDense<M>::value) {
+      for (; i + 4 <= end; i += 4) {
+        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4];
+        for (int q = 0; q < 4; ++q) xq[q] = x.data() + row_at(rows, i + q) * n;
+        double t[4];
+        dot4(xq, u, n, t);
+        for (int q = 0; q < 4; ++q) {
+          t[q] = d[i + q] * (t[q] + c);
+          sum_t += t[q];
+        }
+        axpy4(xq, t, n, a);
+      }
+    }
+    for (; i < end; ++i) {
       if (d[i] == 0) continue;
       const int64_t r = row_at(rows, i);
       const double t = d[i] * (row_dot(x, r, u) + c);
