@@ -154,7 +154,7 @@ TEST(LogisticObjective, RejectsMismatchedInputs) {
 // float64, at 1, 2 and 3 threads (blocks of rows per thread, with leftover rows of a block
 // that are not a multiple of four) give the same f, gradient and Hv to rounding.
 TEST(LogisticObjective, DenseAndSparseKernelsAgreeAtAnyThreadCount) {
-  const int64_t m = 3 * 2048 + 7, n = 13;  // 3 blocks at 3 threads, odd sizes everywhere
+  const int64_t m = 250007, n = 13;  // 3 blocks at 3 threads (dense), odd sizes everywhere
   const Problem p = random_problem(m, n, 11, 0.7);
   Tensor<float> xf(Shape{m, n});
   Tensor<double> xr(Shape{m, n});  // the float32 values, held as double

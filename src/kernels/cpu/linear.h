@@ -154,9 +154,33 @@ inline double logistic_dz(double z, double y) {
   return z >= 0 ? (1 - y) - sigmoid(-z) : sigmoid(z) - y;
 }
 
-// Number of blocks for `count` rows: one per thread, but no block under 2048 rows.
-inline int blocks_for(int64_t count) {
-  return static_cast<int>(std::clamp<int64_t>(count / 2048, 1, num_threads()));
+// Both of the above from one exponential: loss l(z, y) and dz = sigma(z) - y.
+inline void logistic_loss_dz(double z, double y, double* loss, double* dz) {
+  const double e = std::exp(-std::abs(z));  // in (0, 1]
+  *loss = std::max(z, 0.0) - y * z + std::log1p(e);
+  // sigma(-|z|) = e / (1 + e); for z >= 0, sigma(z) - y = (1 - y) - sigma(-z).
+  const double small = e / (1 + e);
+  *dz = z >= 0 ? (1 - y) - small : small - y;
+}
+
+// Number of blocks for `count` rows of x: one per thread, but none with less than about a
+// million stored entries (half a millisecond of work or so). Smaller passes run on one
+// thread: waking and joining threads costs more than it saves there, and much more when
+// another process holds a core and a thread waits for its turn at every pass.
+inline int blocks_for_work(int64_t count, double entries_per_row) {
+  constexpr double kMinEntriesPerBlock = 1 << 20;
+  const double blocks = static_cast<double>(count) * entries_per_row / kMinEntriesPerBlock;
+  return static_cast<int>(std::clamp<double>(blocks, 1, num_threads()));
+}
+template <class S>
+int blocks_for(const CsrMatrix<S>& x, int64_t count) {
+  return blocks_for_work(count, x.rows > 0 ? static_cast<double>(x.val.size()) /
+                                                 static_cast<double>(x.rows)
+                                           : 0.0);
+}
+template <class S>
+int blocks_for(const Tensor<S>& x, int64_t count) {
+  return blocks_for_work(count, static_cast<double>(x.dim(1)));
 }
 
 // Runs body(block, begin, end) over `blocks` contiguous row ranges, one thread each.
@@ -195,7 +219,7 @@ class BlockSums {
 template <class M, class P>
 double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w, double b,
                      const P* y, const P* s, double* gw, double* gb, double* z_out, int64_t n) {
-  const int blocks = blocks_for(count);
+  const int blocks = blocks_for(x, count);
   BlockSums acc(blocks, n + 2);  // [gw (n), gb, loss] per block
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     double* a = acc.block(blk);
@@ -211,8 +235,10 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
           const int64_t r = row_at(rows, i + q);
           z[q] += b;
           const double si = s ? double(s[r]) : 1.0, yi = double(y[r]);
-          loss += si * logistic_loss(z[q], yi);
-          c[q] = si * logistic_dz(z[q], yi);
+          double l, dz;
+          logistic_loss_dz(z[q], yi, &l, &dz);
+          loss += si * l;
+          c[q] = si * dz;
           db += c[q];
           if (z_out) z_out[i + q] = z[q];
         }
@@ -223,8 +249,10 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
       const int64_t r = row_at(rows, i);
       const double z = row_dot(x, r, w) + b;
       const double si = s ? double(s[r]) : 1.0, yi = double(y[r]);
-      loss += si * logistic_loss(z, yi);
-      const double g = si * logistic_dz(z, yi);
+      double l, dz;
+      logistic_loss_dz(z, yi, &l, &dz);
+      loss += si * l;
+      const double g = si * dz;
       if (gw && g != 0) row_axpy(x, r, g, a);
       db += g;
       if (z_out) z_out[i] = z;
@@ -243,7 +271,7 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
 // out (count) = X_R v + c.   X: (m, n), v: (n)
 template <class M>
 void matvec(const M& x, const int64_t* rows, int64_t count, const double* v, double c, double* out) {
-  for_blocks(count, blocks_for(count), [&](int, int64_t begin, int64_t end) {
+  for_blocks(count, blocks_for(x, count), [&](int, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) out[i] = row_dot(x, row_at(rows, i), v) + c;
   });
 }
@@ -252,7 +280,7 @@ void matvec(const M& x, const int64_t* rows, int64_t count, const double* v, dou
 template <class M>
 void matvec_t(const M& x, const int64_t* rows, int64_t count, const double* u, double* out,
               int64_t n) {
-  const int blocks = blocks_for(count);
+  const int blocks = blocks_for(x, count);
   BlockSums acc(blocks, n);
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     double* a = acc.block(blk);
@@ -268,7 +296,7 @@ void matvec_t(const M& x, const int64_t* rows, int64_t count, const double* u, d
 template <class M>
 double hess_pass(const M& x, const int64_t* rows, int64_t count, const double* u, double c,
                  const double* d, double* out, int64_t n) {
-  const int blocks = blocks_for(count);
+  const int blocks = blocks_for(x, count);
   BlockSums acc(blocks, n + 1);  // [out (n), sum t] per block
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     double* a = acc.block(blk);
@@ -306,7 +334,7 @@ double hess_pass(const M& x, const int64_t* rows, int64_t count, const double* u
 template <class M>
 void diag_xtdx(const M& x, const int64_t* rows, int64_t count, const double* d, double* out,
                int64_t n) {
-  const int blocks = blocks_for(count);
+  const int blocks = blocks_for(x, count);
   BlockSums acc(blocks, n);
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     double* a = acc.block(blk);
