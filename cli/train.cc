@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "curve.h"
 #include "data_options.h"
+#include "lograd/binary_cache.h"
 #include "lograd/checkpoint.h"
 #include "lograd/memory.h"
 #include "lograd/parallel.h"
@@ -25,7 +26,7 @@ namespace {
 
 struct TrainCli {
   std::string data, out, curve, test, init, solver, class_weight, elastic_net;
-  std::string checkpoint, resume;
+  std::string checkpoint, resume, cache;
   int64_t checkpoint_every = 0;
   DataOptions data_opts;
   std::optional<double> lambda, c;
@@ -182,8 +183,14 @@ void run(const TrainCli& o) {
     init = std::make_unique<Model>(load_model(o.init));
     ro.min_features = init->n_features;
   }
-  const Dataset data = read_dataset(o.data, ro);
+  bool cache_hit = false;
+  const Dataset data = o.cache.empty() ? read_dataset(o.data, ro)
+                                       : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
   const double load_seconds = seconds_since(t_load);
+  const std::string cache_note =
+      o.cache.empty() ? std::string()
+      : cache_hit     ? " (from the cache " + o.cache + ")"
+                      : " (cache written to " + o.cache + " for the next run)";
 
   TrainOptions to;
   to.lambda = o.lambda;
@@ -318,14 +325,16 @@ void run(const TrainCli& o) {
     if (r.separable_warning) j["warning"] = "separable";
     if (checkpoint_iter >= 0) j["checkpoint"] = checkpoint;
     if (diverged) j["last_finite_iteration"] = r.solve.last_finite_iter;
+    if (!o.cache.empty()) j["cache"] = cache_hit ? "loaded" : "written";
     std::cout << j.dump(2) << "\n";
     if (status != kExitOk) throw ExitWith{status};
     return;
   }
-  std::printf("data      %s: %lld examples x %lld features, %s, %s, read in %.2f s\n",
+  std::printf("data      %s: %lld examples x %lld features, %s, %s, read in %.2f s%s\n",
               o.data.c_str(), static_cast<long long>(data.rows()),
               static_cast<long long>(data.cols()), data.x.describe().c_str(),
-              human_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds);
+              human_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds,
+              cache_note.c_str());
   std::printf("objective mean log loss + lambda/2 ||w||^2%s, lambda = %.6g (C = %.6g); bias %s\n",
               to.l1_ratio > 0 ? " (elastic net)" : "", r.lambda,
               r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY,
@@ -422,6 +431,10 @@ void register_train(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2)")->check(CLI::Range(2, 1000));
   cmd->add_option("--test", o->test, "evaluate the model on this file after training");
+  cmd->add_option("--cache", o->cache,
+                  "read the data through this binary cache: loaded when it was made from the "
+                  "data file as it is now with the same reading options, else written after "
+                  "parsing, for the next run (see lograd convert)");
   cmd->add_option("--init", o->init, "warm start from this model (lograd JSON or LIBLINEAR)");
   cmd->add_option("--curve", o->curve, "write the loss curve: FILE.csv (data) or FILE.svg (a picture)");
   auto* ck = cmd->add_option("--checkpoint", o->checkpoint,

@@ -5,12 +5,15 @@
 #include <string>
 
 #include "lograd/dataset.h"
+#include "lograd/readers.h"
 
 namespace lograd {
 
 // Writes data to path atomically (temporary file, fsync, rename), in its in-memory storage
 // form (dense or CSR, float32 or float64), with labels, weights, feature names and encoding.
-void write_binary_cache(const Dataset& data, const std::string& path);
+// `key`, when given, is stored in the header for read_dataset_cached to recognise its source.
+void write_binary_cache(const Dataset& data, const std::string& path,
+                        const std::string& key = "");
 
 // Reads a file written by write_binary_cache. Throws Error naming the file and what is wrong
 // when it is truncated, corrupt, of another version or not a cache at all.
@@ -18,5 +21,12 @@ Dataset read_binary_cache(const std::string& path);
 
 // True when the file at path starts with the cache's magic bytes.
 bool is_binary_cache(const std::string& path);
+
+// Reads the data file `path` through the cache file `cache` (`lograd train --cache`): loads the
+// cache when it was written from this file, as it is now (size and modification time), read
+// with the same options; otherwise reads the file and writes the cache for the next run. Sets
+// *hit to whether the cache was loaded.
+Dataset read_dataset_cached(const std::string& path, const std::string& cache,
+                            const ReadOptions& options, bool* hit);
 
 }  // namespace lograd

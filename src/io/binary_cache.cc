@@ -128,7 +128,7 @@ class Reader {
 
 }  // namespace
 
-void write_binary_cache(const Dataset& data, const std::string& path) {
+void write_binary_cache(const Dataset& data, const std::string& path, const std::string& key) {
   nlohmann::json meta = {{"rows", data.rows()},
                          {"cols", data.cols()},
                          {"stored", data.x.stored()},
@@ -138,6 +138,7 @@ void write_binary_cache(const Dataset& data, const std::string& path) {
                          {"classes", data.classes},
                          {"feature_names", data.feature_names},
                          {"source", data.source}};
+  if (!key.empty()) meta["key"] = key;
   if (!data.encoding.empty()) {
     nlohmann::json cols = nlohmann::json::array();
     for (const CsvColumn& c : data.encoding.columns)
@@ -261,6 +262,67 @@ Dataset read_binary_cache(const std::string& path) {
   if (r.get_bytes(8) != std::string(kEnd, 8)) r.fail("the end marker is missing (truncated or corrupt)");
   const auto length = r.get<uint64_t>();
   if (length != r.size() || r.pos() != r.size()) r.fail("its length does not match its contents");
+  return d;
+}
+
+namespace {
+
+// What makes a cache stand for `path` read with `options`: the file as it is now, and every
+// option that changes what is read.
+std::string cache_key(const std::string& path, const ReadOptions& o) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error("cannot open '" + path + "': " + std::strerror(errno));
+  nlohmann::json k = {
+      {"path", path},
+      {"size", static_cast<int64_t>(st.st_size)},
+      {"mtime_ns", static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec},
+      {"format", static_cast<int>(o.format)},
+      {"storage", static_cast<int>(o.storage)},
+      {"dtype", static_cast<int>(o.value_type)},
+      {"header", o.header ? (*o.header ? 1 : 0) : -1},
+      {"delimiter", o.delimiter ? std::string(1, *o.delimiter) : std::string()},
+      {"label_column", o.label_column},
+      {"weight_column", o.weight_column},
+      {"missing", static_cast<int>(o.missing)}};
+  return k.dump();
+}
+
+// The key in a cache's header; empty when the file is not a cache or has none.
+std::string stored_key(const std::string& cache) {
+  if (!is_binary_cache(cache)) return {};
+  try {
+    Reader r(cache);
+    r.get_bytes(8);
+    if (r.get<uint32_t>() != kVersion || r.get<uint32_t>() != kByteOrder) return {};
+    const auto meta_len = r.get<uint64_t>();
+    if (meta_len > r.size()) return {};
+    const auto meta = nlohmann::json::parse(r.get_bytes(static_cast<size_t>(meta_len)));
+    return meta.value("key", std::string());
+  } catch (const std::exception&) {
+    return {};  // unreadable: rebuilt
+  }
+}
+
+}  // namespace
+
+Dataset read_dataset_cached(const std::string& path, const std::string& cache,
+                            const ReadOptions& options, bool* hit) {
+  if (options.encoding != nullptr)
+    throw ValueError("a cache holds data read with its own CSV encoding, not a replayed one");
+  const std::string key = cache_key(path, options);
+  if (stored_key(cache) == key) {
+    *hit = true;
+    Dataset d = read_binary_cache(cache);
+    if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
+    return d;
+  }
+  *hit = false;
+  ReadOptions plain = options;
+  plain.min_features = 0;  // the cache keeps the file's own width
+  Dataset d = read_dataset(path, plain);
+  write_binary_cache(d, cache, key);
+  if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
   return d;
 }
 

@@ -338,7 +338,7 @@ HELP = {
               "--class-weight", "--solver", "--tol", "--max-iter", "--max-seconds", "--lr",
               "--epochs", "--batch-size", "--seed", "--cv", "--test", "--init", "--curve",
               "-q,--quiet", "--json", "--sample-weight-column", "--threads", "--checkpoint",
-              "--checkpoint-every", "--resume", "--max-memory"] + DATA_OPTS,
+              "--checkpoint-every", "--resume", "--max-memory", "--cache"] + DATA_OPTS,
     "predict": ["-m,--model", "--proba", "-o,--out", "--max-memory"] + DATA_OPTS,
     "eval": ["-m,--model", "--json", "--max-memory"] + DATA_OPTS,
     "export": ["-m,--model", "--format", "-o,--out"],
@@ -1043,6 +1043,40 @@ class Workflow(LogradTest):
         self.assertVecClose(m6["weights"][4:], [0.0, 0.0], 1e-6, "all-zero columns")
         self.assertModelsEqual({"weights": m6["weights"][:4], "bias": m6["bias"]},
                                read_json(self.path("opt.json")), 1e-6)
+
+    def test_cache(self):
+        cache = self.path("d.lgb")
+        s1, m1 = self.train(self.data, "--cache", cache, "--tol", "1e-9")
+        self.assertEqual(s1["cache"], "written")
+        self.assertTrue(os.path.exists(cache))
+        s2, m2 = self.train(self.data, "--cache", cache, "--tol", "1e-9")
+        self.assertEqual(s2["cache"], "loaded")
+        self.assertEqual(m1["weights"], m2["weights"], "the cache holds the same data")
+        # The cache is a plain binary cache: train reads it directly too.
+        _, m3 = self.train(cache, "--tol", "1e-9")
+        self.assertEqual(m3["weights"], m1["weights"])
+        # Other reading options, or a changed data file, make a new cache.
+        s4, _ = self.train(self.data, "--cache", cache, "--dtype", "float64", "--tol", "1e-9")
+        self.assertEqual(s4["cache"], "written")
+        self.assertIn("float64", s4["storage"])
+        q = make_problem(m=80, n=4, seed=9, w=(1, -1, 0.5, 2))
+        changed = q.write_libsvm(self.path("changing.libsvm"))
+        s5, _ = self.train(changed, "--cache", cache)
+        self.assertEqual((s5["cache"], s5["examples"]), ("written", 80))
+        q = make_problem(m=90, n=4, seed=9, w=(1, -1, 0.5, 2))
+        q.write_libsvm(changed)
+        os.utime(changed, ns=(1, 1))  # a different modification time as well as size
+        s6, _ = self.train(changed, "--cache", cache)
+        self.assertEqual((s6["cache"], s6["examples"]), ("written", 90))
+        # A damaged cache is not trusted: it is rebuilt.
+        with open(cache, "r+b") as f:
+            f.seek(20)
+            f.write(b"garbage!")
+        s7, _ = self.train(changed, "--cache", cache)
+        self.assertEqual((s7["cache"], s7["examples"]), ("written", 90))
+        # The text summary says where the data came from.
+        r = self.ok("train", changed, "--cache", cache, "-o", self.path("t.json"))
+        self.assertIn(f"(from the cache {cache})", r.stdout)
 
     @unittest.skipUnless(HAVE_LIBLINEAR, "liblinear-train is not installed")
     def test_init_from_liblinear_model(self):
