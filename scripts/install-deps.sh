@@ -15,6 +15,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev        # command line, JSON
   zlib1g-dev                             # gzip-compressed datasets
   libfast-float-dev                      # number parsing in the readers
+  libhwy-dev                             # Highway: SIMD of the dense kernels
   graphviz                               # `lograd graph` pictures
   python3                                # the CLI end-to-end tests (standard library only)
   liblinear-tools                        # the peer the interop tests compare against

@@ -4,8 +4,9 @@
 //
 // Threads: the rows are cut into one contiguous block per thread (lograd::num_threads()); each
 // block accumulates into its own buffer and the buffers are added in block order, so a result
-// is the same from run to run for a given thread count. Dense rows are vectorised with
-// `omp simd` reductions (a fixed association order, so also deterministic).
+// is the same from run to run for a given thread count. Dense rows are vectorised by hand
+// (dense_simd.h, Highway), CSR rows run in several scalar accumulators; every sum has a fixed
+// association order, so results are deterministic.
 #pragma once
 
 #include <omp.h>
@@ -16,6 +17,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cpu/dense_simd.h"
 #include "lograd/parallel.h"
 
 #include "lograd/csr.h"
@@ -46,19 +48,8 @@ inline double row_dot(const CsrMatrix<S>& x, int64_t r, const P* w) {
 }
 template <class S, class P>
 inline double row_dot(const Tensor<S>& x, int64_t r, const P* w) {
-  constexpr int kLanes = 32;  // 4 AVX-512 or 8 AVX2 registers of doubles
   const int64_t n = x.dim(1);
-  const S* xr = x.data() + r * n;
-  double acc[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-#pragma omp simd
-    for (int k = 0; k < kLanes; ++k) acc[k] += double(xr[j + k]) * double(w[j + k]);
-  }
-  for (int k = 0; j < n; ++j, ++k) acc[k] += double(xr[j]) * double(w[j]);
-  for (int width = kLanes / 2; width > 0; width /= 2)  // pairwise, a fixed order
-    for (int k = 0; k < width; ++k) acc[k] += acc[k + width];
-  return acc[0];
+  return simd::dot(x.data() + r * n, w, n);
 }
 
 // g += a * x_r for one row r of X.
@@ -69,9 +60,7 @@ inline void row_axpy(const CsrMatrix<S>& x, int64_t r, double a, double* g) {
 template <class S>
 inline void row_axpy(const Tensor<S>& x, int64_t r, double a, double* g) {
   const int64_t n = x.dim(1);
-  const S* xr = x.data() + r * n;
-#pragma omp simd
-  for (int64_t j = 0; j < n; ++j) g[j] += a * double(xr[j]);
+  simd::axpy(x.data() + r * n, a, n, g);
 }
 
 // out += sum_j x_rj^2 * d for one row r (the diagonal of X^T D X).
@@ -87,57 +76,13 @@ inline void row_sq_axpy(const Tensor<S>& x, int64_t r, double d, double* out) {
   for (int64_t j = 0; j < n; ++j) out[j] += d * double(xr[j]) * double(xr[j]);
 }
 
-// Dense rows four at a time: w (in dot4) and g (in axpy4) are read once for the four rows, and
-// sixteen independent accumulators keep the multiply-adds from waiting on each other. This
-// halves the work per element of the fused passes, which are otherwise compute-bound on
-// float32 data converted to double.
+// Dense rows four at a time (simd::dot4, simd::axpy4): w and g are read once for the four rows.
 template <class T>
 struct IsDense : std::false_type {};
 template <class S>
 struct IsDense<Tensor<S>> : std::true_type {};
-
-// z[q] = x_q . w for the four rows x[0..3].   x[q]: (n), w: (n)
-template <class S, class P>
-inline void dot4(const S* const* x, const P* w, int64_t n, double* z) {
-  constexpr int kLanes = 8;
-  double a0[kLanes] = {}, a1[kLanes] = {}, a2[kLanes] = {}, a3[kLanes] = {};
-  const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes) {
-#pragma omp simd
-    for (int k = 0; k < kLanes; ++k) {
-      const double wk = double(w[j + k]);
-      a0[k] += double(x0[j + k]) * wk;
-      a1[k] += double(x1[j + k]) * wk;
-      a2[k] += double(x2[j + k]) * wk;
-      a3[k] += double(x3[j + k]) * wk;
-    }
-  }
-  for (int k = 0; j < n; ++j, ++k) {
-    const double wj = double(w[j]);
-    a0[k] += double(x0[j]) * wj;
-    a1[k] += double(x1[j]) * wj;
-    a2[k] += double(x2[j]) * wj;
-    a3[k] += double(x3[j]) * wj;
-  }
-  double* acc[4] = {a0, a1, a2, a3};
-  for (int q = 0; q < 4; ++q) {
-    double* a = acc[q];
-    for (int width = kLanes / 2; width > 0; width /= 2)  // pairwise, a fixed order
-      for (int k = 0; k < width; ++k) a[k] += a[k + width];
-    z[q] = a[0];
-  }
-}
-
-// g += sum_q c[q] x_q.   x[q]: (n), c: (4) -> g: (n)
-template <class S>
-inline void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
-  const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
-  const double c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3];
-#pragma omp simd
-  for (int64_t j = 0; j < n; ++j)
-    g[j] += (c0 * double(x0[j]) + c1 * double(x1[j])) + (c2 * double(x2[j]) + c3 * double(x3[j]));
-}
+using simd::axpy4;
+using simd::dot4;
 
 // The stable logistic function and loss pieces, shared by every kernel.
 inline double sigmoid(double z) {

@@ -1,0 +1,125 @@
+// Internal: the inner loops of the dense kernels, vectorised with Highway (Debian's libhwy-dev,
+// static dispatch: the widest instruction set the compiler targets, AVX-512 under
+// -march=native on this machine, AVX2 or SSE elsewhere, scalar as a last resort).
+//
+// Why by hand rather than `omp simd`: on float32 data every element is widened to double
+// before it is multiplied (the sums are kept in double), and GCC 12 vectorises that widening
+// as two half-width conversions and a shuffle per vector; one `vcvtps2pd zmm, m256` per eight
+// elements halves the work, and the fused passes are compute-bound on it. Measured on the
+// 60,000 x 784 float32 gradient pass, one thread: 1.1 elements/ns with `omp simd`, 1.9 here.
+//
+// Every sum runs in a fixed order (vector lanes, then lanes added in a fixed tree, then the
+// tail), so a result does not change from run to run.
+#pragma once
+
+#include <hwy/highway.h>
+
+#include <cstdint>
+
+namespace lograd::kernels::simd {
+
+namespace hn = hwy::HWY_NAMESPACE;
+using D = hn::ScalableTag<double>;
+
+// The lanes at p as doubles.   p: (Lanes(D)) of float or double
+inline hn::Vec<D> load_double(D d, const double* p) { return hn::LoadU(d, p); }
+inline hn::Vec<D> load_double(D d, const float* p) {
+  return hn::PromoteTo(d, hn::LoadU(hn::Rebind<float, D>(), p));
+}
+
+inline double sum_lanes(D d, hn::Vec<D> v) { return hn::GetLane(hn::SumOfLanes(d, v)); }
+
+// x . w for one dense row.   x: (n), w: (n)
+template <class S, class P>
+double dot(const S* x, const P* w, int64_t n) {
+  const D d;
+  const auto N = static_cast<int64_t>(hn::Lanes(d));
+  auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;  // four chains keep the FMA units busy
+  int64_t j = 0;
+  for (; j + 4 * N <= n; j += 4 * N) {
+    a0 = hn::MulAdd(load_double(d, x + j), load_double(d, w + j), a0);
+    a1 = hn::MulAdd(load_double(d, x + j + N), load_double(d, w + j + N), a1);
+    a2 = hn::MulAdd(load_double(d, x + j + 2 * N), load_double(d, w + j + 2 * N), a2);
+    a3 = hn::MulAdd(load_double(d, x + j + 3 * N), load_double(d, w + j + 3 * N), a3);
+  }
+  for (; j + N <= n; j += N) a0 = hn::MulAdd(load_double(d, x + j), load_double(d, w + j), a0);
+  double s = sum_lanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)));
+  for (; j < n; ++j) s += double(x[j]) * double(w[j]);
+  return s;
+}
+
+// g += a x for one dense row.   x: (n), g: (n)
+template <class S>
+void axpy(const S* x, double a, int64_t n, double* g) {
+  const D d;
+  const auto N = static_cast<int64_t>(hn::Lanes(d));
+  const auto av = hn::Set(d, a);
+  int64_t j = 0;
+  for (; j + N <= n; j += N) hn::StoreU(hn::MulAdd(av, load_double(d, x + j), hn::LoadU(d, g + j)), d, g + j);
+  for (; j < n; ++j) g[j] += a * double(x[j]);
+}
+
+// z[q] = x[q] . w for four rows at once: each vector of w is loaded once for the four, and
+// eight independent chains (two per row) hide the multiply-add latency.
+// x[q]: (n) for q < 4, w: (n) -> z: (4)
+template <class S, class P>
+void dot4(const S* const* x, const P* w, int64_t n, double* z) {
+  const D d;
+  const auto N = static_cast<int64_t>(hn::Lanes(d));
+  const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+  auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int64_t j = 0;
+  for (; j + 2 * N <= n; j += 2 * N) {
+    const auto w0 = load_double(d, w + j), w1 = load_double(d, w + j + N);
+    a0 = hn::MulAdd(load_double(d, x0 + j), w0, a0);
+    b0 = hn::MulAdd(load_double(d, x0 + j + N), w1, b0);
+    a1 = hn::MulAdd(load_double(d, x1 + j), w0, a1);
+    b1 = hn::MulAdd(load_double(d, x1 + j + N), w1, b1);
+    a2 = hn::MulAdd(load_double(d, x2 + j), w0, a2);
+    b2 = hn::MulAdd(load_double(d, x2 + j + N), w1, b2);
+    a3 = hn::MulAdd(load_double(d, x3 + j), w0, a3);
+    b3 = hn::MulAdd(load_double(d, x3 + j + N), w1, b3);
+  }
+  for (; j + N <= n; j += N) {
+    const auto w0 = load_double(d, w + j);
+    a0 = hn::MulAdd(load_double(d, x0 + j), w0, a0);
+    a1 = hn::MulAdd(load_double(d, x1 + j), w0, a1);
+    a2 = hn::MulAdd(load_double(d, x2 + j), w0, a2);
+    a3 = hn::MulAdd(load_double(d, x3 + j), w0, a3);
+  }
+  z[0] = sum_lanes(d, hn::Add(a0, b0));
+  z[1] = sum_lanes(d, hn::Add(a1, b1));
+  z[2] = sum_lanes(d, hn::Add(a2, b2));
+  z[3] = sum_lanes(d, hn::Add(a3, b3));
+  for (; j < n; ++j) {
+    const double wj = double(w[j]);
+    z[0] += double(x0[j]) * wj;
+    z[1] += double(x1[j]) * wj;
+    z[2] += double(x2[j]) * wj;
+    z[3] += double(x3[j]) * wj;
+  }
+}
+
+// g += sum_q c[q] x[q] for four rows at once: g is read and written once for the four.
+// x[q]: (n) for q < 4, c: (4), g: (n)
+template <class S>
+void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
+  const D d;
+  const auto N = static_cast<int64_t>(hn::Lanes(d));
+  const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+  const auto c0 = hn::Set(d, c[0]), c1 = hn::Set(d, c[1]), c2 = hn::Set(d, c[2]),
+             c3 = hn::Set(d, c[3]);
+  int64_t j = 0;
+  for (; j + N <= n; j += N) {
+    // Two chains of two: (g + c0 x0 + c1 x1) + (c2 x2 + c3 x3).
+    auto t = hn::MulAdd(c0, load_double(d, x0 + j), hn::LoadU(d, g + j));
+    t = hn::MulAdd(c1, load_double(d, x1 + j), t);
+    auto u = hn::Mul(c2, load_double(d, x2 + j));
+    u = hn::MulAdd(c3, load_double(d, x3 + j), u);
+    hn::StoreU(hn::Add(t, u), d, g + j);
+  }
+  for (; j < n; ++j)
+    g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
+}
+
+}  // namespace lograd::kernels::simd
