@@ -22,10 +22,10 @@ void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights) {
                   "or mean (the training column mean, saved in the model)")
       ->check(CLI::IsMember({"error", "skip-row", "zero", "mean"}));
   cmd->add_option("--storage", o.storage,
-                  "feature storage: auto (dense when at least half the entries are non-zero), dense, sparse")
+                  "feature storage: auto (dense when at least 40% of the entries are non-zero, 54% in float64), dense, sparse")
       ->check(CLI::IsMember({"auto", "dense", "sparse"}));
   cmd->add_option("--dtype", o.dtype,
-                  "feature value type: auto (float32 when every value is exact in it), float32, float64")
+                  "feature value type: auto (float32, with float64 sums, unless a value is beyond its range: then float64), float32, float64 (every digit kept)")
       ->check(CLI::IsMember({"auto", "float32", "float64"}));
   if (with_weights)
     cmd->add_option("--sample-weight-column", o.weight_column,

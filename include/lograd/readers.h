@@ -34,8 +34,11 @@ enum class MissingPolicy { kError, kSkipRow, kZero, kMean };
 
 struct ReadOptions {
   FileFormat format = FileFormat::kAuto;  // auto: from the extension, else sniffed
-  Storage storage = Storage::kAuto;       // auto: dense when at least half the entries are set
-  ValueType value_type = ValueType::kAuto;  // auto: float32 when every value is exact in it
+  Storage storage = Storage::kAuto;  // auto: dense when at least 40% of the entries are set
+                                     // (54% in float64), else CSR
+  ValueType value_type = ValueType::kAuto;  // auto: float32 (7 significant digits; sums are
+                                            // float64) unless a value is beyond its normal
+                                            // range (|v| > 3.4e38 or < 1.2e-38): then float64
   int64_t min_features = 0;               // pad the width to at least this many columns
   int32_t classes = 0;  // > 0: the labels hold exactly this many classes (binary training: 2);
                         // a ParseError at the first label of one too many, or at the end

@@ -1,5 +1,7 @@
 // The LIBSVM/SVMlight reader: `label index:value index:value ... [# comment]`.
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -33,17 +35,26 @@ constexpr int64_t kMaxIndex = 2147483647;  // 2^31 - 1: columns are int32
 // One piece of the text, cut at line ends, parsed on its own: line numbers local to it.
 struct LibsvmChunk {
   std::string_view text;
-  Entries entries;
+  Entries entries{true};
   std::vector<int32_t> labels;  // indices into classes
   ClassIndex classes;
   std::vector<std::pair<int64_t, int64_t>> class_at;  // (line, col) where each class first is
   int64_t max_index = 0;
-  int64_t lines = 0;  // lines read (all of them unless error is set)
+  int64_t lines = 0;  // lines read (all of them unless error is set or needs_wide)
+  bool needs_wide = false;  // ValueType kAuto and a value not float_normal: read in float64
   std::optional<ParseError> error;
 };
 
-void parse_chunk(LibsvmChunk& chunk, const std::string& path) {
+// Parses chunk.text into chunk's entries (wide or in float32, as `wide`), stopping at the
+// first error (thrown) or, with ValueType kAuto, at the first value float32 does not keep.
+void parse_chunk(LibsvmChunk& chunk, const std::string& path, bool wide, ValueType type) {
+  const std::string_view all = chunk.text;
+  chunk.entries = Entries(wide);
   Entries& entries = chunk.entries;
+  // Room for every line and every ':' (an upper bound on the entries): no regrowth.
+  entries.reserve(static_cast<size_t>(std::count(all.begin(), all.end(), '\n')) + 1,
+                  static_cast<size_t>(std::count(all.begin(), all.end(), ':')));
+  chunk.labels.reserve(entries.row_ptr.capacity());
   const char* p = chunk.text.data();
   const char* const end = p + chunk.text.size();
   int64_t line_no = 0;
@@ -126,7 +137,14 @@ void parse_chunk(LibsvmChunk& chunk, const std::string& path) {
                "value " + quoted(value_text) + " is not allowed: expected a finite number");
           break;
       }
-      entries.add(static_cast<int32_t>(index - 1), value);
+      if (!entries.add(static_cast<int32_t>(index - 1), value) && type != ValueType::kAuto)
+        fail(value_at, "value " + quoted(value_text) +
+                           " is beyond the float32 range (3.4e38): read the data with "
+                           "--dtype float64");
+      if (!wide && type == ValueType::kAuto && !entries.fits_float) {
+        chunk.needs_wide = true;
+        return;
+      }
       prev = index;
     }
     entries.end_row();
@@ -153,53 +171,92 @@ std::vector<std::string_view> cut_at_lines(std::string_view text, int pieces) {
   return out;
 }
 
-}  // namespace
 
-// The text is cut into chunks at line ends, parsed in parallel (each into its own entries and
-// class list), then joined in file order: the classes are numbered in the order the file first
-// shows them, and an error is the first one in the file, with its line counted from the top.
-Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
-  text = without_bom(text);
-  refuse_binary(text, path);
+// The text streams through a window of about chunk_bytes x max(4 threads, max_chunks) bytes,
+// cut at the last line end; each window is cut into chunks at line ends, parsed in parallel
+// (each into its own entries and class list), then joined in file order: the classes are
+// numbered in the order the file first shows them, and an error is the first one in the file,
+// with its line counted from the top. The entries are kept in float32 unless the value type
+// asks for float64, so the peak is about the final matrix plus one window of text.
+std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
+                                    const ReadOptions& options, bool wide) {
   const int threads = num_threads();
   const size_t chunk_bytes = std::max<size_t>(libsvm_chunk_bytes, 1);
-  const int pieces = static_cast<int>(std::clamp<size_t>(
-      text.size() / chunk_bytes, 1,
-      std::max<size_t>(4 * static_cast<size_t>(threads), libsvm_max_chunks)));
-  std::vector<LibsvmChunk> chunks;
-  for (std::string_view piece : cut_at_lines(text, pieces)) chunks.emplace_back().text = piece;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (chunks.size() > 1)
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    try {
-      parse_chunk(chunks[c], path);
-    } catch (const ParseError& e) {
-      chunks[c].error.emplace(e);
-    }
-  }
+  const size_t max_pieces = std::max<size_t>(4 * static_cast<size_t>(threads), libsvm_max_chunks);
+  size_t window = chunk_bytes * max_pieces;
+  if (source.size_hint() >= 0)  // a small file needs a buffer only its size
+    window = std::min(window, static_cast<size_t>(source.size_hint()) + 1);
+  window = std::max<size_t>(window, 2);
+  std::unique_ptr<char[]> buf(new char[window]);  // not zeroed: pages touched as text arrives
+  size_t have = 0;
+  bool eof = false, first = true;
 
-  // Join: classes in first-seen order, errors and class limits at their file line.
   ClassIndex classes;
   std::vector<int32_t> labels;
+  std::vector<Entries> parts;
   int64_t line_offset = 0, max_index = 0;
-  size_t total_labels = 0;
-  for (const LibsvmChunk& c : chunks) total_labels += c.labels.size();
-  labels.reserve(total_labels);
-  for (LibsvmChunk& c : chunks) {
-    if (c.error)
-      throw ParseError(path, line_offset + c.error->line(), c.error->col(), c.error->message());
-    std::vector<int32_t> global(c.classes.names().size());
-    for (size_t k = 0; k < global.size(); ++k) {
-      global[k] = classes.index_of(c.classes.names()[k]);
-      if (options.classes > 0 &&
-          classes.names().size() > static_cast<size_t>(options.classes))
-        throw ParseError(path, line_offset + c.class_at[k].first, c.class_at[k].second,
-                         too_many_classes(classes.names(), options.classes));
+  for (;;) {
+    while (!eof && have < window) {
+      const size_t k = source.read(buf.get() + have, window - have);
+      eof = k == 0;
+      have += k;
     }
-    for (int32_t l : c.labels) labels.push_back(global[static_cast<size_t>(l)]);
-    std::vector<int32_t>().swap(c.labels);
-    max_index = std::max(max_index, c.max_index);
-    line_offset += c.lines;
+    const std::string_view filled(buf.get(), have);
+    size_t take = have;
+    if (!eof) {
+      const size_t nl = filled.rfind('\n');
+      if (nl == std::string_view::npos) {  // one line longer than the window: widen it
+        std::unique_ptr<char[]> wider(new char[2 * window]);
+        std::memcpy(wider.get(), buf.get(), have);
+        buf = std::move(wider);
+        window *= 2;
+        continue;
+      }
+      take = nl + 1;
+    }
+    std::string_view text = filled.substr(0, take);
+    if (first) {
+      text = without_bom(text);
+      refuse_binary(text, path);
+      first = false;
+    }
+
+    const int pieces = static_cast<int>(std::clamp<size_t>(text.size() / chunk_bytes, 1, max_pieces));
+    std::vector<LibsvmChunk> chunks;
+    for (std::string_view piece : cut_at_lines(text, pieces)) chunks.emplace_back().text = piece;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (chunks.size() > 1)
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      try {
+        parse_chunk(chunks[c], path, wide, options.value_type);
+      } catch (const ParseError& e) {
+        chunks[c].error.emplace(e);
+      }
+    }
+    // Join: classes in first-seen order, errors and class limits at their file line.
+    for (LibsvmChunk& c : chunks) {
+      if (c.needs_wide) return std::nullopt;
+      if (c.error)
+        throw ParseError(path, line_offset + c.error->line(), c.error->col(), c.error->message());
+      std::vector<int32_t> global(c.classes.names().size());
+      for (size_t k = 0; k < global.size(); ++k) {
+        global[k] = classes.index_of(c.classes.names()[k]);
+        if (options.classes > 0 &&
+            classes.names().size() > static_cast<size_t>(options.classes))
+          throw ParseError(path, line_offset + c.class_at[k].first, c.class_at[k].second,
+                           too_many_classes(classes.names(), options.classes));
+      }
+      for (int32_t l : c.labels) labels.push_back(global[static_cast<size_t>(l)]);
+      max_index = std::max(max_index, c.max_index);
+      line_offset += c.lines;
+      if (c.entries.rows() > 0) parts.push_back(std::move(c.entries));
+    }
+    chunks.clear();
+    if (eof && take == have) break;
+    std::memmove(buf.get(), buf.get() + take, have - take);
+    have -= take;
   }
+  buf.reset();
+
   if (labels.empty())
     throw ParseError(path, 1, 1,
                      "the file has no examples (it is empty or holds only blank lines and "
@@ -208,26 +265,39 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
     throw ParseError(path, line_offset, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(labels.size()),
                                      options.classes, "is it the whole file?"));
-
-  std::vector<Entries> parts;
-  parts.reserve(chunks.size());
-  for (LibsvmChunk& c : chunks) parts.push_back(std::move(c.entries));
-  chunks.clear();
   Dataset data;
   const int64_t cols = std::max(max_index, options.min_features);
-  data.x = build_data_matrix(std::move(parts), cols, options.storage, options.value_type);
+  data.x = build_data_matrix(std::move(parts), cols, options.storage,
+                             wide ? ValueType::kFloat64 : ValueType::kFloat32);
   data.label = std::move(labels);
   data.classes = classes.take_classes();
   data.source = path;
   return data;
 }
 
+}  // namespace
+
+Dataset parse_libsvm(const std::function<TextSource()>& open, const std::string& path,
+                     const ReadOptions& options) {
+  TextSource source = open();
+  std::optional<Dataset> d =
+      parse_stream(source, path, options, options.value_type == ValueType::kFloat64);
+  if (!d) {  // kAuto, and a value beyond float32's normal range: every digit kept in float64
+    source = open();
+    d = parse_stream(source, path, options, true);
+  }
+  return std::move(*d);
+}
+
+Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
+  return parse_libsvm([&] { return TextSource::over(text, path); }, path, options);
+}
+
 }  // namespace detail
 
 Dataset read_libsvm(const std::string& path, const ReadOptions& options) {
   detail::refuse_csv_options(path, options);
-  const std::string text = detail::read_text_file(path);
-  return detail::parse_libsvm(text, path, options);
+  return detail::parse_libsvm([&] { return detail::TextSource::open(path); }, path, options);
 }
 
 namespace detail {

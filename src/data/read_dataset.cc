@@ -1,6 +1,7 @@
 // read_dataset: picks the LIBSVM or CSV reader by extension, else by sniffing the text.
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,11 +35,13 @@ bool is_index_value(std::string_view token) {
 }
 
 // LIBSVM when the first line with data has `index:value` tokens after the label (or only a
-// label, without CSV delimiters); CSV otherwise.
-bool looks_like_libsvm(std::string_view text) {
+// label, without CSV delimiters); CSV otherwise. nullopt when `text` is the start of the file
+// (not `whole`) and holds no complete line with data.
+std::optional<bool> looks_like_libsvm(std::string_view text, bool whole) {
   text = without_bom(text);
   while (!text.empty()) {
     const size_t nl = text.find('\n');
+    if (nl == std::string_view::npos && !whole) return std::nullopt;  // the line may go on
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     line = line.substr(0, line.find('#'));
@@ -53,6 +56,7 @@ bool looks_like_libsvm(std::string_view text) {
     if (tokens.size() == 1) return tokens[0].find_first_of(",;:") == std::string_view::npos;
     return std::all_of(tokens.begin() + 1, tokens.end(), is_index_value);
   }
+  if (!whole) return std::nullopt;
   return false;
 }
 
@@ -74,11 +78,26 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
       break;
   }
   if (detail::has_csv_extension(path)) return read_csv(path, options);
-  const std::string text = detail::read_text_file(path);
-  if (detail::looks_like_libsvm(text)) {
-    detail::refuse_csv_options(path, options);
-    return detail::parse_libsvm(text, path, options);
+  // Sniffs the first lines; LIBSVM then streams from the start, CSV reads the whole text.
+  detail::TextSource source = detail::TextSource::open(path);
+  std::optional<bool> libsvm;
+  for (size_t n = size_t{1} << 16; !libsvm; n *= 2) {
+    const std::string_view head = source.peek(n);
+    if (n == size_t{1} << 16) detail::refuse_binary(detail::without_bom(head), path);
+    libsvm = detail::looks_like_libsvm(head, head.size() < n);
   }
+  if (*libsvm) {
+    detail::refuse_csv_options(path, options);
+    bool first = true;
+    return detail::parse_libsvm(
+        [&] {
+          if (!first) return detail::TextSource::open(path);
+          first = false;
+          return std::move(source);
+        },
+        path, options);
+  }
+  const std::string text = detail::read_all(source);
   return detail::parse_csv(text, path, options);
 }
 

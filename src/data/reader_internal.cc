@@ -1,6 +1,7 @@
 #include "data/reader_internal.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -122,73 +123,105 @@ int32_t ClassIndex::index_of(std::string_view raw) {
   return index;
 }
 
+void Entries::reserve(size_t rows, size_t nnz) {
+  row_ptr.reserve(row_ptr.size() + rows);
+  col.reserve(col.size() + nnz);
+  if (wide) {
+    val64.reserve(val64.size() + nnz);
+  } else {
+    val32.reserve(val32.size() + nnz);
+  }
+}
+
+bool stores_float32(ValueType type, bool all_fit_float) {
+  return type == ValueType::kFloat32 || (type == ValueType::kAuto && all_fit_float);
+}
+
+bool stores_dense(Storage storage, int64_t rows, int64_t cols, int64_t nnz, bool float32) {
+  if (storage != Storage::kAuto) return storage == Storage::kDense;
+  // Dense costs value_bytes per cell, CSR value_bytes + 4 per entry: dense is chosen while it
+  // takes at most 1.25x the memory, since dense rows stream without index loads and gathers.
+  const double value_bytes = float32 ? 4 : 8;
+  const double cells = static_cast<double>(rows) * static_cast<double>(cols);
+  return cells * value_bytes <= 1.25 * static_cast<double>(nnz) * (value_bytes + 4);
+}
+
 namespace {
 
+// The values of e as T (e's own vector when it already holds T).
 template <class T>
-DataMatrix build_as(Entries&& e, int64_t cols, bool dense) {
-  const int64_t rows = e.rows();
-  if (dense) {
-    Tensor<T> x(Shape{rows, cols});
-    for (int64_t r = 0; r < rows; ++r) {
-      T* out = x.data() + r * cols;
-      for (int64_t k = e.row_ptr[r]; k < e.row_ptr[r + 1]; ++k)
-        out[e.col[k]] = static_cast<T>(e.val[k]);
-    }
-    return DataMatrix(std::move(x));
-  }
-  CsrMatrix<T> m;
-  m.rows = rows;
-  m.cols = cols;
-  m.row_ptr = std::move(e.row_ptr);
-  m.col = std::move(e.col);
-  if constexpr (std::is_same_v<T, double>) {
-    m.val = std::move(e.val);
+std::vector<T> take_values(Entries& e) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!e.wide) return std::move(e.val32);
   } else {
-    m.val.assign(e.val.begin(), e.val.end());
-    std::vector<double>().swap(e.val);
+    if (e.wide) return std::move(e.val64);
   }
-  return DataMatrix(std::move(m));
+  std::vector<T> out;
+  if (e.wide) {
+    out.assign(e.val64.begin(), e.val64.end());
+  } else {
+    out.assign(e.val32.begin(), e.val32.end());
+  }
+  return out;
 }
 
 template <class T>
-DataMatrix build_parts_as(std::vector<Entries>&& parts, int64_t cols, bool dense) {
-  std::vector<int64_t> row0(parts.size() + 1, 0), nz0(parts.size() + 1, 0);
-  for (size_t p = 0; p < parts.size(); ++p) {
-    row0[p + 1] = row0[p] + parts[p].rows();
-    nz0[p + 1] = nz0[p] + static_cast<int64_t>(parts[p].col.size());
+DataMatrix build_as(std::vector<Entries>&& parts, int64_t cols, bool dense) {
+  int64_t rows = 0, nnz = 0;
+  for (const Entries& e : parts) {
+    rows += e.rows();
+    nnz += e.nnz();
   }
-  const int64_t rows = row0.back();
   const int threads = num_threads();
   if (dense) {
-    Tensor<T> x(Shape{rows, cols});
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (size_t p = 0; p < parts.size(); ++p) {
-      Entries& e = parts[p];
-      for (int64_t r = 0; r < e.rows(); ++r) {
-        T* out = x.data() + (row0[p] + r) * cols;
-        for (int64_t k = e.row_ptr[r]; k < e.row_ptr[r + 1]; ++k)
-          out[e.col[k]] = static_cast<T>(e.val[k]);
+    // Rows are zeroed and filled part by part as each part is freed: the matrix's pages are
+    // touched only as the parts' are released.
+    std::vector<T> x;
+    x.reserve(static_cast<size_t>(rows * cols));
+    for (Entries& e : parts) {
+      const int64_t first = static_cast<int64_t>(x.size()) / std::max<int64_t>(cols, 1);
+      x.resize(x.size() + static_cast<size_t>(e.rows() * cols));
+      T* out = x.data() + first * cols;
+      auto fill = [&](const auto* val) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (e.nnz() > (1 << 20))
+        for (int64_t r = 0; r < e.rows(); ++r)
+          for (int64_t k = e.row_ptr[r]; k < e.row_ptr[r + 1]; ++k)
+            out[r * cols + e.col[k]] = static_cast<T>(val[k]);
+      };
+      if (e.wide) {
+        fill(e.val64.data());
+      } else {
+        fill(e.val32.data());
       }
       e = Entries();
     }
-    return DataMatrix(std::move(x));
+    return DataMatrix(Tensor<T>(Shape{rows, cols}, std::move(x)));
   }
   CsrMatrix<T> m;
   m.rows = rows;
   m.cols = cols;
-  m.row_ptr.resize(static_cast<size_t>(rows) + 1);
-  m.col.resize(static_cast<size_t>(nz0.back()));
-  m.val.resize(static_cast<size_t>(nz0.back()));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (size_t p = 0; p < parts.size(); ++p) {
-    Entries& e = parts[p];
-    for (int64_t r = 0; r < e.rows(); ++r) m.row_ptr[row0[p] + r] = nz0[p] + e.row_ptr[r];
-    std::copy(e.col.begin(), e.col.end(), m.col.begin() + nz0[p]);
-    std::transform(e.val.begin(), e.val.end(), m.val.begin() + nz0[p],
-                   [](double v) { return static_cast<T>(v); });
+  if (parts.size() == 1) {  // no copy: the part's arrays become the matrix's
+    m.row_ptr = std::move(parts[0].row_ptr);
+    m.col = std::move(parts[0].col);
+    m.val = take_values<T>(parts[0]);
+    return DataMatrix(std::move(m));
+  }
+  m.row_ptr.clear();
+  m.row_ptr.reserve(static_cast<size_t>(rows) + 1);
+  m.col.reserve(static_cast<size_t>(nnz));
+  m.val.reserve(static_cast<size_t>(nnz));
+  for (Entries& e : parts) {
+    const int64_t base = static_cast<int64_t>(m.col.size());
+    for (int64_t r = 0; r < e.rows(); ++r) m.row_ptr.push_back(base + e.row_ptr[r]);
+    m.col.insert(m.col.end(), e.col.begin(), e.col.end());
+    if (e.wide) {
+      m.val.insert(m.val.end(), e.val64.begin(), e.val64.end());
+    } else {
+      m.val.insert(m.val.end(), e.val32.begin(), e.val32.end());
+    }
     e = Entries();
   }
-  m.row_ptr[static_cast<size_t>(rows)] = nz0.back();
+  m.row_ptr.push_back(nnz);
   return DataMatrix(std::move(m));
 }
 
@@ -196,31 +229,26 @@ DataMatrix build_parts_as(std::vector<Entries>&& parts, int64_t cols, bool dense
 
 DataMatrix build_data_matrix(std::vector<Entries>&& parts, int64_t cols, Storage storage,
                              ValueType type) {
-  if (parts.size() == 1) return build_data_matrix(std::move(parts[0]), cols, storage, type);
   int64_t rows = 0, nnz = 0;
-  bool exact = true;
+  bool fit = true, narrow = false;
   for (const Entries& e : parts) {
     rows += e.rows();
-    nnz += static_cast<int64_t>(e.val.size());
-    exact = exact && e.float_exact;
+    nnz += e.nnz();
+    fit = fit && e.fits_float;
+    narrow = narrow || !e.wide;
   }
-  const double cells = static_cast<double>(rows) * static_cast<double>(cols);
-  const bool dense = storage == Storage::kDense ||
-                     (storage == Storage::kAuto &&
-                      (cells == 0 || static_cast<double>(nnz) >= 0.5 * cells));
-  const bool f32 = type == ValueType::kFloat32 || (type == ValueType::kAuto && exact);
-  return f32 ? build_parts_as<float>(std::move(parts), cols, dense)
-             : build_parts_as<double>(std::move(parts), cols, dense);
+  const bool f32 = stores_float32(type, fit);
+  if (narrow && !f32)
+    throw std::logic_error("build_data_matrix: float32 entries cannot be stored in float64");
+  const bool dense = stores_dense(storage, rows, cols, nnz, f32);
+  return f32 ? build_as<float>(std::move(parts), cols, dense)
+             : build_as<double>(std::move(parts), cols, dense);
 }
 
-DataMatrix build_data_matrix(Entries&& e, int64_t cols, Storage storage, ValueType type) {
-  const double cells = static_cast<double>(e.rows()) * static_cast<double>(cols);
-  const bool dense = storage == Storage::kDense ||
-                     (storage == Storage::kAuto &&
-                      (cells == 0 || static_cast<double>(e.val.size()) >= 0.5 * cells));
-  const bool f32 = type == ValueType::kFloat32 || (type == ValueType::kAuto && e.float_exact);
-  return f32 ? build_as<float>(std::move(e), cols, dense)
-             : build_as<double>(std::move(e), cols, dense);
+DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, ValueType type) {
+  std::vector<Entries> parts;
+  parts.push_back(std::move(entries));
+  return build_data_matrix(std::move(parts), cols, storage, type);
 }
 
 }  // namespace lograd::detail

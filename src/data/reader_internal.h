@@ -50,10 +50,11 @@ inline NumberParse parse_number(std::string_view s, double* out) {
   return std::isfinite(*out) ? NumberParse::kOk : NumberParse::kNotFinite;
 }
 
-// True when v survives a round trip through float unchanged.
-inline bool exact_in_float(double v) {
-  return std::abs(v) <= std::numeric_limits<float>::max() &&
-         static_cast<double>(static_cast<float>(v)) == v;
+// True when v is 0 or a normal float32 (1.2e-38 <= |v| <= 3.4e38): float32 keeps it to 7
+// significant digits, neither overflowing nor flushing it towards zero.
+inline bool float_normal(double v) {
+  const double a = std::abs(v);
+  return a == 0 || (a >= std::numeric_limits<float>::min() && a <= std::numeric_limits<float>::max());
 }
 
 // Throws ParseError when the start of `text` (the first 64 KiB) holds a control byte that no
@@ -96,29 +97,51 @@ std::string too_few_classes(const std::vector<std::string>& names, int64_t examp
                             int32_t wanted, std::string_view where_labels_are);
 
 // A matrix's entries as the readers collect them: CSR layout, 0-based columns strictly
-// ascending within a row, values in float64 until the storage and value type are chosen.
+// ascending within a row, values in float64 (wide) or already in float32.
 struct Entries {
+  explicit Entries(bool wide = true) : wide(wide) {}
   std::vector<int64_t> row_ptr{0};
   std::vector<int32_t> col;
-  std::vector<double> val;
-  bool float_exact = true;  // every value so far is exact in float32
+  std::vector<float> val32;   // the values, when !wide
+  std::vector<double> val64;  // the values, when wide
+  bool wide;
+  bool fits_float = true;  // every value so far is float_normal
 
-  void add(int32_t c, double v) {
+  // Adds an entry; false, storing nothing, when the entries are not wide and v is beyond
+  // float32's range (it would become infinite).
+  bool add(int32_t c, double v) {
+    fits_float = fits_float && float_normal(v);
+    if (wide) {
+      val64.push_back(v);
+    } else {
+      if (std::abs(v) > std::numeric_limits<float>::max()) return false;
+      val32.push_back(static_cast<float>(v));
+    }
     col.push_back(c);
-    val.push_back(v);
-    float_exact = float_exact && exact_in_float(v);
+    return true;
   }
   void end_row() { row_ptr.push_back(static_cast<int64_t>(col.size())); }
   int64_t rows() const { return static_cast<int64_t>(row_ptr.size()) - 1; }
+  int64_t nnz() const { return static_cast<int64_t>(col.size()); }
+  // Reserves room for `rows` more rows and `nnz` more entries.
+  void reserve(size_t rows, size_t nnz);
 };
 
-// The data matrix of `entries` with `cols` columns. Storage kAuto: dense when the entries fill
-// at least half of rows x cols, else CSR. ValueType kAuto: float32 when every value is exact
-// in it, else float64.
-DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, ValueType type);
-// The same over the rows of several parts, one after the other (each freed once copied).
+// Whether values of `type` (kAuto: float32 when every value is float_normal, else float64) are
+// stored in float32.
+bool stores_float32(ValueType type, bool all_fit_float);
+// Whether `storage` (kAuto: dense when it takes at most 1.25x the memory of CSR's values and
+// indices, that is when at least 40% of the entries are set in float32, 54% in float64) is
+// dense, for a rows x cols matrix with nnz stored entries.
+bool stores_dense(Storage storage, int64_t rows, int64_t cols, int64_t nnz, bool float32);
+
+// The data matrix of the rows of `parts`, one after the other, with `cols` columns; each part
+// is freed once copied, so the peak is about one matrix and one part. Storage and value type
+// as stores_dense and stores_float32. A part that is not wide may only be stored in float32
+// (throws std::logic_error otherwise).
 DataMatrix build_data_matrix(std::vector<Entries>&& parts, int64_t cols, Storage storage,
                              ValueType type);
+DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, ValueType type);
 
 // The LIBSVM reader cuts text into chunks of at least this many bytes (no threads for small
 // files), at most max(4 threads, libsvm_max_chunks) of them. Tests lower both to cut small
@@ -126,8 +149,15 @@ DataMatrix build_data_matrix(std::vector<Entries>&& parts, int64_t cols, Storage
 inline size_t libsvm_chunk_bytes = size_t{1} << 22;
 inline size_t libsvm_max_chunks = 0;
 
-// read_libsvm and read_csv over text already in memory (decompressed); `path` names it.
+// read_libsvm over text in memory (gzip is decompressed); `path` names it.
 Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options);
+// read_libsvm over the text of `open()`, streamed in windows of about libsvm_chunk_bytes x
+// max(4 threads, libsvm_max_chunks) bytes; with ValueType kAuto it calls open() a second time
+// to read the file in float64 when a value is not float_normal.
+class TextSource;
+Dataset parse_libsvm(const std::function<TextSource()>& open, const std::string& path,
+                     const ReadOptions& options);
+// read_csv over text already in memory (decompressed); `path` names it.
 
 // Throws ValueError when a CSV-only option (label/weight column, header, delimiter, missing
 // policy) is given for a file read as LIBSVM, instead of silently ignoring it.

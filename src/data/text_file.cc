@@ -8,23 +8,188 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "lograd/error.h"
 
 namespace lograd::detail {
 namespace {
 
-// Closes a file descriptor on scope exit.
-struct Fd {
-  int fd;
-  ~Fd() {
+bool has_gzip_magic(const unsigned char* p, size_t n) {
+  return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+constexpr size_t kInBlock = size_t{1} << 20;  // compressed bytes read from the file at a time
+constexpr size_t kMaxZ = size_t{1} << 30;     // zlib counts in 32 bits
+
+}  // namespace
+
+struct TextSource::Impl {
+  std::string path;
+  int fd = -1;                    // the file, or -1 for bytes in memory
+  std::string_view memory;        // bytes in memory not yet consumed (fd < 0)
+  int64_t size = -1;              // plain regular file: its size
+  bool gz = false;
+  bool gz_done = false;           // the last gzip member ended and no other follows
+  z_stream zs{};
+  std::vector<unsigned char> in;  // compressed input buffer (file sources)
+  std::string pending;            // bytes peeked (or read ahead to find the magic), not yet read
+  size_t pending_pos = 0;
+
+  ~Impl() {
+    if (gz) inflateEnd(&zs);
     if (fd >= 0) ::close(fd);
+  }
+
+  [[noreturn]] void fail_read() const {
+    throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  }
+
+  // Raw bytes of the underlying file or memory (compressed when gz), up to n; 0 at the end.
+  size_t raw(char* dst, size_t n) {
+    if (fd < 0) {
+      const size_t k = std::min(n, memory.size());
+      std::memcpy(dst, memory.data(), k);
+      memory.remove_prefix(k);
+      return k;
+    }
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t k = ::read(fd, dst + done, n - done);
+      if (k < 0) {
+        if (errno == EINTR) continue;
+        fail_read();
+      }
+      if (k == 0) break;
+      done += static_cast<size_t>(k);
+    }
+    return done;
+  }
+
+  // Makes zs.avail_in > 0 unless the compressed input is exhausted; false then.
+  bool refill() {
+    if (zs.avail_in > 0) return true;
+    if (fd < 0) {
+      if (memory.empty()) return false;
+      const size_t k = std::min(memory.size(), kMaxZ);
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(memory.data()));
+      zs.avail_in = static_cast<uInt>(k);
+      memory.remove_prefix(k);
+      return true;
+    }
+    in.resize(kInBlock);
+    const size_t k = raw(reinterpret_cast<char*>(in.data()), in.size());
+    zs.next_in = in.data();
+    zs.avail_in = static_cast<uInt>(k);
+    return k > 0;
+  }
+
+  // Decompressed bytes, up to n; 0 at the end of the last member.
+  size_t inflate_some(char* dst, size_t n) {
+    size_t done = 0;
+    while (done < n && !gz_done) {
+      if (!refill()) {
+        throw Error("cannot decompress '" + path +
+                    "': the gzip data ends early (is the file truncated?)");
+      }
+      zs.next_out = reinterpret_cast<Bytef*>(dst + done);
+      zs.avail_out = static_cast<uInt>(std::min(n - done, kMaxZ));
+      const uInt before = zs.avail_out;
+      const int ret = inflate(&zs, Z_NO_FLUSH);
+      done += before - zs.avail_out;
+      if (ret == Z_STREAM_END) {
+        // A gzip file may hold several members back to back (`cat a.gz b.gz`); anything else
+        // after the end of a member is ignored, as gzip -d does with trailing zeros.
+        if (refill() && zs.next_in[0] == 0x1f &&
+            (zs.avail_in < 2 || zs.next_in[1] == 0x8b) && inflateReset(&zs) == Z_OK)
+          continue;
+        gz_done = true;
+        break;
+      }
+      if (ret == Z_OK || ret == Z_BUF_ERROR) continue;  // Z_BUF_ERROR: needs more input
+      throw Error("cannot decompress '" + path + "': " +
+                  (zs.msg != nullptr ? zs.msg : "invalid gzip data") + " (is it a gzip file?)");
+    }
+    return done;
+  }
+
+  // Text bytes, past any pending ones.
+  size_t next(char* dst, size_t n) { return gz ? inflate_some(dst, n) : raw(dst, n); }
+
+  size_t read(char* dst, size_t n) {
+    size_t done = 0;
+    if (pending_pos < pending.size()) {
+      done = std::min(n, pending.size() - pending_pos);
+      std::memcpy(dst, pending.data() + pending_pos, done);
+      pending_pos += done;
+      if (pending_pos == pending.size()) {
+        std::string().swap(pending);
+        pending_pos = 0;
+      }
+    }
+    while (done < n) {
+      const size_t k = next(dst + done, n - done);
+      if (k == 0) break;
+      done += k;
+    }
+    return done;
+  }
+
+  std::string_view peek(size_t n) {
+    if (pending_pos > 0) {
+      pending.erase(0, pending_pos);
+      pending_pos = 0;
+    }
+    while (pending.size() < n) {
+      const size_t have = pending.size();
+      pending.resize(n);
+      const size_t k = next(pending.data() + have, n - have);
+      pending.resize(have + k);
+      if (k == 0) break;
+    }
+    return std::string_view(pending).substr(0, n);
+  }
+
+  // Reads the first bytes to tell gzip from text.
+  void start() {
+    unsigned char magic[2];
+    size_t k;
+    if (fd < 0) {
+      k = std::min<size_t>(2, memory.size());
+      std::memcpy(magic, memory.data(), k);
+    } else {
+      k = raw(reinterpret_cast<char*>(magic), 2);
+    }
+    if (!has_gzip_magic(magic, k)) {
+      if (fd >= 0) pending.assign(reinterpret_cast<char*>(magic), k);
+      return;
+    }
+    gz = true;
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) {  // 15: largest window; +16: gzip wrapper only
+      gz = false;
+      throw Error("cannot decompress '" + path + "': zlib failed to initialise");
+    }
+    if (fd >= 0) {  // the two magic bytes go in first
+      in.assign(magic, magic + 2);
+      in.resize(kInBlock);
+      const size_t more = raw(reinterpret_cast<char*>(in.data()) + 2, in.size() - 2);
+      zs.next_in = in.data();
+      zs.avail_in = static_cast<uInt>(2 + more);
+    }
+    size = -1;
   }
 };
 
-std::string read_bytes(const std::string& path) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) {
+TextSource::TextSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+TextSource::TextSource(TextSource&&) noexcept = default;
+TextSource& TextSource::operator=(TextSource&&) noexcept = default;
+TextSource::~TextSource() = default;
+
+TextSource TextSource::open(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (impl->fd < 0) {
     const int err = errno;
     std::string hint;
     if (err == ENOENT) hint = ": check the path (relative paths start in the current directory)";
@@ -32,81 +197,53 @@ std::string read_bytes(const std::string& path) {
     throw Error("cannot open '" + path + "': " + std::strerror(err) + hint);
   }
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+  if (::fstat(impl->fd, &st) != 0) impl->fail_read();
   if (S_ISDIR(st.st_mode)) throw Error("cannot read '" + path + "': " + std::strerror(EISDIR));
-  std::string buf;
-  size_t size = 0;
-  // Regular files are read in one allocation; pipes and the like grow the buffer as needed.
-  buf.resize(S_ISREG(st.st_mode) ? static_cast<size_t>(st.st_size) + 1 : size_t{1} << 16);
-  for (;;) {
-    if (size == buf.size()) buf.resize(buf.size() * 2);
-    const ssize_t n = ::read(f.fd, buf.data() + size, buf.size() - size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw Error("cannot read '" + path + "': " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    size += static_cast<size_t>(n);
+  if (S_ISREG(st.st_mode)) {
+    impl->size = static_cast<int64_t>(st.st_size);
+    ::posix_fadvise(impl->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
-  buf.resize(size);
-  return buf;
+  impl->start();
+  return TextSource(std::move(impl));
 }
 
-bool has_gzip_magic(std::string_view s) {
-  return s.size() >= 2 && static_cast<unsigned char>(s[0]) == 0x1f &&
-         static_cast<unsigned char>(s[1]) == 0x8b;
+TextSource TextSource::over(std::string_view bytes, const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->memory = bytes;
+  impl->size = static_cast<int64_t>(bytes.size());
+  impl->start();
+  return TextSource(std::move(impl));
 }
 
-}  // namespace
+size_t TextSource::read(char* dst, size_t n) { return impl_->read(dst, n); }
+std::string_view TextSource::peek(size_t n) { return impl_->peek(n); }
+int64_t TextSource::size_hint() const { return impl_->size; }
+bool TextSource::gzip() const { return impl_->gz; }
 
-std::string gunzip(std::string_view in, const std::string& path) {
-  z_stream zs{};
-  if (inflateInit2(&zs, 15 + 16) != Z_OK)  // 15: largest window; +16: gzip wrapper only
-    throw Error("cannot decompress '" + path + "': zlib failed to initialise");
-  struct End {
-    z_stream* zs;
-    ~End() { inflateEnd(zs); }
-  } end{&zs};
-
-  constexpr size_t kMaxChunk = size_t{1} << 30;  // zlib counts in 32 bits
+std::string read_all(TextSource& source) {
   std::string out;
-  out.resize(std::max<size_t>(in.size() * 4, size_t{1} << 16));
-  size_t in_pos = 0, out_pos = 0;
+  size_t size = 0;
+  out.resize(source.size_hint() >= 0 ? static_cast<size_t>(source.size_hint()) + 1
+                                     : size_t{1} << 16);
   for (;;) {
-    if (out_pos == out.size()) out.resize(out.size() * 2);
-    const size_t in_chunk = std::min(in.size() - in_pos, kMaxChunk);
-    const size_t out_chunk = std::min(out.size() - out_pos, kMaxChunk);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + in_pos));
-    zs.avail_in = static_cast<uInt>(in_chunk);
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + out_pos);
-    zs.avail_out = static_cast<uInt>(out_chunk);
-    const int ret = inflate(&zs, Z_NO_FLUSH);
-    in_pos += in_chunk - zs.avail_in;
-    out_pos += out_chunk - zs.avail_out;
-    if (ret == Z_STREAM_END) {
-      // A gzip file may hold several members back to back (`cat a.gz b.gz`).
-      if (has_gzip_magic(in.substr(in_pos)) && inflateReset(&zs) == Z_OK) continue;
-      break;
-    }
-    if (ret == Z_OK) continue;
-    if (ret == Z_BUF_ERROR) {
-      if (zs.avail_out == 0) continue;  // output full: grow it
-      if (in_pos == in.size())
-        throw Error("cannot decompress '" + path +
-                    "': the gzip data ends early (is the file truncated?)");
-      continue;
-    }
-    throw Error("cannot decompress '" + path + "': " +
-                (zs.msg != nullptr ? zs.msg : "invalid gzip data") + " (is it a gzip file?)");
+    if (size == out.size()) out.resize(out.size() * 2);
+    const size_t k = source.read(out.data() + size, out.size() - size);
+    if (k == 0) break;
+    size += k;
   }
-  out.resize(out_pos);
+  out.resize(size);
   return out;
 }
 
 std::string read_text_file(const std::string& path) {
-  std::string bytes = read_bytes(path);
-  if (has_gzip_magic(bytes)) return gunzip(bytes, path);
-  return bytes;
+  TextSource source = TextSource::open(path);
+  return read_all(source);
+}
+
+std::string gunzip(std::string_view in, const std::string& path) {
+  TextSource source = TextSource::over(in, path);
+  return read_all(source);
 }
 
 std::string_view without_bom(std::string_view text) {

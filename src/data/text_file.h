@@ -1,15 +1,48 @@
-// src/data/text_file.h: whole-file input for the readers, gzip-aware.
+// src/data/text_file.h: text input for the readers, gzip-aware: streamed in blocks
+// (TextSource), or whole (read_text_file).
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace lograd::detail {
 
-// The bytes of the file at path, decompressed when they start with the gzip magic (1f 8b).
-// Throws Error "cannot open 'PATH': No such file or directory" (and the like) when it cannot
-// be read, and Error naming the file when its gzip data is corrupt or truncated.
+// The text of a file or of bytes in memory, read front to back in blocks; gzip data (it starts
+// with 1f 8b; concatenated members included) is decompressed as it streams, so neither the
+// compressed nor the whole decompressed text is ever held at once.
+class TextSource {
+ public:
+  // Opens path. Throws Error "cannot open 'PATH': No such file or directory" (and the like).
+  static TextSource open(const std::string& path);
+  // Reads `bytes` (which must outlive the source), decompressing them when they are gzip;
+  // `path` names them in errors.
+  static TextSource over(std::string_view bytes, const std::string& path);
+
+  TextSource(TextSource&&) noexcept;
+  TextSource& operator=(TextSource&&) noexcept;
+  ~TextSource();
+
+  // Reads up to n bytes into dst and returns the count: fewer than n only at the end, 0 after
+  // it. Throws Error naming the file on a read error and on corrupt or truncated gzip data.
+  size_t read(char* dst, size_t n);
+  // The next (up to) n bytes, which the following reads return again.
+  std::string_view peek(size_t n);
+  // The size of the text when known before reading it (plain regular files), else -1.
+  int64_t size_hint() const;
+  bool gzip() const;
+
+ private:
+  struct Impl;
+  explicit TextSource(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The bytes of the file at path, decompressed when gzip; errors as TextSource.
 std::string read_text_file(const std::string& path);
+// The rest of a source's text.
+std::string read_all(TextSource& source);
 
 // Decompresses gzip data (concatenated members included); `path` names it in errors.
 std::string gunzip(std::string_view compressed, const std::string& path);

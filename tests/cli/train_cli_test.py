@@ -38,8 +38,17 @@ METRIC_KEYS = {"count", "accuracy", "log_loss", "roc_auc", "precision", "recall"
 
 # ---- running lograd ----------------------------------------------------------------------------
 
+# The reference numbers here (closed forms, numpy, scikit-learn) are float64 computations on
+# the data as written, so these tests read data in float64 unless they choose a --dtype;
+# the default, float32 storage, is tested against them with a tolerance in
+# test_storage_and_dtype.
+READS_DATA = {"train", "predict", "eval", "convert"}
+
+
 def run(*args, cwd=None, timeout=300):
     args = [str(a) for a in args]
+    if args and args[0] in READS_DATA and "--dtype" not in args and "--help" not in args:
+        args += ["--dtype", "float64"]
     return subprocess.run([LOGRAD, *args], capture_output=True, text=True, cwd=cwd,
                           timeout=timeout)
 
@@ -1056,9 +1065,9 @@ class Workflow(LogradTest):
         _, m3 = self.train(cache, "--tol", "1e-9")
         self.assertEqual(m3["weights"], m1["weights"])
         # Other reading options, or a changed data file, make a new cache.
-        s4, _ = self.train(self.data, "--cache", cache, "--dtype", "float64", "--tol", "1e-9")
+        s4, _ = self.train(self.data, "--cache", cache, "--dtype", "float32", "--tol", "1e-9")
         self.assertEqual(s4["cache"], "written")
-        self.assertIn("float64", s4["storage"])
+        self.assertIn("float32", s4["storage"])
         q = make_problem(m=80, n=4, seed=9, w=(1, -1, 0.5, 2))
         changed = q.write_libsvm(self.path("changing.libsvm"))
         s5, _ = self.train(changed, "--cache", cache)
@@ -1414,10 +1423,16 @@ class CsvOptions(LogradTest):
         base = models["dense", "float64"]
         for k, m in models.items():
             self.assertModelsEqual(m, base, 1e-9, f"{k} vs dense float64")
-        s, _ = self.train(data)
-        self.assertIn("float32", s["storage"], "auto picks float32 when every value is exact")
-        s, _ = self.train(self.ref_data)
-        self.assertIn("float64", s["storage"], "values like 0.123 are not exact in float32")
+        s, _ = self.train(data, "--dtype", "auto")
+        self.assertIn("float32", s["storage"], "auto picks float32")
+        s, m = self.train(self.ref_data, "--dtype", "auto", "--tol", "1e-10")
+        self.assertIn("float32", s["storage"], "auto rounds values like 0.123 to float32")
+        self.assertModelsEqual(m, self.ref_model, 1e-5, "float32 rounding moves the optimum little")
+        big = self.path("big.svm")
+        with open(big, "w") as f:
+            f.write("1 1:1e39 2:1\n-1 2:2\n1 1:1e-40\n")
+        s, _ = self.train(big, "--dtype", "auto")
+        self.assertIn("float64", s["storage"], "values beyond float32's range keep float64")
         s32, m32 = self.train(self.ref_data, "--dtype", "float32", "--tol", "1e-10")
         self.assertIn("float32", s32["storage"])
         self.assertModelsEqual(m32, self.ref_model, 1e-5, "float32 rounding moves the optimum little")

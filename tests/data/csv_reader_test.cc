@@ -361,10 +361,11 @@ TEST(CsvReader, StorageAndValueTypeChoice) {
   EXPECT_TRUE(s.x.is_sparse());
   EXPECT_STREQ(s.x.dtype(), "float32");
   EXPECT_EQ(s.x.stored(), 5);
-  // Numbers not exact in float32: dense float64.
+  // Numbers not exact in float32 are rounded to it; beyond its range they keep float64.
   const Dataset d = read_csv(dir.write("d.csv", "0.1,2,1\n0.2,3,0\n"));
   EXPECT_FALSE(d.x.is_sparse());
-  EXPECT_STREQ(d.x.dtype(), "float64");
+  EXPECT_STREQ(d.x.dtype(), "float32");
+  EXPECT_STREQ(read_csv(dir.write("w.csv", "1e39,2,1\n0.2,3,0\n")).x.dtype(), "float64");
   ReadOptions o;
   o.storage = Storage::kDense;
   o.value_type = ValueType::kFloat64;
@@ -438,7 +439,7 @@ TEST(CsvReaderRealData, UspsLabelFirst) {
   EXPECT_EQ(d.rows(), 7291);
   EXPECT_EQ(d.cols(), 256);
   EXPECT_FALSE(d.x.is_sparse());
-  EXPECT_STREQ(d.x.dtype(), "float64");
+  EXPECT_STREQ(d.x.dtype(), "float32");
   EXPECT_EQ(d.classes.size(), 10u);
   EXPECT_EQ(d.classes[0], "6");
 }

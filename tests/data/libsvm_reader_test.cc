@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "data/reader_internal.h"
@@ -200,15 +201,23 @@ TEST(LibsvmReader, StorageFollowsDensityUnlessForced) {
   EXPECT_TRUE(s.x.is_sparse());
   EXPECT_STREQ(s.x.dtype(), "float32");
   EXPECT_EQ(s.x.stored(), 2);
-  // 3 of 4 entries set: dense; 0.1 is not exact in float32: float64.
+  // 3 of 4 entries set: dense; values in float32 (0.1 rounded), sums in float64.
   const auto dense_path = dir.write("dense", "1 1:0.1 2:1\n0 2:1\n");
   const Dataset d = read_libsvm(dense_path);
   EXPECT_FALSE(d.x.is_sparse());
-  EXPECT_STREQ(d.x.dtype(), "float64");
-  EXPECT_EQ(dense_values(d.x), (std::vector<double>{0.1, 1, 0, 1}));
-  // Exactly half the entries set counts as dense.
-  EXPECT_FALSE(read_libsvm(dir.write("half", "1 1:1\n0 2:1\n")).x.is_sparse());
-
+  EXPECT_STREQ(d.x.dtype(), "float32");
+  EXPECT_EQ(dense_values(d.x), (std::vector<double>{double{0.1f}, 1, 0, 1}));
+  // 40% of the entries set is dense in float32 (2 of 5), 20% is not.
+  EXPECT_FALSE(read_libsvm(dir.write("forty", "1 1:1 5:1\n")).x.is_sparse());
+  EXPECT_TRUE(read_libsvm(dir.write("twenty", "1 1:1 5:1\n0 3:0\n")).x.is_sparse());
+  // A value beyond float32's normal range keeps the data in float64, every digit.
+  const Dataset big = read_libsvm(dir.write("big", "1 1:1e39 2:0.1\n0 2:1e-40\n"));
+  EXPECT_STREQ(big.x.dtype(), "float64");
+  EXPECT_EQ(dense_values(big.x), (std::vector<double>{1e39, 0.1, 0, 1e-40}));
+  ReadOptions f32;
+  f32.value_type = ValueType::kFloat32;
+  EXPECT_PARSE_ERROR([&] { read_libsvm(dir.path("big"), f32); }, dir.path("big") + ":1:5: ",
+                     "beyond the float32 range");
   ReadOptions o;
   o.storage = Storage::kDense;
   o.value_type = ValueType::kFloat64;
@@ -419,6 +428,35 @@ TEST(LibsvmReader, ChunkedParsingGivesTheSameDataAtAnyThreadCount) {
     EXPECT_EQ(cut.x.rows(), 2000);
   }
   set_num_threads(0);
+}
+
+// The text streams through a window (here 64 KB): gzip decompressed on the way, a line longer
+// than the window widens it, and read_dataset's sniffing hands its peeked bytes back.
+TEST(LibsvmReader, StreamedWindowsGiveTheWholeText) {
+  TempDir dir;
+  std::string long_line = "+1";
+  for (int j = 1; j <= 12000; ++j) long_line += " " + std::to_string(j) + ":0.5";
+  const std::string text = many_lines(1500) + long_line + "\n" + many_lines(700);
+  const auto plain = dir.write("plain", text);
+  const auto gz = dir.write_gz("text.gz", text);
+  const Dataset whole = detail::parse_libsvm(std::string_view(text), "mem", ReadOptions{});
+  // (row_ptr, col, values) of CSR storage, values widened.
+  auto csr = [](const DataMatrix& x) {
+    std::tuple<std::vector<int64_t>, std::vector<int32_t>, std::vector<double>> out;
+    x.to_sparse().visit([&](const auto& m) {
+      if constexpr (requires { m.row_ptr; })
+        out = {m.row_ptr, m.col, std::vector<double>(m.val.begin(), m.val.end())};
+    });
+    return out;
+  };
+  const auto want = csr(whole.x);
+  const SmallChunks small;
+  for (const auto& d : {read_libsvm(plain), read_libsvm(gz), read_dataset(gz)}) {
+    EXPECT_EQ(d.x.rows(), 2201);
+    EXPECT_EQ(d.x.cols(), 12000);
+    EXPECT_EQ(d.label, whole.label);
+    EXPECT_TRUE(csr(d.x) == want);
+  }
 }
 
 TEST(LibsvmReader, ChunkedParsingReportsTheFirstErrorAtItsFileLine) {
