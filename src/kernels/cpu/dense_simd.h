@@ -12,6 +12,7 @@
 // tail), so a result does not change from run to run.
 #pragma once
 
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include <cstdint>
@@ -101,16 +102,23 @@ void dot4(const S* const* x, const P* w, int64_t n, double* z) {
 }
 
 // g += sum_q c[q] x[q] for four rows at once: g is read and written once for the four.
-// x[q]: (n) for q < 4, c: (4), g: (n)
+// The four rows are in cache by now (dot4 read them), so the memory bus would idle here: when
+// `ahead` is given, the next four rows are prefetched on the way, a cache line per row per 64
+// bytes of x, and arrive while this loop computes.
+// x[q]: (n) for q < 4, c: (4), g: (n), ahead[q]: (n) for q < 4 or null
 template <class S>
-void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
+void axpy4(const S* const* x, const double* c, int64_t n, double* g,
+           const S* const* ahead = nullptr) {
   const D d;
   const auto N = static_cast<int64_t>(hn::Lanes(d));
   const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   const auto c0 = hn::Set(d, c[0]), c1 = hn::Set(d, c[1]), c2 = hn::Set(d, c[2]),
              c3 = hn::Set(d, c[3]);
+  constexpr int64_t kLine = 64 / sizeof(S);  // elements of x per cache line
   int64_t j = 0;
   for (; j + N <= n; j += N) {
+    if (ahead && j % kLine == 0)
+      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + j);
     // Two chains of two: (g + c0 x0 + c1 x1) + (c2 x2 + c3 x3).
     auto t = hn::MulAdd(c0, load_double(d, x0 + j), hn::LoadU(d, g + j));
     t = hn::MulAdd(c1, load_double(d, x1 + j), t);
@@ -118,6 +126,9 @@ void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
     u = hn::MulAdd(c3, load_double(d, x3 + j), u);
     hn::StoreU(hn::Add(t, u), d, g + j);
   }
+  if (ahead)
+    for (int64_t k = j - j % kLine; k < n; k += kLine)
+      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + k);
   for (; j < n; ++j)
     g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
 }

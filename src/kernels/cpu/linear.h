@@ -172,8 +172,11 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
     int64_t i = begin;
     if constexpr (IsDense<M>::value) {
       for (; i + 4 <= end; i += 4) {
-        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4];
+        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4], *xa[4];
         for (int q = 0; q < 4; ++q) xq[q] = x.data() + row_at(rows, i + q) * n;
+        const bool more = i + 8 <= end;  // the next four rows, prefetched during axpy4
+        if (more)
+          for (int q = 0; q < 4; ++q) xa[q] = x.data() + row_at(rows, i + 4 + q) * n;
         double z[4], c[4];
         dot4(xq, w, n, z);
         for (int q = 0; q < 4; ++q) {
@@ -187,7 +190,7 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
           db += c[q];
           if (z_out) z_out[i + q] = z[q];
         }
-        if (gw) axpy4(xq, c, n, a);
+        if (gw) axpy4(xq, c, n, a, more ? xa : nullptr);
       }
     }
     for (; i < end; ++i) {
@@ -249,15 +252,18 @@ double hess_pass(const M& x, const int64_t* rows, int64_t count, const double* u
     int64_t i = begin;
     if constexpr (IsDense<M>::value) {
       for (; i + 4 <= end; i += 4) {
-        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4];
+        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4], *xa[4];
         for (int q = 0; q < 4; ++q) xq[q] = x.data() + row_at(rows, i + q) * n;
+        const bool more = i + 8 <= end;  // the next four rows, prefetched during axpy4
+        if (more)
+          for (int q = 0; q < 4; ++q) xa[q] = x.data() + row_at(rows, i + 4 + q) * n;
         double t[4];
         dot4(xq, u, n, t);
         for (int q = 0; q < 4; ++q) {
           t[q] = d[i + q] * (t[q] + c);
           sum_t += t[q];
         }
-        axpy4(xq, t, n, a);
+        axpy4(xq, t, n, a, more ? xa : nullptr);
       }
     }
     for (; i < end; ++i) {
