@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -36,7 +37,13 @@ class Objective {
   // Strength of the L1 term and how many leading parameters it applies to.
   virtual double l1() const { return 0; }
   virtual int64_t penalized() const { return dim(); }
-  // Full passes over the data matrix made so far (a fun_grad is 1, a hess_vec 2).
+  // f(w0 + t (w1 - w0)), w0 and w1 the points of the last two fun_grad calls, in O(m + n) from
+  // the Xw0 and Xw1 those calls kept: no pass over X. A backtracking line search pays one pass
+  // for its first trial and this for the rest. NaN when the objective keeps no such cache.
+  virtual double fun_on_last_segment(double /*t*/) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  // Full passes over the data matrix made so far (a fun_grad and a hess_vec are 1 each).
   virtual double passes() const = 0;
 };
 

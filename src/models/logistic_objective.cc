@@ -2,6 +2,7 @@
 // logistic_loss op. f and ∇f come from forward/backward on the graph; Hessian-vector products
 // reuse the z = Xw + b that the last full forward saved (LIBLINEAR's D = s σ(z) σ(-z) / m).
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "kernels/cpu/linear.h"
@@ -35,6 +36,7 @@ class LogisticObjective final : public Objective {
       for (double v : spec.scale) inv_scale_.push_back(v > 0 ? 1 / v : 1.0);
     }
     s_ = s;
+    y_ = y;
     build_graph(std::move(y), std::move(s));
   }
 
@@ -47,7 +49,34 @@ class LogisticObjective final : public Objective {
 
   double fun_grad(std::span<const double> w, std::span<double> g) override {
     passes_ += 1;
+    // The segment cache: the point and z = A w of the previous call become w0, z0.
+    if (have_point_) {
+      const Tensor<double>& saved = g_.node(loss_.id).saved;
+      z0_.assign(saved.data() + n_ + 1, saved.data() + n_ + 1 + m_);
+      w0_ = w1_;
+      have_segment_ = true;
+    }
+    w1_.assign(w.begin(), w.end());
+    have_point_ = true;
     return eval(f_, w, g);
+  }
+
+  // z(t) = z0 + t (z1 - z0) is exact for the affine z = A w (up to rounding), so the loss along
+  // the segment needs no pass over X; the ridge term is a polynomial in t over w0 and w1 - w0.
+  double fun_on_last_segment(double t) override {
+    if (!have_segment_) return std::numeric_limits<double>::quiet_NaN();
+    const double* z1 = g_.node(loss_.id).saved.data() + n_ + 1;
+    double loss = 0;
+    for (int64_t i = 0; i < m_; ++i) {
+      const double z = z0_[i] + t * (z1[i] - z0_[i]);
+      loss += s_[i] * kernels::logistic_loss(z, y_[i]);
+    }
+    double ridge = 0;
+    for (int64_t j = 0; j < n_; ++j) {
+      const double wj = w0_[j] + t * (w1_[j] - w0_[j]);
+      ridge += wj * wj;
+    }
+    return loss / static_cast<double>(m_) + spec_.l2 / 2 * ridge;
   }
 
   double fun_grad_rows(std::span<const double> w, std::span<double> g,
@@ -152,7 +181,10 @@ class LogisticObjective final : public Objective {
   int64_t m_, n_;
   LogisticSpec spec_;
   bool standardized_ = false, centered_ = false;
-  std::vector<double> inv_scale_, s_, d_;
+  std::vector<double> inv_scale_, s_, y_, d_;
+  // The last two points of fun_grad and the z of the earlier one (fun_on_last_segment).
+  std::vector<double> w0_, w1_, z0_;
+  bool have_point_ = false, have_segment_ = false;
   Graph<double> g_;
   Var<double> w_, b_, loss_, f_, batch_f_;
   std::shared_ptr<std::vector<int64_t>> batch_rows_;

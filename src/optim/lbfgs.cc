@@ -76,6 +76,11 @@ void solve_lbfgs(Run& run, std::vector<double>& w) {
     double step = pairs.empty() || restart ? std::min(1.0, 1.0 / std::max(norm(pg), 1e-300)) : 1.0;
     double f_new = 0, big_f_new = 0;
     bool accepted = false;
+    // Trials after the first lie on the segment from w to the first trial point, so their f
+    // comes from the objective's cached Xw (fun_on_last_segment, O(m)); only the accepted one
+    // is evaluated in full, for its gradient. OWL-QN's projected trials leave that segment.
+    const double first_step = step;
+    bool on_segment = false;
     for (int ls = 0; ls < 60; ++ls) {
       if (run.stop_requested()) {  // the state is still that of the last iteration
         run.finish("interrupted", big_f, norm(pg));
@@ -85,14 +90,26 @@ void solve_lbfgs(Run& run, std::vector<double>& w) {
       if (l1)
         for (size_t j = 0; j < p; ++j)
           if (w_new[j] * orthant[j] < 0) w_new[j] = 0;
-      f_new = obj.fun_grad(w_new, g_new);
-      big_f_new = run.full(f_new, w_new);
       double decrease = 0;  // pg . (w_new - w), the first-order change
       for (size_t i = 0; i < n; ++i) decrease += pg[i] * (w_new[i] - w[i]);
+      if (on_segment) {
+        const double f_line = obj.fun_on_last_segment(step / first_step);
+        if (std::isnan(f_line)) {
+          on_segment = false;  // no cache: evaluate this trial in full below
+        } else if (!(f_line <= big_f + 1e-4 * decrease)) {
+          step *= 0.5;
+          continue;
+        }
+      }
+      f_new = obj.fun_grad(w_new, g_new);
+      big_f_new = run.full(f_new, w_new);
       if (std::isfinite(big_f_new) && big_f_new <= big_f + 1e-4 * decrease) {
         accepted = true;
         break;
       }
+      // The first trial failed: the rest lie on the segment from w to it. A later full
+      // evaluation that fails (rounding against the cached value) ends the segment.
+      on_segment = !l1 && ls == 0;
       step *= 0.5;
     }
     if (!accepted) {

@@ -113,6 +113,33 @@ TEST_P(LogisticObjectiveTest, GradientAndHessianMatchFiniteDifferences) {
   }
 }
 
+// f along the segment between the last two fun_grad points, from their cached z, is f at the
+// point itself, inside the segment, beyond it and before it.
+TEST_P(LogisticObjectiveTest, SegmentValueFromCachedXwIsTheValueAtThePoint) {
+  const Config c = GetParam();
+  const Problem p = random_problem(40, 5, 6, 0.6);
+  LogisticSpec spec{0.03, 0, c.bias, {}, {}};
+  if (c.standardize) spec = {0.03, 0, c.bias, {0.2, 0.1, -0.3, 0.0, 0.4}, {1.2, 0.7, 2.5, 1.0, 0.9}};
+  if (c.standardize && !c.bias) spec.mean.clear();
+  auto obj = make_logistic_objective(as_data(p.x, c.sparse), p.y, p.s, spec);
+  auto check = make_logistic_objective(as_data(p.x, c.sparse), p.y, p.s, spec);
+  const auto d = static_cast<size_t>(obj->dim());
+  const std::vector<double> w0 = random_point(obj->dim(), 7), w1 = random_point(obj->dim(), 8);
+  std::vector<double> g(d);
+  EXPECT_TRUE(std::isnan(obj->fun_on_last_segment(0.5)));  // no fun_grad yet
+  obj->fun_grad(w0, g);
+  EXPECT_TRUE(std::isnan(obj->fun_on_last_segment(0.5)));  // one point is no segment
+  obj->fun_grad(w1, g);
+  const double passes = obj->passes();
+  for (double t : {0.0, 1.0, 0.5, 0.125, 2.0, -0.5}) {
+    std::vector<double> wt(d);
+    for (size_t j = 0; j < d; ++j) wt[j] = w0[j] + t * (w1[j] - w0[j]);
+    const double want = check->fun_grad(wt, g);
+    EXPECT_NEAR(obj->fun_on_last_segment(t), want, 1e-13 * std::abs(want)) << "t = " << t;
+  }
+  EXPECT_EQ(obj->passes(), passes);  // no pass over X
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, LogisticObjectiveTest,
                          ::testing::Values(Config{false, true, false}, Config{true, true, false},
                                            Config{false, false, false}, Config{true, true, true},

@@ -54,6 +54,69 @@ TEST(Solvers, NewtonConvergesByTheStoppingRule) {
   EXPECT_LT(r.iterations, 20);
 }
 
+// Forwards to an objective but keeps no segment cache: every line-search trial is a full pass.
+class WithoutSegmentCache final : public Objective {
+ public:
+  explicit WithoutSegmentCache(Objective& o) : o_(o) {}
+  int64_t dim() const override { return o_.dim(); }
+  int64_t examples() const override { return o_.examples(); }
+  double fun_grad(std::span<const double> w, std::span<double> g) override { return o_.fun_grad(w, g); }
+  double fun_grad_rows(std::span<const double> w, std::span<double> g,
+                       std::span<const int64_t> rows) override {
+    return o_.fun_grad_rows(w, g, rows);
+  }
+  void set_hessian_point() override { o_.set_hessian_point(); }
+  void hess_vec(std::span<const double> v, std::span<double> hv) override { o_.hess_vec(v, hv); }
+  void hess_diag(std::span<double> d) override { o_.hess_diag(d); }
+  double l2() const override { return o_.l2(); }
+  double l1() const override { return o_.l1(); }
+  int64_t penalized() const override { return o_.penalized(); }
+  double passes() const override { return o_.passes(); }
+
+ private:
+  Objective& o_;
+};
+
+// Badly scaled features make L-BFGS backtrack: with the cached Xw its trials after the first
+// cost no pass, and it reaches the same optimum as with every trial evaluated in full.
+TEST(Solvers, LbfgsBacktracksOnCachedXwToTheSameOptimum) {
+  const int64_t m = 300, n = 5;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> nd;
+  Tensor<double> x(Shape{m, n});
+  std::vector<double> y;
+  for (int64_t i = 0; i < m; ++i) {
+    double z = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      x.at(i, j) = nd(rng) * std::pow(6.0, static_cast<double>(j));
+      z += x.at(i, j) / std::pow(6.0, static_cast<double>(j)) * (j % 2 ? 1 : -1);
+    }
+    y.push_back(std::uniform_real_distribution<double>(0, 1)(rng) < 1 / (1 + std::exp(-z)) ? 1 : 0);
+  }
+  auto make = [&] {
+    return make_logistic_objective(std::make_shared<const DataMatrix>(x), y, {},
+                                   LogisticSpec{1e-3, 0, true, {}, {}});
+  };
+  auto cached = make(), plain_inner = make();
+  WithoutSegmentCache plain(*plain_inner);
+  std::vector<double> w_cached, w_plain, w_star;
+  auto reference = make();
+  const double f_star = run(*reference, w_star, SolverKind::kNewton, 1e-12, 200).objective;
+  const SolveResult a = run(*cached, w_cached, SolverKind::kLbfgs, 1e-8, 5000);
+  const SolveResult b = run(plain, w_plain, SolverKind::kLbfgs, 1e-8, 5000);
+  EXPECT_TRUE(a.converged) << a.stop_reason;
+  EXPECT_TRUE(b.converged) << b.stop_reason;
+  EXPECT_NEAR(a.objective, f_star, 1e-9 * f_star);
+  EXPECT_NEAR(b.objective, f_star, 1e-9 * f_star);
+  // With the cache an iteration costs one pass, or two when it backtracks (the first trial
+  // and the accepted point); without it, one per trial.
+  EXPECT_LE(cached->passes(), 2.0 * static_cast<double>(a.iterations) + 1);
+  EXPECT_GT(plain.passes(), static_cast<double>(b.iterations) + 1)
+      << "the problem should make L-BFGS backtrack";
+  EXPECT_LT(cached->passes(), plain.passes())
+      << a.iterations << " iterations with the cache, " << b.iterations << " without";
+}
+
 class EverySolver : public ::testing::TestWithParam<SolverKind> {};
 
 TEST_P(EverySolver, ReachesTheNewtonOptimum) {
@@ -68,7 +131,9 @@ TEST_P(EverySolver, ReachesTheNewtonOptimum) {
   const SolveResult r = run(*obj, w, kind, 1e-8, stochastic ? 300 : 5000, lr);
   EXPECT_NEAR(r.objective, f_star, stochastic ? 1e-3 * f_star : 1e-9 * f_star)
       << solver_name(kind) << " stopped by " << r.stop_reason;
-  if (!stochastic) EXPECT_TRUE(r.converged) << solver_name(kind) << ": " << r.stop_reason;
+  if (!stochastic) {
+    EXPECT_TRUE(r.converged) << solver_name(kind) << ": " << r.stop_reason;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kinds, EverySolver,
