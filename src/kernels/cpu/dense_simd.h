@@ -133,4 +133,56 @@ void axpy4(const S* const* x, const double* c, int64_t n, double* g,
     g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
 }
 
+// One loop over the columns for two groups of four rows: z[q] = next[q] . w for the group
+// about to be done (its rows come from memory) and g += sum_q c[q] cur[q] for the group whose
+// coefficients are known (its rows are in L1 since their own dot products). Loads from memory
+// and arithmetic on cached rows interleave in every iteration, so neither the bus nor the
+// arithmetic units wait for the other. Measured against dot4 then axpy4 (with prefetch), by
+// `lograd train fmnist_dense_f32.lgb --solver gd --epochs 30 --threads K --json`, four
+// interleaved runs, medians: 6.8 -> 7.2 GB/s at one thread, 12.1 -> 12.9 at two.
+// When `ahead` is given, the group after `next` is prefetched on the way.
+// next[q], cur[q]: (n) for q < 4, w: (n), c: (4), g: (n), ahead[q]: (n) or null -> z: (4)
+template <class S, class P>
+void dot4_axpy4(const S* const* next, const P* w, double* z, const S* const* cur,
+                const double* c, int64_t n, double* g, const S* const* ahead = nullptr) {
+  const D d;
+  const auto N = static_cast<int64_t>(hn::Lanes(d));
+  const S *y0 = next[0], *y1 = next[1], *y2 = next[2], *y3 = next[3];
+  const S *x0 = cur[0], *x1 = cur[1], *x2 = cur[2], *x3 = cur[3];
+  const auto c0 = hn::Set(d, c[0]), c1 = hn::Set(d, c[1]), c2 = hn::Set(d, c[2]),
+             c3 = hn::Set(d, c[3]);
+  auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0;
+  constexpr int64_t kLine = 64 / sizeof(S);  // elements of x per cache line
+  int64_t j = 0;
+  for (; j + N <= n; j += N) {
+    if (ahead && j % kLine == 0)
+      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + j);
+    const auto wv = load_double(d, w + j);
+    a0 = hn::MulAdd(load_double(d, y0 + j), wv, a0);
+    a1 = hn::MulAdd(load_double(d, y1 + j), wv, a1);
+    a2 = hn::MulAdd(load_double(d, y2 + j), wv, a2);
+    a3 = hn::MulAdd(load_double(d, y3 + j), wv, a3);
+    auto t = hn::MulAdd(c0, load_double(d, x0 + j), hn::LoadU(d, g + j));
+    t = hn::MulAdd(c1, load_double(d, x1 + j), t);
+    auto u = hn::Mul(c2, load_double(d, x2 + j));
+    u = hn::MulAdd(c3, load_double(d, x3 + j), u);
+    hn::StoreU(hn::Add(t, u), d, g + j);
+  }
+  if (ahead)
+    for (int64_t k = j - j % kLine; k < n; k += kLine)
+      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + k);
+  z[0] = sum_lanes(d, a0);
+  z[1] = sum_lanes(d, a1);
+  z[2] = sum_lanes(d, a2);
+  z[3] = sum_lanes(d, a3);
+  for (; j < n; ++j) {
+    const double wj = double(w[j]);
+    z[0] += double(y0[j]) * wj;
+    z[1] += double(y1[j]) * wj;
+    z[2] += double(y2[j]) * wj;
+    z[3] += double(y3[j]) * wj;
+    g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
+  }
+}
+
 }  // namespace lograd::kernels::simd

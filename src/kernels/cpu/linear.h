@@ -83,6 +83,43 @@ template <class S>
 struct IsDense<Tensor<S>> : std::true_type {};
 using simd::axpy4;
 using simd::dot4;
+using simd::dot4_axpy4;
+
+// Dense rows [begin, end) of X_R in groups of four, software-pipelined: the dot products of
+// group k + 1 are computed in the same loop over the columns as the update of group k
+// (simd::dot4_axpy4), and group k + 2 is prefetched meanwhile. coef(i, z, c) turns the dot
+// products z (4) of rows i..i+3 of R into their update coefficients c (4); g null: dot
+// products only. Returns the first row of R not done (fewer than four are left there).
+// X: (m, n), w: (n) -> g: (n) +=
+template <class S, class P, class F>
+int64_t dense_groups(const Tensor<S>& x, const int64_t* rows, int64_t begin, int64_t end,
+                     const P* w, double* g, int64_t n, F&& coef) {
+  const auto group = [&](int64_t i, const S** out) {
+    for (int q = 0; q < 4; ++q) out[q] = x.data() + row_at(rows, i + q) * n;
+  };
+  int64_t i = begin;
+  if (i + 4 > end) return i;
+  const S *cur[4], *next[4], *ahead[4];
+  double z[4], c[4];
+  group(i, cur);
+  dot4(cur, w, n, z);
+  for (;; i += 4) {
+    coef(i, z, c);
+    if (i + 8 > end) {  // the last group: its update alone
+      if (g) axpy4(cur, c, n, g);
+      return i + 4;
+    }
+    group(i + 4, next);
+    if (g) {
+      const bool more = i + 12 <= end;
+      if (more) group(i + 8, ahead);
+      dot4_axpy4(next, w, z, cur, c, n, g, more ? ahead : nullptr);
+    } else {
+      dot4(next, w, n, z);
+    }
+    std::copy(next, next + 4, cur);
+  }
+}
 
 // The stable logistic function and loss pieces, shared by every kernel.
 inline double sigmoid(double z) {
@@ -171,27 +208,20 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
     double loss = 0, db = 0;
     int64_t i = begin;
     if constexpr (IsDense<M>::value) {
-      for (; i + 4 <= end; i += 4) {
-        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4], *xa[4];
-        for (int q = 0; q < 4; ++q) xq[q] = x.data() + row_at(rows, i + q) * n;
-        const bool more = i + 8 <= end;  // the next four rows, prefetched during axpy4
-        if (more)
-          for (int q = 0; q < 4; ++q) xa[q] = x.data() + row_at(rows, i + 4 + q) * n;
-        double z[4], c[4];
-        dot4(xq, w, n, z);
-        for (int q = 0; q < 4; ++q) {
-          const int64_t r = row_at(rows, i + q);
-          z[q] += b;
-          const double si = s ? double(s[r]) : 1.0, yi = double(y[r]);
-          double l, dz;
-          logistic_loss_dz(z[q], yi, &l, &dz);
-          loss += si * l;
-          c[q] = si * dz;
-          db += c[q];
-          if (z_out) z_out[i + q] = z[q];
-        }
-        if (gw) axpy4(xq, c, n, a, more ? xa : nullptr);
-      }
+      i = dense_groups(x, rows, begin, end, w, gw ? a : nullptr, n,
+                       [&](int64_t i0, double* z, double* c) {
+                         for (int q = 0; q < 4; ++q) {
+                           const int64_t r = row_at(rows, i0 + q);
+                           z[q] += b;
+                           const double si = s ? double(s[r]) : 1.0, yi = double(y[r]);
+                           double l, dz;
+                           logistic_loss_dz(z[q], yi, &l, &dz);
+                           loss += si * l;
+                           c[q] = si * dz;
+                           db += c[q];
+                           if (z_out) z_out[i0 + q] = z[q];
+                         }
+                       });
     }
     for (; i < end; ++i) {
       const int64_t r = row_at(rows, i);
@@ -251,20 +281,12 @@ double hess_pass(const M& x, const int64_t* rows, int64_t count, const double* u
     double sum_t = 0;
     int64_t i = begin;
     if constexpr (IsDense<M>::value) {
-      for (; i + 4 <= end; i += 4) {
-        const std::remove_cv_t<std::remove_pointer_t<decltype(x.data())>>* xq[4], *xa[4];
-        for (int q = 0; q < 4; ++q) xq[q] = x.data() + row_at(rows, i + q) * n;
-        const bool more = i + 8 <= end;  // the next four rows, prefetched during axpy4
-        if (more)
-          for (int q = 0; q < 4; ++q) xa[q] = x.data() + row_at(rows, i + 4 + q) * n;
-        double t[4];
-        dot4(xq, u, n, t);
+      i = dense_groups(x, rows, begin, end, u, a, n, [&](int64_t i0, double* z, double* t) {
         for (int q = 0; q < 4; ++q) {
-          t[q] = d[i + q] * (t[q] + c);
+          t[q] = d[i0 + q] * (z[q] + c);
           sum_t += t[q];
         }
-        axpy4(xq, t, n, a, more ? xa : nullptr);
-      }
+      });
     }
     for (; i < end; ++i) {
       if (d[i] == 0) continue;
