@@ -54,7 +54,7 @@ std::vector<std::string> copy_texts(const std::vector<CsvField>& fields) {
 struct ColumnStats {
   bool text = false;                // some value is not a finite number: categorical
   bool number_before_text = false;  // a number came before the first text value
-  double sum = 0;
+  double mean = 0;         // of the numbers, kept as a running mean so it cannot overflow
   int64_t count = 0;       // numbers
   int64_t text_count = 0;  // values that are not numbers
   int64_t first_text_line = 0, first_text_col = 0;
@@ -311,8 +311,11 @@ void CsvReader::gather_stats() {
                        " is not allowed: expected a finite number (for a missing value leave "
                        "the field empty or write '?', and choose a --missing policy)");
       if (parsed == NumberParse::kOk) {
-        s.sum += v;
+        // mean_n = mean_{n-1} + (v - mean_{n-1}) / n, with each term divided first: a plain
+        // sum overflows on values near the float64 limit (1e308, 1e308 -> inf).
         ++s.count;
+        const double n = static_cast<double>(s.count);
+        s.mean += v / n - s.mean / n;
         if (s.text)
           s.add_category(f[j].text);
         else
@@ -363,9 +366,7 @@ void CsvReader::gather_stats() {
     const ColumnStats& s = stats_[j];
     c.first_feature = features_;
     if (!s.text) {
-      c.fill = options_.missing == MissingPolicy::kMean && s.count > 0
-                   ? s.sum / static_cast<double>(s.count)
-                   : 0.0;
+      c.fill = options_.missing == MissingPolicy::kMean ? s.mean : 0.0;
       ++features_;
       continue;
     }

@@ -191,6 +191,10 @@ TEST(CsvReader, MissingValuePolicies) {
                                                        3, 0, 1,  //
                                                        3, 0, 0,  //
                                                        5, 1, 0}));
+  // Values near the float64 limit: the mean is finite where a plain sum would overflow.
+  const auto huge = dir.write("huge.csv", "1e308,0\n1e308,1\n,0\n-4e307,1\n");
+  const Dataset big = read_csv(huge, o);
+  EXPECT_DOUBLE_EQ(big.encoding.columns[0].fill, (1e308 / 3 + 1e308 / 3) - 4e307 / 3);
   // With a header the message names the column.
   const auto named = dir.write("named.csv", "x,c,y\n1,a,0\n2, ,1\n");
   EXPECT_PARSE_ERROR([&] { read_csv(named); }, named + ":3:4: ",
