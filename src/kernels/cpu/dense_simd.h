@@ -18,6 +18,7 @@
 // after highway.h, which it extends
 #include <hwy/contrib/math/math-inl.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace lograd::kernels::simd {
@@ -63,6 +64,16 @@ void axpy(const S* x, double a, int64_t n, double* g) {
   for (; j < n; ++j) g[j] += a * double(x[j]);
 }
 
+// One step of four dot-product chains, one per row: a_q += x_q[j, j + N) * wv, N = Lanes(d).
+template <class S, class V>
+HWY_INLINE void mul_add4(D d, const S* x0, const S* x1, const S* x2, const S* x3, int64_t j,
+                         V wv, V& a0, V& a1, V& a2, V& a3) {
+  a0 = hn::MulAdd(load_double(d, x0 + j), wv, a0);
+  a1 = hn::MulAdd(load_double(d, x1 + j), wv, a1);
+  a2 = hn::MulAdd(load_double(d, x2 + j), wv, a2);
+  a3 = hn::MulAdd(load_double(d, x3 + j), wv, a3);
+}
+
 // z[q] = x[q] . w for four rows at once: each vector of w is loaded once for the four, and
 // eight independent chains (two per row) hide the multiply-add latency.
 // x[q]: (n) for q < 4, w: (n) -> z: (4)
@@ -74,23 +85,10 @@ void dot4(const S* const* x, const P* w, int64_t n, double* z) {
   auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
   int64_t j = 0;
   for (; j + 2 * N <= n; j += 2 * N) {
-    const auto w0 = load_double(d, w + j), w1 = load_double(d, w + j + N);
-    a0 = hn::MulAdd(load_double(d, x0 + j), w0, a0);
-    b0 = hn::MulAdd(load_double(d, x0 + j + N), w1, b0);
-    a1 = hn::MulAdd(load_double(d, x1 + j), w0, a1);
-    b1 = hn::MulAdd(load_double(d, x1 + j + N), w1, b1);
-    a2 = hn::MulAdd(load_double(d, x2 + j), w0, a2);
-    b2 = hn::MulAdd(load_double(d, x2 + j + N), w1, b2);
-    a3 = hn::MulAdd(load_double(d, x3 + j), w0, a3);
-    b3 = hn::MulAdd(load_double(d, x3 + j + N), w1, b3);
+    mul_add4(d, x0, x1, x2, x3, j, load_double(d, w + j), a0, a1, a2, a3);
+    mul_add4(d, x0, x1, x2, x3, j + N, load_double(d, w + j + N), b0, b1, b2, b3);
   }
-  for (; j + N <= n; j += N) {
-    const auto w0 = load_double(d, w + j);
-    a0 = hn::MulAdd(load_double(d, x0 + j), w0, a0);
-    a1 = hn::MulAdd(load_double(d, x1 + j), w0, a1);
-    a2 = hn::MulAdd(load_double(d, x2 + j), w0, a2);
-    a3 = hn::MulAdd(load_double(d, x3 + j), w0, a3);
-  }
+  for (; j + N <= n; j += N) mul_add4(d, x0, x1, x2, x3, j, load_double(d, w + j), a0, a1, a2, a3);
   z[0] = sum_lanes(d, hn::Add(a0, b0));
   z[1] = sum_lanes(d, hn::Add(a1, b1));
   z[2] = sum_lanes(d, hn::Add(a2, b2));
@@ -104,34 +102,29 @@ void dot4(const S* const* x, const P* w, int64_t n, double* z) {
   }
 }
 
+// One step of the four-row update: g[j, j + N) += c0 x0 + c1 x1 + c2 x2 + c3 x3, summed as
+// (g + c0 x0 + c1 x1) + (c2 x2 + c3 x3), two chains of two.
+template <class S, class V>
+HWY_INLINE void axpy4_step(D d, const S* x0, const S* x1, const S* x2, const S* x3, int64_t j,
+                           V c0, V c1, V c2, V c3, double* g) {
+  auto t = hn::MulAdd(c0, load_double(d, x0 + j), hn::LoadU(d, g + j));
+  t = hn::MulAdd(c1, load_double(d, x1 + j), t);
+  auto u = hn::Mul(c2, load_double(d, x2 + j));
+  u = hn::MulAdd(c3, load_double(d, x3 + j), u);
+  hn::StoreU(hn::Add(t, u), d, g + j);
+}
+
 // g += sum_q c[q] x[q] for four rows at once: g is read and written once for the four.
-// The four rows are in cache by now (dot4 read them), so the memory bus would idle here: when
-// `ahead` is given, the next four rows are prefetched on the way, a cache line per row per 64
-// bytes of x, and arrive while this loop computes.
-// x[q]: (n) for q < 4, c: (4), g: (n), ahead[q]: (n) for q < 4 or null
+// x[q]: (n) for q < 4, c: (4), g: (n)
 template <class S>
-void axpy4(const S* const* x, const double* c, int64_t n, double* g,
-           const S* const* ahead = nullptr) {
+void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
   const D d;
   const auto N = static_cast<int64_t>(hn::Lanes(d));
   const S *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
   const auto c0 = hn::Set(d, c[0]), c1 = hn::Set(d, c[1]), c2 = hn::Set(d, c[2]),
              c3 = hn::Set(d, c[3]);
-  constexpr int64_t kLine = 64 / sizeof(S);  // elements of x per cache line
   int64_t j = 0;
-  for (; j + N <= n; j += N) {
-    if (ahead && j % kLine == 0)
-      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + j);
-    // Two chains of two: (g + c0 x0 + c1 x1) + (c2 x2 + c3 x3).
-    auto t = hn::MulAdd(c0, load_double(d, x0 + j), hn::LoadU(d, g + j));
-    t = hn::MulAdd(c1, load_double(d, x1 + j), t);
-    auto u = hn::Mul(c2, load_double(d, x2 + j));
-    u = hn::MulAdd(c3, load_double(d, x3 + j), u);
-    hn::StoreU(hn::Add(t, u), d, g + j);
-  }
-  if (ahead)
-    for (int64_t k = j - j % kLine; k < n; k += kLine)
-      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + k);
+  for (; j + N <= n; j += N) axpy4_step(d, x0, x1, x2, x3, j, c0, c1, c2, c3, g);
   for (; j < n; ++j)
     g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
 }
@@ -142,8 +135,8 @@ void axpy4(const S* const* x, const double* c, int64_t n, double* g,
 // memory and arithmetic on cached rows interleave in every iteration, so neither the bus nor
 // the arithmetic units wait for the other. Each dot product runs in two chains (even and odd
 // vectors of the row, added at the end), so a chain's multiply-add latency is not the pace of
-// the loop. When `ahead` is given, it is prefetched on the way, a cache line per row per 64
-// bytes of x (the group after `next`).
+// the loop. When `ahead` is given (the group after `next`), each of its cache lines is
+// prefetched on the way, a little ahead of the same columns of `next`.
 // next[q], cur[q]: (n) for q < 4, w: (n), c: (4), g: (n), ahead[q]: (n) or null -> z: (4)
 template <class S, class P>
 void dot4_axpy4(const S* const* next, const P* w, double* z, const S* const* cur,
@@ -155,42 +148,27 @@ void dot4_axpy4(const S* const* next, const P* w, double* z, const S* const* cur
   const auto c0 = hn::Set(d, c[0]), c1 = hn::Set(d, c[1]), c2 = hn::Set(d, c[2]),
              c3 = hn::Set(d, c[3]);
   auto a0 = hn::Zero(d), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-  // g[j..j+N) += c0 x0 + c1 x1 + c2 x2 + c3 x3, as (g + c0 x0 + c1 x1) + (c2 x2 + c3 x3).
-  const auto update = [&](int64_t j) {
-    auto t = hn::MulAdd(c0, load_double(d, x0 + j), hn::LoadU(d, g + j));
-    t = hn::MulAdd(c1, load_double(d, x1 + j), t);
-    auto u = hn::Mul(c2, load_double(d, x2 + j));
-    u = hn::MulAdd(c3, load_double(d, x3 + j), u);
-    hn::StoreU(hn::Add(t, u), d, g + j);
-  };
+  // Every cache line of the four `ahead` rows is prefetched once: j steps by 2N, so where 2N
+  // is at most a line this is one line every kLine / 2N steps, else every line of the step.
   constexpr int64_t kLine = 64 / sizeof(S);  // elements of x per cache line
+  const int64_t lines_per_step = std::max<int64_t>(1, 2 * N / kLine);  // known when N is
   int64_t j = 0;
   for (; j + 2 * N <= n; j += 2 * N) {
     if (ahead && j % kLine < 2 * N)
-      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + j);
-    const auto wa = load_double(d, w + j), wb = load_double(d, w + j + N);
-    a0 = hn::MulAdd(load_double(d, y0 + j), wa, a0);
-    a1 = hn::MulAdd(load_double(d, y1 + j), wa, a1);
-    a2 = hn::MulAdd(load_double(d, y2 + j), wa, a2);
-    a3 = hn::MulAdd(load_double(d, y3 + j), wa, a3);
-    update(j);
-    b0 = hn::MulAdd(load_double(d, y0 + j + N), wb, b0);
-    b1 = hn::MulAdd(load_double(d, y1 + j + N), wb, b1);
-    b2 = hn::MulAdd(load_double(d, y2 + j + N), wb, b2);
-    b3 = hn::MulAdd(load_double(d, y3 + j + N), wb, b3);
-    update(j + N);
+      for (int64_t l = 0; l < lines_per_step; ++l)
+        for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + j + l * kLine);
+    mul_add4(d, y0, y1, y2, y3, j, load_double(d, w + j), a0, a1, a2, a3);
+    axpy4_step(d, x0, x1, x2, x3, j, c0, c1, c2, c3, g);
+    mul_add4(d, y0, y1, y2, y3, j + N, load_double(d, w + j + N), b0, b1, b2, b3);
+    axpy4_step(d, x0, x1, x2, x3, j + N, c0, c1, c2, c3, g);
   }
+  if (ahead)  // the lines the loop above did not reach
+    for (int64_t p = (j + kLine - 1) / kLine * kLine; p < n; p += kLine)
+      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + p);
   for (; j + N <= n; j += N) {
-    const auto wa = load_double(d, w + j);
-    a0 = hn::MulAdd(load_double(d, y0 + j), wa, a0);
-    a1 = hn::MulAdd(load_double(d, y1 + j), wa, a1);
-    a2 = hn::MulAdd(load_double(d, y2 + j), wa, a2);
-    a3 = hn::MulAdd(load_double(d, y3 + j), wa, a3);
-    update(j);
+    mul_add4(d, y0, y1, y2, y3, j, load_double(d, w + j), a0, a1, a2, a3);
+    axpy4_step(d, x0, x1, x2, x3, j, c0, c1, c2, c3, g);
   }
-  if (ahead)
-    for (int64_t k = j - j % kLine; k < n; k += kLine)
-      for (int q = 0; q < 4; ++q) hwy::Prefetch(ahead[q] + k);
   z[0] = sum_lanes(d, hn::Add(a0, b0));
   z[1] = sum_lanes(d, hn::Add(a1, b1));
   z[2] = sum_lanes(d, hn::Add(a2, b2));
@@ -217,12 +195,14 @@ inline void logistic_loss_dz4(const double* z, const double* y, double* loss, do
   const auto zero = hn::Zero(d), one = hn::Set(d, 1.0);
   for (int64_t k = 0; k < 4; k += N) {
     const auto zv = hn::LoadU(d, z + k), yv = hn::LoadU(d, y + k);
-    const auto e = hn::Exp(d, hn::Neg(hn::Abs(zv)));  // in (0, 1]
+    const auto e = hn::Exp(d, hn::Neg(hn::Abs(zv)));  // in [0, 1]; 0 where |z| > ~745
     const auto l = hn::Add(hn::NegMulAdd(yv, zv, hn::Max(zv, zero)), hn::Log1p(d, e));
     const auto small = hn::Div(e, hn::Add(one, e));  // sigma(-|z|)
     const auto up = hn::Sub(hn::Sub(one, yv), small), down = hn::Sub(small, yv);
     hn::StoreU(l, d, loss + k);
-    hn::StoreU(hn::IfThenElse(zv >= zero, up, down), d, dz + k);
+    // Highway's Exp(NaN) is 0, where std::exp gives NaN: a NaN z keeps its NaN, as in the
+    // scalar version, so a diverged point is never turned into a finite gradient.
+    hn::StoreU(hn::IfThenElse(hn::IsNaN(zv), zv, hn::IfThenElse(zv >= zero, up, down)), d, dz + k);
   }
 }
 
