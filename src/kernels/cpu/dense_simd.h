@@ -74,6 +74,25 @@ HWY_INLINE void mul_add4(D d, const S* x0, const S* x1, const S* x2, const S* x3
   a3 = hn::MulAdd(load_double(d, x3 + j), wv, a3);
 }
 
+// The four dot products of two chains each: z_q = the lanes of a_q + b_q, plus the columns
+// [j, n) of row q that no whole vector covered.   x_q: (n), w: (n) -> z: (4)
+template <class S, class P, class V>
+HWY_INLINE void finish_dot4(D d, const S* x0, const S* x1, const S* x2, const S* x3,
+                            const P* w, int64_t j, int64_t n, V a0, V a1, V a2, V a3, V b0,
+                            V b1, V b2, V b3, double* z) {
+  z[0] = sum_lanes(d, hn::Add(a0, b0));
+  z[1] = sum_lanes(d, hn::Add(a1, b1));
+  z[2] = sum_lanes(d, hn::Add(a2, b2));
+  z[3] = sum_lanes(d, hn::Add(a3, b3));
+  for (; j < n; ++j) {
+    const double wj = double(w[j]);
+    z[0] += double(x0[j]) * wj;
+    z[1] += double(x1[j]) * wj;
+    z[2] += double(x2[j]) * wj;
+    z[3] += double(x3[j]) * wj;
+  }
+}
+
 // z[q] = x[q] . w for four rows at once: each vector of w is loaded once for the four, and
 // eight independent chains (two per row) hide the multiply-add latency.
 // x[q]: (n) for q < 4, w: (n) -> z: (4)
@@ -89,17 +108,7 @@ void dot4(const S* const* x, const P* w, int64_t n, double* z) {
     mul_add4(d, x0, x1, x2, x3, j + N, load_double(d, w + j + N), b0, b1, b2, b3);
   }
   for (; j + N <= n; j += N) mul_add4(d, x0, x1, x2, x3, j, load_double(d, w + j), a0, a1, a2, a3);
-  z[0] = sum_lanes(d, hn::Add(a0, b0));
-  z[1] = sum_lanes(d, hn::Add(a1, b1));
-  z[2] = sum_lanes(d, hn::Add(a2, b2));
-  z[3] = sum_lanes(d, hn::Add(a3, b3));
-  for (; j < n; ++j) {
-    const double wj = double(w[j]);
-    z[0] += double(x0[j]) * wj;
-    z[1] += double(x1[j]) * wj;
-    z[2] += double(x2[j]) * wj;
-    z[3] += double(x3[j]) * wj;
-  }
+  finish_dot4(d, x0, x1, x2, x3, w, j, n, a0, a1, a2, a3, b0, b1, b2, b3, z);
 }
 
 // One step of the four-row update: g[j, j + N) += c0 x0 + c1 x1 + c2 x2 + c3 x3, summed as
@@ -114,6 +123,14 @@ HWY_INLINE void axpy4_step(D d, const S* x0, const S* x1, const S* x2, const S* 
   hn::StoreU(hn::Add(t, u), d, g + j);
 }
 
+// The same update, one column at a time, for the columns [j, n) that no whole vector covered.
+template <class S>
+void axpy4_tail(const S* x0, const S* x1, const S* x2, const S* x3, const double* c, int64_t j,
+                int64_t n, double* g) {
+  for (; j < n; ++j)
+    g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
+}
+
 // g += sum_q c[q] x[q] for four rows at once: g is read and written once for the four.
 // x[q]: (n) for q < 4, c: (4), g: (n)
 template <class S>
@@ -125,8 +142,7 @@ void axpy4(const S* const* x, const double* c, int64_t n, double* g) {
              c3 = hn::Set(d, c[3]);
   int64_t j = 0;
   for (; j + N <= n; j += N) axpy4_step(d, x0, x1, x2, x3, j, c0, c1, c2, c3, g);
-  for (; j < n; ++j)
-    g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
+  axpy4_tail(x0, x1, x2, x3, c, j, n, g);
 }
 
 // One loop over the columns for two groups of four rows: z[q] = next[q] . w for the group
@@ -169,18 +185,8 @@ void dot4_axpy4(const S* const* next, const P* w, double* z, const S* const* cur
     mul_add4(d, y0, y1, y2, y3, j, load_double(d, w + j), a0, a1, a2, a3);
     axpy4_step(d, x0, x1, x2, x3, j, c0, c1, c2, c3, g);
   }
-  z[0] = sum_lanes(d, hn::Add(a0, b0));
-  z[1] = sum_lanes(d, hn::Add(a1, b1));
-  z[2] = sum_lanes(d, hn::Add(a2, b2));
-  z[3] = sum_lanes(d, hn::Add(a3, b3));
-  for (; j < n; ++j) {
-    const double wj = double(w[j]);
-    z[0] += double(y0[j]) * wj;
-    z[1] += double(y1[j]) * wj;
-    z[2] += double(y2[j]) * wj;
-    z[3] += double(y3[j]) * wj;
-    g[j] += (c[0] * double(x0[j]) + c[1] * double(x1[j])) + (c[2] * double(x2[j]) + c[3] * double(x3[j]));
-  }
+  finish_dot4(d, y0, y1, y2, y3, w, j, n, a0, a1, a2, a3, b0, b1, b2, b3, z);
+  axpy4_tail(x0, x1, x2, x3, c, j, n, g);
 }
 
 // The logistic loss and its derivative for four rows at once, from one exponential each:

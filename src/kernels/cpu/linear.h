@@ -113,7 +113,7 @@ int64_t dense_groups(const Tensor<S>& x, const int64_t* rows, int64_t begin, int
   double z[4], c[4];
   dot4(cur, w, n, z);
   for (int64_t k = 0;; ++k) {
-    coef(static_cast<const int64_t*>(idx), z, c);
+    coef(idx, z, c);
     if (k + 1 == quarter) {  // the last group: its update alone
       if (g) axpy4(cur, c, n, g);
       return begin + 4 * quarter;
@@ -223,14 +223,16 @@ double logistic_pass(const M& x, const int64_t* rows, int64_t count, const P* w,
     if constexpr (IsDense<M>::value) {
       i = dense_groups(x, rows, begin, end, w, gw ? a : nullptr, n,
                        [&](const int64_t* idx, double* z, double* c) {
+                         int64_t r[4];
                          double yq[4], l[4], dz[4];
                          for (int q = 0; q < 4; ++q) {
+                           r[q] = row_at(rows, idx[q]);
                            z[q] += b;
-                           yq[q] = double(y[row_at(rows, idx[q])]);
+                           yq[q] = double(y[r[q]]);
                          }
                          simd::logistic_loss_dz4(z, yq, l, dz);
                          for (int q = 0; q < 4; ++q) {
-                           const double si = s ? double(s[row_at(rows, idx[q])]) : 1.0;
+                           const double si = s ? double(s[r[q]]) : 1.0;
                            loss += si * l[q];
                            c[q] = si * dz[q];
                            db += c[q];
