@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "lograd/csr.h"
+#include "lograd/matrix_view.h"
 #include "lograd/tensor.h"
 
 namespace lograd {
@@ -42,6 +43,10 @@ class DataMatrix {
   int64_t bytes() const;
   // "sparse float32 (32561 x 123, 451592 stored)", for logs.
   std::string describe() const;
+
+  // A non-owning view of the storage, for the kernels (lograd/kernels.h); valid while this
+  // matrix (or a copy sharing its storage) lives.
+  MatrixView view() const;
 
   // Calls f with the stored CsrMatrix<T> or Tensor<T> (by const reference).
   template <class F>

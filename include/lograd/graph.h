@@ -50,7 +50,7 @@ struct Node {
   std::string name;             // optional label ("w", "z", ...) for explain and DOT
   std::shared_ptr<const DataMatrix> data;              // constant operand of takes_data ops
   std::shared_ptr<const std::vector<int64_t>> rows;    // row subset of data; null for all
-  Tensor<T> saved;              // op-private values forward keeps (e.g. logistic_loss's z)
+  std::shared_ptr<OpState> state;  // what forward keeps for backward (e.g. LinearLossState)
 };
 
 // A tape of nodes. Not copyable or movable: Vars point into it.

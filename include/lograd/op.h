@@ -56,6 +56,12 @@ struct OpInfo {
   std::string_view doc;
 };
 
+// What an op's forward keeps on its node for backward (and for solvers): each op that keeps
+// something derives its own typed state from this (e.g. LinearLossState in lograd/ops.h).
+struct OpState {
+  virtual ~OpState() = default;
+};
+
 // The most graph inputs any op takes.
 inline constexpr int kMaxOpInputs = 4;
 

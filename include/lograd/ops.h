@@ -49,10 +49,21 @@ template <class T> Var<T> softmax_cross_entropy(Var<T> z, Var<T> y);
 template <class T> Var<T> spmv(std::shared_ptr<const CsrMatrix<T>> x, Var<T> v);
 // Fused mean logistic loss over the rows of a constant data matrix X(m,n) (all, or `rows`):
 // (1/|R|) sum_r s_r (log(1 + e^z_r) - y_r z_r), z = X w + b; w (n), scalar b, y and s (m).
-// One pass over X gives the loss and its gradient; node.saved keeps z_R for solvers.
+// One pass over X (lograd/kernels.h's loss_grad) gives the loss and its gradient; the node
+// keeps them, with z_R, in a LinearLossState for backward and for solvers.
 template <class T>
 Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Var<T> y, Var<T> s,
                      std::shared_ptr<const std::vector<int64_t>> rows = nullptr);
+
+// What a logistic_loss node's last forward computed over its rows R (M = |R|), k outputs.
+struct LinearLossState : OpState {
+  std::vector<double> grad_w;  // (n, k): d(mean loss)/dw
+  std::vector<double> grad_b;  // (k): d(mean loss)/db
+  std::vector<double> z;       // (M, k): z_i = W^T x_i + b, by position in R
+};
+// The state of logistic_loss node v after its last forward; throws ValueError if v is not a
+// logistic_loss node.
+template <class T> const LinearLossState& logistic_loss_state(Var<T> v);
 
 // Operators on Vars; a plain number on one side becomes a scalar constant.
 template <class T> Var<T> operator+(Var<T> a, Var<T> b) { return add(a, b); }

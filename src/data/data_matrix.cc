@@ -43,6 +43,15 @@ int64_t DataMatrix::cols() const {
   });
 }
 
+MatrixView DataMatrix::view() const {
+  return visit([](const auto& m) {
+    if constexpr (IsCsr<std::remove_cvref_t<decltype(m)>>::value)
+      return MatrixView::csr(m.val.data(), m.row_ptr.data(), m.col.data(), m.rows, m.cols);
+    else
+      return MatrixView::dense(m.data(), m.dim(0), m.dim(1));
+  });
+}
+
 int64_t DataMatrix::stored() const {
   return visit([](const auto& m) -> int64_t {
     if constexpr (IsCsr<std::remove_cvref_t<decltype(m)>>::value) return m.nnz();

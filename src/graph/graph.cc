@@ -57,7 +57,7 @@ void Graph<T>::run_forward(Node<T>& node) {
     if (node.in[i] >= 0) args.in[i] = &nodes_[static_cast<size_t>(node.in[i])].value;
   args.data = node.data.get();
   args.rows = node.rows.get();
-  args.saved = &node.saved;
+  args.state = &node.state;
   detail::op_table<T>().get(node.op).forward(args, node.value);
 }
 
@@ -137,7 +137,7 @@ void Graph<T>::backward(Var<T> root, const Tensor<T>& seed) {
     }
     args.data = n.data.get();
     args.rows = n.rows.get();
-    args.saved = &n.saved;
+    args.state = &n.state;
     detail::op_table<T>().get(n.op).backward(args, n.value, n.grad, gin);
   }
 }

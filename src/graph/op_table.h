@@ -8,20 +8,21 @@
 #include <vector>
 
 #include "lograd/data_matrix.h"
+#include "lograd/loss.h"
 #include "lograd/op.h"
 #include "lograd/tensor.h"
 
 namespace lograd::detail {
 
 // What an op sees: the values of its graph inputs, the constant data matrix and row subset
-// attached to its node (ops with takes_data), and `saved`, a tensor private to the node that
-// forward may fill for backward (or for a solver) to read.
+// attached to its node (ops with takes_data), and `state`, the node's typed OpState that
+// forward may create or refill for backward (or for a solver) to read.
 template <class T>
 struct OpArgs {
   std::array<const Tensor<T>*, kMaxOpInputs> in{};
   const DataMatrix* data = nullptr;
   const std::vector<int64_t>* rows = nullptr;  // null: every row of data
-  Tensor<T>* saved = nullptr;
+  std::shared_ptr<OpState>* state = nullptr;
 };
 
 // Where backward adds the input gradients; null for inputs that need none.
@@ -65,13 +66,5 @@ template <class T> void define_linalg_ops(OpTable<T>& t);
 template <class T> void define_reduce_ops(OpTable<T>& t);
 template <class T> void define_loss_ops(OpTable<T>& t);
 template <class T> void define_data_ops(OpTable<T>& t);
-
-// The stable logistic function 1 / (1 + e^-x), for any x without overflow.
-template <class T>
-inline T stable_sigmoid(T x) {
-  if (x >= 0) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
 
 }  // namespace lograd::detail

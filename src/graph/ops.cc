@@ -53,6 +53,16 @@ Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Va
   return w.graph->apply(OpKind::kLogisticLoss, in, std::move(x), std::move(rows));
 }
 
+template <class T>
+const LinearLossState& logistic_loss_state(Var<T> v) {
+  const Node<T>& node = v.graph->node(v.id);
+  const auto* state = dynamic_cast<const LinearLossState*>(node.state.get());
+  if (node.op != OpKind::kLogisticLoss || !state)
+    throw ValueError("node " + std::to_string(v.id) + " (" + std::string(op_name(node.op)) +
+                     ") is not a logistic_loss node");
+  return *state;
+}
+
 #define LOGRAD_INSTANTIATE(T)                                            \
   template Var<T> add(Var<T>, Var<T>);                                   \
   template Var<T> sub(Var<T>, Var<T>);                                   \
@@ -74,7 +84,8 @@ Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Va
   template Var<T> softmax_cross_entropy(Var<T>, Var<T>);                 \
   template Var<T> spmv(std::shared_ptr<const CsrMatrix<T>>, Var<T>);                          \
   template Var<T> logistic_loss(std::shared_ptr<const DataMatrix>, Var<T>, Var<T>, Var<T>,     \
-                                Var<T>, std::shared_ptr<const std::vector<int64_t>>);
+                                Var<T>, std::shared_ptr<const std::vector<int64_t>>);  \
+  template const LinearLossState& logistic_loss_state(Var<T>);
 LOGRAD_INSTANTIATE(float)
 LOGRAD_INSTANTIATE(double)
 #undef LOGRAD_INSTANTIATE

@@ -1,12 +1,21 @@
 // Ops over a constant data matrix, forward beside backward: spmv and the fused logistic loss.
+// Both reach the data only through the kernel seam (lograd/kernels.h).
 #include <string>
 #include <vector>
 
 #include "graph/op_table.h"
-#include "kernels/cpu/linear.h"
+#include "lograd/kernels.h"
+#include "lograd/loss.h"
+#include "lograd/ops.h"
 
 namespace lograd::detail {
 namespace {
+
+// The values of a tensor as doubles (the kernels' parameter type).
+template <class T>
+std::vector<double> as_double(const Tensor<T>& t) {
+  return std::vector<double>(t.data(), t.data() + t.numel());
+}
 
 // ---- spmv ----
 // X: CSR (m, n), v: (n) -> out: (m), out_r = sum_k X_rk v_k (accumulated in double)
@@ -19,10 +28,11 @@ void spmv_forward(const OpArgs<T>& args, Tensor<T>& out) {
     throw ShapeError("spmv: matrix (" + std::to_string(x.rows()) + ", " +
                      std::to_string(x.cols()) + ") cannot multiply " + shape_str(v.shape()) +
                      "; expected a vector of length " + std::to_string(x.cols()));
+  const MatrixView xv = x.view();
+  std::vector<double> z(static_cast<size_t>(x.rows()));
+  kernels::matmul(xv, kernels::Rows::all(xv), 1, as_double(v).data(), nullptr, z.data());
   out.reshape_storage(Shape{x.rows()});
-  x.visit([&](const auto& m) {
-    for (int64_t r = 0; r < x.rows(); ++r) out[r] = static_cast<T>(kernels::row_dot(m, r, v.data()));
-  });
+  for (int64_t r = 0; r < x.rows(); ++r) out[r] = static_cast<T>(z[static_cast<size_t>(r)]);
 }
 
 // g: (m) -> dv += X^T g: (n)
@@ -30,17 +40,17 @@ template <class T>
 void spmv_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout, GradOut<T> gin) {
   if (!gin[0]) return;
   const DataMatrix& x = *args.data;
+  const MatrixView xv = x.view();
   std::vector<double> acc(static_cast<size_t>(x.cols()));
-  std::vector<double> g(gout.data(), gout.data() + gout.numel());
-  x.visit([&](const auto& m) { kernels::matvec_t(m, nullptr, x.rows(), g.data(), acc.data(), x.cols()); });
-  for (int64_t j = 0; j < x.cols(); ++j) (*gin[0])[j] += static_cast<T>(acc[j]);
+  kernels::matmul_t(xv, kernels::Rows::all(xv), 1, as_double(gout).data(), acc.data());
+  for (int64_t j = 0; j < x.cols(); ++j) (*gin[0])[j] += static_cast<T>(acc[static_cast<size_t>(j)]);
 }
 
 // ---- logistic_loss (fused) ----
 // X: (m, n) data, rows R (M = |R|); inputs w: (n), b: (), y: (m), s: (m) -> out: ()
 //   out = (1/M) sum_{i in R} s_i l(x_i . w + b, y_i)
-// One pass computes the loss and its gradient; saved = [dw (n), db, z_R (M)], the gradient
-// for backward and z for solvers (Hessian weights, line searches).
+// One pass computes the loss and its gradient; the node's LinearLossState keeps the mean
+// gradient for backward and z_R for solvers (Hessian weights, line searches).
 template <class T>
 void logistic_forward(const OpArgs<T>& args, Tensor<T>& out) {
   const DataMatrix& x = *args.data;
@@ -62,42 +72,58 @@ void logistic_forward(const OpArgs<T>& args, Tensor<T>& out) {
   if (rows)
     for (int64_t i = 0; i < count; ++i)
       if (rows[i] < 0 || rows[i] >= m) throw ShapeError("logistic_loss: row index out of range");
-  std::vector<double> gw(static_cast<size_t>(n)), z(static_cast<size_t>(count));
-  double gb = 0;
-  const double loss = x.visit([&](const auto& mat) {
-    return kernels::logistic_pass(mat, rows, count, w.data(), double(b[0]), y.data(), s.data(),
-                                  gw.data(), &gb, z.data(), n);
-  });
+  auto* state = dynamic_cast<LinearLossState*>(args.state->get());
+  if (!state) *args.state = std::shared_ptr<OpState>(state = new LinearLossState);
+  state->grad_w.assign(static_cast<size_t>(n), 0.0);
+  state->grad_b.assign(1, 0.0);
+  state->z.resize(static_cast<size_t>(count));
+
+  // The kernels read double parameters and targets; a float graph converts them once here.
+  std::vector<double> wd, yd, sd;
+  const double bd = double(b[0]);
+  kernels::LossGradArgs a;
+  if constexpr (std::is_same_v<T, double>) {
+    a.w = w.data();
+    a.y = y.data();
+    a.s = s.data();
+  } else {
+    a.w = (wd = as_double(w)).data();
+    a.y = (yd = as_double(y)).data();
+    a.s = (sd = as_double(s)).data();
+  }
+  a.b = &bd;
+  a.grad_w = state->grad_w.data();
+  a.grad_b = state->grad_b.data();
+  a.z = state->z.data();
+  const double loss =
+      kernels::loss_grad(x.view(), kernels::Rows{rows, count}, kernels::Loss::kLogistic, a);
   const double inv = 1.0 / static_cast<double>(count);
-  Tensor<T>& saved = *args.saved;
-  saved.reshape_storage(Shape{n + 1 + count});
-  for (int64_t j = 0; j < n; ++j) saved[j] = static_cast<T>(gw[j] * inv);
-  saved[n] = static_cast<T>(gb * inv);
-  for (int64_t i = 0; i < count; ++i) saved[n + 1 + i] = static_cast<T>(z[i]);
+  for (double& g : state->grad_w) g *= inv;
+  state->grad_b[0] *= inv;
   out.reshape_storage(Shape{});
   out[0] = static_cast<T>(loss * inv);
 }
 
-// g: () -> dw += g saved_dw,  db += g saved_db,
+// g: () -> dw += g grad_w,  db += g grad_b,
 //          dy_r += g (-s_r z_r) / M,  ds_r += g l(z_r, y_r) / M   (rows r of R)
 template <class T>
 void logistic_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout,
                        GradOut<T> gin) {
-  const Tensor<T>& saved = *args.saved;
+  const auto& state = static_cast<const LinearLossState&>(**args.state);
   const int64_t n = args.in[0]->numel(), m = args.data->rows();
   const int64_t count = args.rows ? static_cast<int64_t>(args.rows->size()) : m;
   const T g = gout[0];
   if (gin[0])
-    for (int64_t j = 0; j < n; ++j) (*gin[0])[j] += g * saved[j];
-  if (gin[1]) (*gin[1])[0] += g * saved[n];
+    for (int64_t j = 0; j < n; ++j) (*gin[0])[j] += g * static_cast<T>(state.grad_w[static_cast<size_t>(j)]);
+  if (gin[1]) (*gin[1])[0] += g * static_cast<T>(state.grad_b[0]);
   const Tensor<T>& y = *args.in[2];
   const Tensor<T>& s = *args.in[3];
   const double scale = double(g) / static_cast<double>(count);
   for (int64_t i = 0; i < count && (gin[2] || gin[3]); ++i) {
-    const int64_t r = kernels::row_at(args.rows ? args.rows->data() : nullptr, i);
-    const double z = saved[n + 1 + i];
+    const int64_t r = args.rows ? (*args.rows)[static_cast<size_t>(i)] : i;
+    const double z = state.z[static_cast<size_t>(i)];
     if (gin[2]) (*gin[2])[r] += static_cast<T>(scale * -double(s[r]) * z);
-    if (gin[3]) (*gin[3])[r] += static_cast<T>(scale * kernels::logistic_loss(z, double(y[r])));
+    if (gin[3]) (*gin[3])[r] += static_cast<T>(scale * logistic_loss(z, double(y[r])));
   }
 }
 

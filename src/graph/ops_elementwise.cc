@@ -48,10 +48,10 @@ struct Log1pOp {
   template <class T> static T df(T x, T) { return T(1) / (T(1) + x); }
 };
 struct SigmoidOp {
-  template <class T> static T f(T x) { return stable_sigmoid(x); }
+  template <class T> static T f(T x) { return lograd::sigmoid(x); }
   // sigmoid(x) * sigmoid(-x) rather than y (1 - y): keeps full relative accuracy in both
   // tails, where 1 - y would round to 0.
-  template <class T> static T df(T x, T) { return stable_sigmoid(x) * stable_sigmoid(-x); }
+  template <class T> static T df(T x, T) { return lograd::sigmoid(x) * lograd::sigmoid(-x); }
 };
 struct TanhOp {
   template <class T> static T f(T x) { return std::tanh(x); }

@@ -9,7 +9,7 @@ namespace lograd::detail {
 namespace {
 
 // ---- bce_with_logits ----
-// Per element l(z, y) = log(1 + e^z) - y z = max(z, 0) - y z + log1p(e^-|z|): no overflow.
+// Per element l(z, y) = log(1 + e^z) - y z (lograd/loss.h: no overflow).
 // z: (any), y: same shape -> out: () = mean of l
 template <class T>
 void bce_forward(const OpArgs<T>& args, Tensor<T>& out) {
@@ -20,8 +20,7 @@ void bce_forward(const OpArgs<T>& args, Tensor<T>& out) {
                      shape_str(y.shape()) + " must have the same, non-empty shape");
   double s = 0;
   for (int64_t i = 0; i < z.numel(); ++i) {
-    const double zi = z[i];
-    s += std::max(zi, 0.0) - static_cast<double>(y[i]) * zi + std::log1p(std::exp(-std::abs(zi)));
+    s += logistic_loss(static_cast<double>(z[i]), static_cast<double>(y[i]));
   }
   out.reshape_storage(Shape{});
   out[0] = static_cast<T>(s / static_cast<double>(z.numel()));
@@ -38,9 +37,8 @@ void bce_backward(const OpArgs<T>& args, const Tensor<T>&, const Tensor<T>& gout
   const T scale = gout[0] / static_cast<T>(z.numel());
   for (int64_t i = 0; i < z.numel(); ++i) {
     if (gin[0]) {
-      const T dz = z[i] >= T(0) ? (T(1) - y[i]) - stable_sigmoid(-z[i])
-                                : stable_sigmoid(z[i]) - y[i];
-      (*gin[0])[i] += scale * dz;
+      const double dz = logistic_term(static_cast<double>(z[i]), static_cast<double>(y[i])).dz;
+      (*gin[0])[i] += scale * static_cast<T>(dz);
     }
     if (gin[1]) (*gin[1])[i] += scale * -z[i];
   }

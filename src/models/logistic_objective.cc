@@ -5,7 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "kernels/cpu/linear.h"
+#include "lograd/kernels.h"
+#include "lograd/loss.h"
 #include "lograd/objective.h"
 #include "lograd/ops.h"
 
@@ -16,7 +17,7 @@ class LogisticObjective final : public Objective {
  public:
   LogisticObjective(std::shared_ptr<const DataMatrix> x, std::vector<double> y,
                     std::vector<double> s, const LogisticSpec& spec)
-      : x_(std::move(x)), m_(x_->rows()), n_(x_->cols()), spec_(spec) {
+      : x_(std::move(x)), xv_(x_->view()), m_(x_->rows()), n_(x_->cols()), spec_(spec) {
     if (static_cast<int64_t>(y.size()) != m_)
       throw ShapeError("logistic objective: " + std::to_string(y.size()) + " targets for " +
                        std::to_string(m_) + " examples");
@@ -51,8 +52,7 @@ class LogisticObjective final : public Objective {
     passes_ += 1;
     // The segment cache: the point and z = A w of the previous call become w0, z0.
     if (have_point_) {
-      const Tensor<double>& saved = g_.node(loss_.id).saved;
-      z0_.assign(saved.data() + n_ + 1, saved.data() + n_ + 1 + m_);
+      z0_ = logistic_loss_state(loss_).z;
       w0_ = w1_;
       have_segment_ = true;
     }
@@ -65,11 +65,11 @@ class LogisticObjective final : public Objective {
   // the segment needs no pass over X; the ridge term is a polynomial in t over w0 and w1 - w0.
   double fun_on_last_segment(double t) override {
     if (!have_segment_) return std::numeric_limits<double>::quiet_NaN();
-    const double* z1 = g_.node(loss_.id).saved.data() + n_ + 1;
+    const double* z1 = logistic_loss_state(loss_).z.data();
     double loss = 0;
     for (int64_t i = 0; i < m_; ++i) {
       const double z = z0_[i] + t * (z1[i] - z0_[i]);
-      loss += s_[i] * kernels::logistic_loss(z, y_[i]);
+      loss += s_[i] * logistic_loss(z, y_[i]);
     }
     double ridge = 0;
     for (int64_t j = 0; j < n_; ++j) {
@@ -87,14 +87,11 @@ class LogisticObjective final : public Objective {
   }
 
   void set_hessian_point() override {
-    // z of the last full forward is saved after the n + 1 gradient entries.
-    const Tensor<double>& saved = g_.node(loss_.id).saved;
+    // z of the last full forward, kept by the fused op.
+    const std::vector<double>& z = logistic_loss_state(loss_).z;
     d_.resize(static_cast<size_t>(m_));
     const double inv_m = 1.0 / static_cast<double>(m_);
-    for (int64_t i = 0; i < m_; ++i) {
-      const double z = saved[n_ + 1 + i];
-      d_[i] = s_[i] * kernels::sigmoid(z) * kernels::sigmoid(-z) * inv_m;
-    }
+    for (int64_t i = 0; i < m_; ++i) d_[i] = s_[i] * logistic_term(z[i], y_[i]).d2 * inv_m;
   }
 
   // A = [(X - 1 mean^T) diag(inv_scale), 1]: Hv = A^T D A v + l2 [v_w, 0]. One pass over X.
@@ -106,9 +103,8 @@ class LogisticObjective final : public Objective {
     if (centered_)
       for (int64_t j = 0; j < n_; ++j) c -= spec_.mean[j] * u[j];
     std::vector<double> acc(static_cast<size_t>(n_));
-    const double sum_t = x_->visit([&](const auto& mat) {
-      return kernels::hess_pass(mat, nullptr, m_, u.data(), c, d_.data(), acc.data(), n_);
-    });
+    const double sum_t =
+        kernels::hess_vec(xv_, kernels::Rows::all(xv_), 1, u.data(), &c, d_.data(), acc.data());
     for (int64_t j = 0; j < n_; ++j) {
       double a = acc[j];
       if (centered_) a -= spec_.mean[j] * sum_t;
@@ -123,9 +119,8 @@ class LogisticObjective final : public Objective {
     std::vector<double> q(static_cast<size_t>(n_)), p(static_cast<size_t>(n_));
     double sum_d = 0;
     for (double v : d_) sum_d += v;
-    x_->visit([&](const auto& mat) { kernels::diag_xtdx(mat, nullptr, m_, d_.data(), q.data(), n_); });
-    if (centered_)
-      x_->visit([&](const auto& mat) { kernels::matvec_t(mat, nullptr, m_, d_.data(), p.data(), n_); });
+    kernels::diag_xtdx(xv_, kernels::Rows::all(xv_), d_.data(), q.data());
+    if (centered_) kernels::matmul_t(xv_, kernels::Rows::all(xv_), 1, d_.data(), p.data());
     for (int64_t j = 0; j < n_; ++j) {
       double v = q[j];
       if (centered_) v += -2 * spec_.mean[j] * p[j] + spec_.mean[j] * spec_.mean[j] * sum_d;
@@ -178,6 +173,7 @@ class LogisticObjective final : public Objective {
   }
 
   std::shared_ptr<const DataMatrix> x_;
+  MatrixView xv_;  // x_'s storage, for the kernels
   int64_t m_, n_;
   LogisticSpec spec_;
   bool standardized_ = false, centered_ = false;

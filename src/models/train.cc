@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "kernels/cpu/linear.h"
+#include "lograd/kernels.h"
 #include "lograd/labels.h"
 #include "lograd/objective.h"
 #include "lograd/parallel.h"
@@ -42,10 +42,9 @@ void column_stats(const DataMatrix& x, std::vector<double>& mean, std::vector<do
   const int64_t m = x.rows(), n = x.cols();
   std::vector<double> sum(static_cast<size_t>(n)), sq(static_cast<size_t>(n));
   std::vector<double> ones(static_cast<size_t>(m), 1.0);
-  x.visit([&](const auto& mat) {
-    kernels::matvec_t(mat, nullptr, m, ones.data(), sum.data(), n);
-    kernels::diag_xtdx(mat, nullptr, m, ones.data(), sq.data(), n);
-  });
+  const MatrixView xv = x.view();
+  kernels::matmul_t(xv, kernels::Rows::all(xv), 1, ones.data(), sum.data());
+  kernels::diag_xtdx(xv, kernels::Rows::all(xv), ones.data(), sq.data());
   mean.resize(static_cast<size_t>(n));
   scale.resize(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) {

@@ -1,20 +1,25 @@
-// The vectorised pieces of the dense kernels against their scalar definitions.
-#include "kernels/cpu/dense_simd.h"
-
-#include <gtest/gtest.h>
+// The vectorised pieces of the dense kernels against their scalar definitions, on every SIMD
+// target compiled in that this CPU supports (each TEST_P runs once per target).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/dense_simd_test.cc"
+#include <hwy/foreach_target.h>  // must come before highway.h
+#include <hwy/highway.h>
+#include <hwy/tests/hwy_gtest.h>
 
 #include <cmath>
 #include <vector>
 
-#include "kernels/cpu/linear.h"
+#include "kernels/cpu/dense_simd-inl.h"
+#include "lograd/loss.h"
 
-namespace lograd::kernels {
+HWY_BEFORE_NAMESPACE();
+namespace lograd::kernels::HWY_NAMESPACE {
 namespace {
 
 // logistic_loss_dz4 (Highway's Exp and Log1p, four rows at once) gives the loss and
-// sigma(z) - y of the scalar logistic_loss_dz (std::exp, std::log1p) to a few ulp, across the
+// sigma(z) - y of the scalar logistic_term (std::exp, std::log1p) to a few ulp, across the
 // range where both are finite and normal: saturated rows on either side, z near 0, soft labels.
-TEST(DenseSimd, LogisticLossDz4MatchesTheScalarDefinition) {
+void LogisticLossDz4MatchesTheScalarDefinition() {
   const std::vector<double> zs{-700, -300, -40, -36.7, -20, -3, -1, -1e-8, 0,
                                1e-8, 0.5, 1, 3, 20, 36.7, 40, 300, 700};
   const double labels[3] = {0.0, 1.0, 0.25};
@@ -27,10 +32,9 @@ TEST(DenseSimd, LogisticLossDz4MatchesTheScalarDefinition) {
       }
       simd::logistic_loss_dz4(z, yq, l, dz);
       for (int q = 0; q < 4; ++q) {
-        double l0, dz0;
-        logistic_loss_dz(z[q], yq[q], &l0, &dz0);
-        EXPECT_NEAR(l[q], l0, 1e-15 * std::abs(l0) + 1e-300) << "z " << z[q] << " y " << yq[q];
-        EXPECT_NEAR(dz[q], dz0, 1e-14 * std::abs(dz0) + 1e-300) << "z " << z[q] << " y " << yq[q];
+        const LogisticTerm t = logistic_term(z[q], yq[q]);
+        EXPECT_NEAR(l[q], t.loss, 1e-15 * std::abs(t.loss) + 1e-300) << "z " << z[q] << " y " << yq[q];
+        EXPECT_NEAR(dz[q], t.dz, 1e-14 * std::abs(t.dz) + 1e-300) << "z " << z[q] << " y " << yq[q];
       }
     }
   }
@@ -38,7 +42,7 @@ TEST(DenseSimd, LogisticLossDz4MatchesTheScalarDefinition) {
 
 // A NaN z (a diverged point) stays NaN in dz and the loss, as in the scalar version, in
 // whichever lane it is.
-TEST(DenseSimd, LogisticLossDz4KeepsNaN) {
+void LogisticLossDz4KeepsNaN() {
   for (int lane = 0; lane < 4; ++lane) {
     double z[4] = {0.5, -2, 3, 0}, y[4] = {1, 0, 1, 0}, l[4], dz[4];
     z[lane] = std::nan("");
@@ -52,7 +56,7 @@ TEST(DenseSimd, LogisticLossDz4KeepsNaN) {
 
 // The closed forms at points where they are known exactly: l(0, y) = log 2, dz(0, y) = 1/2 - y,
 // and for a saturated row the loss is the margin and dz the label's complement.
-TEST(DenseSimd, LogisticLossDz4ClosedForms) {
+void LogisticLossDz4ClosedForms() {
   const double z[4] = {0, 0, 800, -800}, y[4] = {0, 1, 0, 1};
   double l[4], dz[4];
   simd::logistic_loss_dz4(z, y, l, dz);
@@ -108,10 +112,23 @@ void check_dot4_axpy4() {
   }
 }
 
-TEST(DenseSimd, Dot4Axpy4IsDot4ThenAxpy4) {
+void Dot4Axpy4IsDot4ThenAxpy4() {
   check_dot4_axpy4<float>();
   check_dot4_axpy4<double>();
 }
 
 }  // namespace
+}  // namespace lograd::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace lograd::kernels {
+namespace {
+HWY_BEFORE_TEST(DenseSimd);
+HWY_EXPORT_AND_TEST_P(DenseSimd, LogisticLossDz4MatchesTheScalarDefinition);
+HWY_EXPORT_AND_TEST_P(DenseSimd, LogisticLossDz4KeepsNaN);
+HWY_EXPORT_AND_TEST_P(DenseSimd, LogisticLossDz4ClosedForms);
+HWY_EXPORT_AND_TEST_P(DenseSimd, Dot4Axpy4IsDot4ThenAxpy4);
+}  // namespace
 }  // namespace lograd::kernels
+#endif

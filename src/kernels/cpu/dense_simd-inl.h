@@ -1,7 +1,7 @@
-// Internal: the inner loops of the dense kernels, vectorised with Highway (Debian's libhwy-dev,
-// static dispatch: the widest instruction set the compiler targets under -march=native,
-// AVX-512 on the project's earlier Xeon, AVX2 on its AMD EPYC (Zen 3), SSE elsewhere, scalar
-// as a last resort).
+// Internal, per SIMD target: the inner loops of the dense kernels, vectorised with Highway
+// (Debian's libhwy-dev). Like every -inl.h here, this file is included once per target by
+// kernels.cc (hwy/foreach_target.h) and compiled into namespace lograd::kernels::N_<TARGET>;
+// the best target the CPU supports is chosen at run time (lograd/kernels.h).
 //
 // Why by hand rather than `omp simd`: on float32 data every element is widened to double
 // before it is multiplied (the sums are kept in double), and GCC 12 vectorises that widening
@@ -10,8 +10,16 @@
 // 60,000 x 784 float32 gradient pass, one thread: 1.1 elements/ns with `omp simd`, 1.9 here.
 //
 // Every sum runs in a fixed order (vector lanes, then lanes added in a fixed tree, then the
-// tail), so a result does not change from run to run.
-#pragma once
+// tail), so a result does not change from run to run on one target. Targets differ in their
+// lane counts, so their sums associate differently (tests/kernels/targets_test.cc bounds it).
+
+// Per-target include guard (Highway's idiom): toggled by foreach_target.h for each target.
+#if defined(LOGRAD_KERNELS_DENSE_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOGRAD_KERNELS_DENSE_SIMD_INL_H_
+#undef LOGRAD_KERNELS_DENSE_SIMD_INL_H_
+#else
+#define LOGRAD_KERNELS_DENSE_SIMD_INL_H_
+#endif
 
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
@@ -21,7 +29,8 @@
 #include <algorithm>
 #include <cstdint>
 
-namespace lograd::kernels::simd {
+HWY_BEFORE_NAMESPACE();
+namespace lograd::kernels::HWY_NAMESPACE::simd {
 
 namespace hn = hwy::HWY_NAMESPACE;
 using D = hn::ScalableTag<double>;
@@ -190,8 +199,8 @@ void dot4_axpy4(const S* const* next, const P* w, double* z, const S* const* cur
 }
 
 // The logistic loss and its derivative for four rows at once, from one exponential each:
-//   l_q = log(1 + e^z_q) - y_q z_q,   dz_q = sigma(z_q) - y_q   (as logistic_loss_dz in
-// linear.h, without overflow, with full relative accuracy where dz is tiny). Highway's Exp
+//   l_q = log(1 + e^z_q) - y_q z_q,   dz_q = sigma(z_q) - y_q   (lograd/loss.h's
+// logistic_term, vectorised: without overflow, with full relative accuracy where dz is tiny). Highway's Exp
 // and Log1p are within 1 and 2 ulp of std::exp and std::log1p; four rows cost about what one
 // does in scalar code, which is a tenth of a 784-column pass.
 // z, y: (4) -> loss, dz: (4)
@@ -212,4 +221,7 @@ inline void logistic_loss_dz4(const double* z, const double* y, double* loss, do
   }
 }
 
-}  // namespace lograd::kernels::simd
+}  // namespace lograd::kernels::HWY_NAMESPACE::simd
+HWY_AFTER_NAMESPACE();
+
+#endif  // per-target include guard

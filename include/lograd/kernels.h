@@ -1,0 +1,89 @@
+// lograd/kernels.h: the kernel seam. Every pass over the data matrix X that training,
+// prediction and the graph's data ops make goes through these concrete functions, over a
+// non-owning MatrixView (dense or CSR, float32 or float64). They return unscaled sums: the
+// caller divides by the example count it knows (under MPI, the global one).
+//
+// Shapes: X (m, n); a pass covers the rows R of X given by a Rows subset (M = |R|); k is the
+// number of outputs per example (the columns of W). k = 1 is binary logistic regression; the
+// signatures carry k for multinomial regression (k = K), which the CPU kernels do not
+// implement yet (they throw ValueError for k != 1).
+//
+// CPU (src/kernels/cpu/): the SIMD code is compiled for every target Highway offers on the
+// architecture (x86: scalar, SSSE3, SSE4, AVX2, AVX-512) and the best one the CPU supports is
+// chosen at run time. Threads: each of lograd::num_threads() blocks of rows sums into its
+// own buffer and the buffers are added in block order, so a result is identical from run to
+// run for a given thread count (and SIMD target).
+//
+// A CUDA backend implements this same header in src/kernels/cuda/kernels.cu, selected where
+// MatrixView's pointers are device memory: one thread block per tile of rows computes z by a
+// warp-level dot product, applies lograd/loss.h (LOGRAD_HOST_DEVICE) per row, and writes its
+// partial gradient to a per-block buffer that a second kernel adds in block order (no atomics,
+// so the sums stay reproducible, as here).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lograd/matrix_view.h"
+
+namespace lograd::kernels {
+
+// Rows index[0 .. count) of X in that order, or rows 0 .. count - 1 when index is null.
+struct Rows {
+  const int64_t* index = nullptr;
+  int64_t count = 0;
+  // Every row of x.
+  static Rows all(const MatrixView& x) { return Rows{nullptr, x.rows}; }
+};
+
+// The per-example loss of the fused pass (lograd/loss.h).
+enum class Loss : uint8_t {
+  kLogistic,  // k = 1: l(z, y) = log(1 + e^z) - y z, y in [0, 1]
+};
+
+// Operands of loss_grad. Vectors indexed "by row" are indexed by X's row number r (so a
+// minibatch reads y[r]); vectors indexed "by position" by i in [0, M).
+struct LossGradArgs {
+  int64_t k = 1;               // outputs per example
+  const double* w = nullptr;   // (n, k) row-major
+  const double* b = nullptr;   // (k), or null: no bias
+  const double* y = nullptr;   // (m) targets, by row
+  const double* s = nullptr;   // (m) example weights, by row; null: all 1
+  double* grad_w = nullptr;    // (n, k) += sum_i s_i x_i dz_i^T; null: not wanted
+  double* grad_b = nullptr;    // (k) += sum_i s_i dz_i; null: not wanted
+  double* z = nullptr;         // (M, k) receives z_i = W^T x_i + b, by position; null: not kept
+};
+
+// The fused pass: reads each row of X_R once for z_i, the loss and the gradient update.
+// Returns sum_i s_i l(z_i, y_i) over R (unscaled). Throws ValueError for k != 1.
+double loss_grad(const MatrixView& x, Rows rows, Loss loss, const LossGradArgs& a);
+
+// out (M, k) = X_R V + c.   V: (n, k) row-major, c: (k) or null.
+void matmul(const MatrixView& x, Rows rows, int64_t k, const double* v, const double* c,
+            double* out);
+
+// out (n, k) += X_R^T U.   U: (M, k) by position.
+void matmul_t(const MatrixView& x, Rows rows, int64_t k, const double* u, double* out);
+
+// The Hessian-vector pass of a linear model, one read of each row (k = 1):
+//   t_i = d_i (x_i . u + c),  out (n) += sum_i t_i x_i;  returns sum_i t_i.
+// d: (M) curvature weights by position (rows with d_i = 0 are skipped). For k > 1 the
+// curvature of row i is the k x k block diag(p_i) - p_i p_i^T and d holds p (M, k).
+double hess_vec(const MatrixView& x, Rows rows, int64_t k, const double* u, const double* c,
+                const double* d, double* out);
+
+// out (n) += diag(X_R^T D X_R) = sum_i d_i x_i^2 (elementwise).   d: (M) by position.
+void diag_xtdx(const MatrixView& x, Rows rows, const double* d, double* out);
+
+// The SIMD targets compiled in that this CPU supports, best first ("AVX3", "AVX2", "SSE4",
+// "SSSE3", "SCALAR" on x86).
+std::vector<std::string> simd_targets();
+// The target the kernels run on now.
+std::string simd_target();
+// Makes the kernels run on the named target (one of simd_targets(), case-insensitive); ""
+// restores the best. Throws ValueError naming the choices for any other name. For tests and
+// for comparing targets; not thread-safe with running kernels.
+void set_simd_target(const std::string& name);
+
+}  // namespace lograd::kernels

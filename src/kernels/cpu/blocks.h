@@ -1,0 +1,54 @@
+// Internal: how the kernels cut a pass into per-thread blocks of rows and add the blocks'
+// partial sums in a fixed order (target-independent; the per-target passes call these).
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "lograd/parallel.h"
+
+namespace lograd::kernels {
+
+// Number of blocks for `count` rows of `entries_per_row` stored entries: one per thread, but
+// none with less than about a million stored entries (half a millisecond of work or so).
+// Smaller passes run on one thread: waking and joining threads costs more than it saves
+// there, and much more when another process holds a core and a thread waits for its turn at
+// every pass.
+inline int blocks_for_work(int64_t count, double entries_per_row) {
+  constexpr double kMinEntriesPerBlock = 1 << 20;
+  const double blocks = static_cast<double>(count) * entries_per_row / kMinEntriesPerBlock;
+  return static_cast<int>(std::clamp<double>(blocks, 1, num_threads()));
+}
+
+// Runs body(block, begin, end) over `blocks` contiguous ranges of [0, count), one thread each.
+template <class F>
+void for_blocks(int64_t count, int blocks, F&& body) {
+  if (blocks == 1) {
+    body(0, int64_t{0}, count);
+    return;
+  }
+#pragma omp parallel for num_threads(blocks) schedule(static, 1)
+  for (int b = 0; b < blocks; ++b) body(b, count * b / blocks, count * (b + 1) / blocks);
+}
+
+// Per-block accumulators of width `width`, summed into out (+=) in block order.
+class BlockSums {
+ public:
+  BlockSums(int blocks, int64_t width)
+      : blocks_(blocks), width_(width), data_(static_cast<size_t>(blocks) * static_cast<size_t>(width)) {}
+  double* block(int b) { return data_.data() + static_cast<size_t>(b) * static_cast<size_t>(width_); }
+  void add_to(double* out) const {
+    for (int b = 0; b < blocks_; ++b)
+      for (int64_t j = 0; j < width_; ++j) out[j] += data_[static_cast<size_t>(b * width_ + j)];
+  }
+
+ private:
+  int blocks_;
+  int64_t width_;
+  std::vector<double> data_;
+};
+
+}  // namespace lograd::kernels

@@ -1,0 +1,206 @@
+// Every SIMD target compiled in that this CPU supports gives the scalar target's results:
+// each kernel of lograd/kernels.h, on dense and CSR data in float32 and float64, with row
+// subsets, example weights and soft labels, at one and two threads. Targets sum in different
+// lane orders, so values agree to a bound on rounding (kTol times the sum of the absolute
+// terms); X^T u and diag(X^T D X) on CSR data run the same scalar loop in the same order on
+// every target (kernels.cc is compiled without floating-point contraction) and agree bit for
+// bit.
+//
+// tests/CMakeLists.txt also builds this test against a copy of the kernels deliberately
+// broken on every target but the scalar one (LOGRAD_BREAK_SIMD_FOR_TEST), and expects it to
+// fail: the test can catch a wrong target.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lograd/kernels.h"
+#include "lograd/parallel.h"
+
+namespace lograd::kernels {
+namespace {
+
+constexpr double kTol = 1e-13;
+
+// A reproducible matrix with about `fill` of its entries set, values in [-1, 1].
+struct Data {
+  int64_t m, n;
+  std::vector<double> dense64;
+  std::vector<float> dense32;
+  std::vector<int64_t> ptr{0};
+  std::vector<int32_t> col;
+  std::vector<double> val64;
+  std::vector<float> val32;
+  std::vector<double> y, s;
+
+  Data(int64_t rows, int64_t cols, double fill) : m(rows), n(cols) {
+    uint64_t state = 0x9e3779b97f4a7c15ull;
+    auto next = [&] {
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      return static_cast<double>(state >> 11) / 9007199254740992.0;  // [0, 1)
+    };
+    dense64.assign(static_cast<size_t>(m * n), 0.0);
+    for (int64_t r = 0; r < m; ++r) {
+      for (int64_t j = 0; j < n; ++j) {
+        if (next() >= fill) continue;
+        const auto v = static_cast<double>(static_cast<float>(2 * next() - 1));  // float-exact
+        dense64[static_cast<size_t>(r * n + j)] = v;
+        col.push_back(static_cast<int32_t>(j));
+        val64.push_back(v);
+      }
+      ptr.push_back(static_cast<int64_t>(col.size()));
+      y.push_back(r % 3 == 0 ? 1.0 : r % 3 == 1 ? 0.0 : 0.3);  // soft labels too
+      s.push_back(0.5 + next());
+    }
+    dense32.assign(dense64.begin(), dense64.end());
+    val32.assign(val64.begin(), val64.end());
+  }
+
+  std::vector<std::pair<std::string, MatrixView>> views() const {
+    return {{"dense f64", MatrixView::dense(dense64.data(), m, n)},
+            {"dense f32", MatrixView::dense(dense32.data(), m, n)},
+            {"csr f64", MatrixView::csr(val64.data(), ptr.data(), col.data(), m, n)},
+            {"csr f32", MatrixView::csr(val32.data(), ptr.data(), col.data(), m, n)}};
+  }
+};
+
+// Every output of every kernel on one view, and the sums of absolute terms that bound their
+// rounding.
+struct Results {
+  std::vector<double> values, bounds;
+  std::vector<bool> same_order;  // computed in the same order on every target
+  void add(double v, double bound, bool same = false) {
+    values.push_back(v);
+    bounds.push_back(bound);
+    same_order.push_back(same);
+  }
+};
+
+Results run_all(const MatrixView& x, const Data& d, const std::vector<int64_t>& subset) {
+  Results out;
+  const int64_t n = x.cols;
+  std::vector<double> w(static_cast<size_t>(n)), u(static_cast<size_t>(n));
+  for (int64_t j = 0; j < n; ++j) {
+    w[static_cast<size_t>(j)] = 0.3 * std::sin(1.7 * double(j)) - 0.05;
+    u[static_cast<size_t>(j)] = std::cos(0.9 * double(j));
+  }
+  const double xw_bound = double(n);  // |x_ij| <= 1, |w_j| <= 1
+  for (const bool use_subset : {false, true}) {
+    const Rows rows = use_subset ? Rows{subset.data(), static_cast<int64_t>(subset.size())}
+                                 : Rows::all(x);
+    const double count = double(rows.count);
+    // loss_grad
+    std::vector<double> gw(static_cast<size_t>(n)), z(static_cast<size_t>(rows.count));
+    double gb = 0;
+    const double b = 0.25;
+    LossGradArgs a;
+    a.w = w.data();
+    a.b = &b;
+    a.y = d.y.data();
+    a.s = d.s.data();
+    a.grad_w = gw.data();
+    a.grad_b = &gb;
+    a.z = z.data();
+    const double loss = loss_grad(x, rows, Loss::kLogistic, a);
+    out.add(loss, 2 * count * (xw_bound + 1));
+    for (double v : gw) out.add(v, 2 * count);
+    out.add(gb, 2 * count);
+    for (double v : z) out.add(v, xw_bound + 1);
+    // matmul, matmul_t
+    std::vector<double> xv(static_cast<size_t>(rows.count));
+    const double c = -0.5;
+    matmul(x, rows, 1, w.data(), &c, xv.data());
+    for (double v : xv) out.add(v, xw_bound + 1);
+    std::vector<double> xtu(static_cast<size_t>(n));
+    matmul_t(x, rows, 1, d.s.data(), xtu.data());
+    for (double v : xtu) out.add(v, 2 * count, x.sparse);
+    // hess_vec (some zero weights, which the pass skips)
+    std::vector<double> dw(static_cast<size_t>(rows.count)), hv(static_cast<size_t>(n));
+    for (size_t i = 0; i < dw.size(); ++i) dw[i] = i % 5 == 0 ? 0.0 : 0.1 + 0.01 * double(i % 7);
+    const double hc = 0.75;
+    out.add(hess_vec(x, rows, 1, u.data(), &hc, dw.data(), hv.data()), count * (xw_bound + 1));
+    for (double v : hv) out.add(v, count * (xw_bound + 1));
+    // diag_xtdx
+    std::vector<double> dg(static_cast<size_t>(n));
+    diag_xtdx(x, rows, dw.data(), dg.data());
+    for (double v : dg) out.add(v, count, x.sparse);
+  }
+  return out;
+}
+
+TEST(KernelTargets, EveryTargetAgreesWithScalar) {
+  const std::vector<std::string> targets = simd_targets();
+  ASSERT_FALSE(targets.empty());
+  ASSERT_EQ(targets.back(), "SCALAR") << "the scalar target is always compiled in";
+  std::cout << "targets on this CPU:";
+  for (const auto& t : targets) std::cout << " " << t;
+  std::cout << "\n";
+  // Widths that leave tails after every vector width; a dense and a sparse fill.
+  for (const auto& [m, n, fill] : std::vector<std::tuple<int64_t, int64_t, double>>{
+           {37, 1, 0.9}, {50, 13, 0.6}, {203, 33, 0.5}, {130, 100, 0.1}, {41, 784, 0.5}}) {
+    const Data d(m, n, fill);
+    std::vector<int64_t> subset;
+    for (int64_t i = m - 1; i >= 0; i -= 3) subset.push_back(i);  // out of order, a third
+    for (const auto& [name, x] : d.views()) {
+      for (const int threads : {1, 2}) {
+        set_num_threads(threads);
+        set_simd_target("scalar");
+        ASSERT_EQ(simd_target(), "SCALAR");
+        const Results want = run_all(x, d, subset);
+        for (const std::string& t : targets) {
+          set_simd_target(t);
+          ASSERT_EQ(simd_target(), t);
+          const Results got = run_all(x, d, subset);
+          ASSERT_EQ(got.values.size(), want.values.size());
+          int reported = 0;
+          for (size_t k = 0; k < got.values.size(); ++k) {
+            const double diff = std::abs(got.values[k] - want.values[k]);
+            const bool ok = want.same_order[k] ? got.values[k] == want.values[k]
+                                               : diff <= kTol * want.bounds[k];
+            if (!ok && reported++ < 5)
+              ADD_FAILURE() << "target " << t << " differs from the scalar target: " << name
+                            << ", " << m << " x " << n << ", " << threads << " thread(s), output "
+                            << k << ": " << got.values[k] << " vs " << want.values[k]
+                            << (want.same_order[k] ? " (same summation order: must be equal)"
+                                                   : " (beyond the rounding bound)");
+          }
+        }
+      }
+    }
+  }
+  set_simd_target("");
+  set_num_threads(0);
+}
+
+// The names and the restore: an unknown target is refused with the choices, "" goes back to
+// the best one, which is the first of simd_targets().
+TEST(KernelTargets, SetSimdTarget) {
+  set_simd_target("");
+  EXPECT_EQ(simd_target(), simd_targets().front());
+  set_simd_target("Scalar");
+  EXPECT_EQ(simd_target(), "SCALAR");
+  try {
+    set_simd_target("AVX9000");
+    FAIL() << "an unknown target was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("SCALAR"), std::string::npos) << e.what();
+  }
+  set_simd_target("");
+  EXPECT_EQ(simd_target(), simd_targets().front());
+}
+
+// k outputs per example: the CPU kernels do k = 1, and say so for anything else.
+TEST(KernelTargets, OtherOutputCountsAreRefused) {
+  const Data d(4, 3, 1.0);
+  const MatrixView x = MatrixView::dense(d.dense64.data(), 4, 3);
+  std::vector<double> w(6), out(8);
+  EXPECT_THROW(matmul(x, Rows::all(x), 2, w.data(), nullptr, out.data()), std::exception);
+  LossGradArgs a;
+  a.k = 3;
+  EXPECT_THROW(loss_grad(x, Rows::all(x), Loss::kLogistic, a), std::exception);
+}
+
+}  // namespace
+}  // namespace lograd::kernels
