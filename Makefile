@@ -4,6 +4,8 @@
 #   make fuzz       build the libFuzzer harnesses (clang, build-fuzz/) and run each for
 #                   FUZZ_SECONDS seconds on a copy of its seed corpus; fails on any finding
 #   make sanitize   the whole test suite built with ASan + UBSan (build-asan/), through ctest
+#   make portable   the demo's training under qemu-x86_64 on CPUs without AVX (SSE4, scalar):
+#                   the same objective as the native run to 1e-12 (also part of make test)
 #   make bench      the kernel microbenchmarks (build-bench/), then bench/compare: lograd beside
 #                   LIBLINEAR, scikit-learn and PyTorch, written to bench/RESULTS.md (~30 min)
 BUILD_DIR ?= build
@@ -18,7 +20,7 @@ ASAN_DIR     ?= build-asan
 BENCH_DIR    ?= build-bench
 COMPARE_ARGS ?=
 
-.PHONY: all deps configure build demo test clean format fuzz sanitize bench
+.PHONY: all deps configure build demo test clean format fuzz sanitize bench portable
 
 all: build
 
@@ -38,7 +40,8 @@ demo: build
 	@$(BUILD_DIR)/lograd explain
 	@echo
 	@echo "== lograd train: logistic regression on a9a (bundled), evaluated on a9a.t =="
-	@$(BUILD_DIR)/lograd train data/a9a.gz --test data/a9a.t.gz \
+	@$(BUILD_DIR)/lograd --version
+	@$(BUILD_DIR)/lograd train data/a9a.gz --test data/a9a.t.gz --tol 1e-9 \
 	  -o $(DEMO_DIR)/a9a.model.json --curve $(DEMO_DIR)/a9a_curve.svg
 	@echo
 	@echo "== lograd eval: the saved model on the test file =="
@@ -55,6 +58,9 @@ demo: build
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --parallel $(JOBS)
+
+portable: build
+	@/usr/bin/python3 tests/cli/portable_cli_test.py $(BUILD_DIR)/lograd
 
 # Each harness runs on $(FUZZ_DIR)/corpus/NAME: the seeds of fuzz/corpus/NAME plus what earlier
 # runs found (the repository's corpus is never written). A crash, sanitizer report, timeout

@@ -1,4 +1,5 @@
 // lograd: the command-line tool. The one place where errors become messages and exit codes.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -6,6 +7,7 @@
 
 #include "commands.h"
 #include "lograd/error.h"
+#include "lograd/kernels.h"
 #include "lograd/memory.h"
 
 int main(int argc, char** argv) {
@@ -14,7 +16,23 @@ int main(int argc, char** argv) {
                            "computation graph.\n") +
                kExitHelp};
   app.name("lograd");
-  app.set_version_flag("--version", std::string("lograd ") + LOGRAD_VERSION);
+  // LOGRAD_SIMD=<target> runs the kernels on another compiled-in target than the best one
+  // (to compare targets, or to rule the SIMD code out when chasing a problem).
+  if (const char* target = std::getenv("LOGRAD_SIMD"); target && *target) {
+    try {
+      lograd::kernels::set_simd_target(target);
+    } catch (const lograd::Error& e) {
+      std::cerr << "lograd: error: LOGRAD_SIMD: " << e.what() << "\n";
+      return kExitUsage;
+    }
+  }
+  app.set_version_flag("--version", [] {
+    std::string targets;
+    for (const std::string& t : lograd::kernels::simd_targets()) targets += " " + t;
+    return std::string("lograd ") + LOGRAD_VERSION + "\nSIMD target: " +
+           lograd::kernels::simd_target() + " (compiled in and supported here:" + targets +
+           "; LOGRAD_SIMD=<target> picks another)";
+  });
   app.require_subcommand(1);
   register_explain(app);
   register_graph(app);

@@ -19,6 +19,7 @@ packages=(
   graphviz                               # `lograd graph` pictures
   python3                                # the CLI end-to-end tests (standard library only)
   liblinear-tools                        # the peer the interop tests compare against
+  qemu-user                              # the portable build's test on CPUs without AVX
 )
 case "$group" in
   "") ;;
