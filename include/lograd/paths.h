@@ -24,7 +24,7 @@ struct InputPath {
 struct OutputPath {
   std::string path;
   std::string what;                     // what it will hold, for messages: "model", ...
-  std::vector<std::string> extensions;  // the name must end in one of these (".csv"); {}: any
+  std::vector<std::string> extensions = {};  // the name must end in one of these (".csv"); {}: any
   bool stdout_ok = false;               // "-" (standard output) may stand for it
   int rewrites = -1;  // index of the input it replaces on purpose (a checkpoint written back to
                       // the file it resumed from), or -1

@@ -80,7 +80,7 @@ class PathsTest(unittest.TestCase):
 
     def assertRefused(self, flag, *args):
         """The command exits 2 naming flag and 'output path', and no input file changed."""
-        files = {p: digest(p) for p in os.listdir(self.dir) if os.path.isfile(self.path(p))}
+        files = [p for p in os.listdir(self.dir) if os.path.isfile(self.path(p))]
         before = {p: digest(self.path(p)) for p in files}
         r = self.expect(EXIT_USAGE, *args)
         err = r.stderr.decode()
@@ -193,7 +193,9 @@ class StandardStreams(PathsTest):
             self.assertEqual(got["examples"], 32561, source)
             self.assertEqual(got["objective"], want["objective"], source)
         # A direct pipe from Python: the text, and the gzip file's bytes.
-        for payload in (self.a9a_text, open(A9A, "rb").read()):
+        with open(A9A, "rb") as f:
+            a9a_gz = f.read()
+        for payload in (self.a9a_text, a9a_gz):
             r = subprocess.run([LOGRAD, "train", "-", "--json", "-o", self.path("p.json")],
                                input=payload, capture_output=True, timeout=300)
             self.assertEqual(r.returncode, 0, r.stderr.decode())

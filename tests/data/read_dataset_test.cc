@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "data/reader_test_util.h"
+#include "reader_test_util.h"
 #include "lograd/binary_cache.h"
 #include "lograd/error.h"
 #include "lograd/readers.h"
