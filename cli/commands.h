@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lograd/error.h"
+
 namespace lograd::cli {
 
 // Exit statuses, documented in the README and in `lograd --help` (kExitHelp there).
@@ -12,6 +14,7 @@ inline constexpr int kExitUsage = 2;      // bad command line
 inline constexpr int kExitDiverged = 3;   // training diverged: the model holds the last finite
                                           // parameters and was written
 inline constexpr int kExitMemory = 4;     // the data would need more memory than --max-memory
+inline constexpr int kExitSighup = 129;   // the same for SIGHUP (128 + 1), as SIGTERM
 inline constexpr int kExitSigint = 130;   // training interrupted by SIGINT (128 + 2): the model
                                           // (and the checkpoint) written
 inline constexpr int kExitSigterm = 143;  // the same for SIGTERM (128 + 15)
@@ -20,8 +23,14 @@ inline constexpr int kExitSigterm = 143;  // the same for SIGTERM (128 + 15)
 inline constexpr const char* kExitHelp =
     "Exit status: 0 success; 1 error (bad input, failed computation, missing tool); 2 bad "
     "command line; 3 training diverged (the model with the last finite parameters is written); "
-    "4 the data would need more memory than --max-memory; 130 / 143 training interrupted by "
-    "SIGINT / SIGTERM (the model, and the checkpoint if one is set, are written).";
+    "4 the data would need more memory than --max-memory; 130 / 143 / 129 training interrupted "
+    "by SIGINT / SIGTERM / SIGHUP (the model, and the checkpoint if one is set, are written).";
+
+// A command line that cannot work, found after parsing (e.g. an output path that is an input):
+// main prints it and exits with kExitUsage.
+struct UsageError : Error {
+  using Error::Error;
+};
 
 // Thrown by a subcommand that has printed its output and messages and must end with a non-zero
 // status (main returns it).

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "io_paths.h"
 #include "lograd/binary_cache.h"
 
 namespace lograd::cli {
@@ -16,6 +17,7 @@ struct ConvertCli {
 };
 
 void run(const ConvertCli& o) {
+  check_command_paths({{"", {o.data, "data"}}}, {{"-o", {o.out, "binary cache"}}});
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset d = read_dataset(o.data, read_options(o.data_opts));
   const double parse = seconds_since(t0);

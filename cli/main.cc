@@ -9,9 +9,12 @@
 #include "lograd/error.h"
 #include "lograd/kernels.h"
 #include "lograd/memory.h"
+#include "lograd/atomic_file.h"
 
 int main(int argc, char** argv) {
   using namespace lograd::cli;
+  // A signal that ends lograd while it writes a file leaves no temporary file behind.
+  lograd::remove_temporary_files_on_signals();
   CLI::App app{std::string("lograd: logistic regression by gradient descent on a reverse-mode "
                            "computation graph.\n") +
                kExitHelp};
@@ -52,6 +55,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const ExitWith& e) {
     return e.status;
+  } catch (const UsageError& e) {
+    std::cerr << "lograd: error: " << e.what() << "\n";
+    return kExitUsage;
   } catch (const lograd::MemoryLimitError& e) {
     std::cerr << "lograd: error: " << e.what() << "\n";
     return kExitMemory;

@@ -8,6 +8,8 @@
 
 #include "commands.h"
 #include "data_options.h"
+#include "lograd/atomic_file.h"
+#include "io_paths.h"
 #include "lograd/train.h"
 
 namespace lograd::cli {
@@ -23,28 +25,29 @@ void run_predict(const UseCli& o) {
   if (o.data_opts.missing == "skip-row")
     throw ValueError("predict writes one line per input row, so --missing skip-row cannot be "
                      "used; use --missing zero or mean");
+  const std::string out = o.out.empty() ? "-" : o.out;
+  check_command_paths({{"--model", {o.model, "model"}}, {"", {o.data, "data"}}},
+                      {{"-o", {out, "predictions", {}, /*stdout_ok=*/true}}});
   const Model model = load_model(o.model);
   const Dataset data = read_for_model(o.data, o.data_opts, model);
   const std::vector<double> p = model.predict_proba(data.x);
-  std::ofstream file;
-  if (!o.out.empty()) {
-    file.open(o.out);
-    if (!file) throw Error("cannot write '" + o.out + "': check that the directory exists and is writable");
-  }
-  std::ostream& os = o.out.empty() ? std::cout : file;
+  std::string text;
   char buf[32];
   for (double v : p) {
     if (o.proba) {
-      std::snprintf(buf, sizeof buf, "%.17g", v);
-      os << buf << "\n";
+      std::snprintf(buf, sizeof buf, "%.17g\n", v);
+      text += buf;
     } else {
-      os << model.labels.names[v > 0.5 ? 1 : 0] << "\n";
+      text += model.labels.names[v > 0.5 ? 1 : 0];
+      text += '\n';
     }
   }
-  if (!os.flush()) throw Error("cannot write '" + o.out + "'");
+  // A file gets all the predictions or keeps what it held (temporary file, rename).
+  write_file_atomically(out, text);
 }
 
 void run_eval(const UseCli& o) {
+  check_command_paths({{"--model", {o.model, "model"}}, {"", {o.data, "data"}}}, {});
   const Model model = load_model(o.model);
   const Dataset data = read_for_model(o.data, o.data_opts, model);
   const BinaryMetrics m = evaluate(model, data);
@@ -71,9 +74,12 @@ void run_eval(const UseCli& o) {
 
 void run_export(const UseCli& o) {
   if (o.format != "liblinear") throw ValueError("--format must be liblinear");
+  check_command_paths({{"--model", {o.model, "model"}}},
+                      {{"-o", {o.out, "LIBLINEAR model", {}, /*stdout_ok=*/true}}});
   export_liblinear(load_model(o.model), o.out);
-  std::fprintf(stderr, "lograd: wrote %s (LIBLINEAR model; try: liblinear-predict DATA %s out)\n",
-               o.out.c_str(), o.out.c_str());
+  if (!is_standard_stream(o.out))
+    std::fprintf(stderr, "lograd: wrote %s (LIBLINEAR model; try: liblinear-predict DATA %s out)\n",
+                 o.out.c_str(), o.out.c_str());
 }
 
 }  // namespace
@@ -89,7 +95,8 @@ void register_predict(CLI::App& app) {
   p->add_option("data", o->data, "data to predict (same format as for training; labels are read but unused)")
       ->required();
   p->add_flag("--proba", o->proba, "print P(positive class) instead of labels");
-  p->add_option("-o,--out", o->out, "write to this file instead of standard output");
+  p->add_option("-o,--out", o->out,
+                "write to this file (replaced atomically) instead of standard output ('-')");
   add_data_options(p, o->data_opts, false);
   add_max_memory_option(p, o->data_opts);
   p->callback([o] { run_predict(*o); });
@@ -111,7 +118,7 @@ void register_predict(CLI::App& app) {
   ex->add_option("--model,-m", x->model, "the lograd model")->required();
   ex->add_option("--format", x->format, "output format: liblinear (default)")
       ->check(CLI::IsMember({"liblinear"}));
-  ex->add_option("-o,--out", x->out, "the file to write")->required();
+  ex->add_option("-o,--out", x->out, "the file to write ('-': standard output)")->required();
   ex->callback([x] { run_export(*x); });
 }
 

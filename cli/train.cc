@@ -19,6 +19,8 @@
 #include "lograd/checkpoint.h"
 #include "lograd/memory.h"
 #include "lograd/parallel.h"
+#include "lograd/atomic_file.h"
+#include "io_paths.h"
 #include "lograd/train.h"
 
 namespace lograd::cli {
@@ -38,7 +40,7 @@ struct TrainCli {
   int threads = 0;
 };
 
-// SIGINT and SIGTERM while training. The first only records the signal (all a handler may
+// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) while training. The first only records the signal (all a handler may
 // safely do): the solver polls the flag, stops at its next safe point, and the model (and the
 // checkpoint) are written. A second signal ends the process at once.
 static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
@@ -50,6 +52,7 @@ extern "C" void on_stop_signal(int sig) {
     static const char msg[] = "\nlograd: interrupted again: exiting now, without writing the "
                               "model\n";
     [[maybe_unused]] const ssize_t k = ::write(STDERR_FILENO, msg, sizeof msg - 1);
+    remove_temporary_files();  // a model or checkpoint being written
     ::_exit(128 + sig);
   }
   g_stop.store(true);
@@ -58,7 +61,7 @@ extern "C" void on_stop_signal(int sig) {
   [[maybe_unused]] const ssize_t k = ::write(STDERR_FILENO, msg, sizeof msg - 1);
 }
 
-// Routes SIGINT and SIGTERM to on_stop_signal while it lives.
+// Routes SIGINT, SIGTERM and SIGHUP to on_stop_signal while it lives.
 class StopSignals {
  public:
   StopSignals() {
@@ -68,16 +71,18 @@ class StopSignals {
     sa.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &sa, &old_int_);
     ::sigaction(SIGTERM, &sa, &old_term_);
+    ::sigaction(SIGHUP, &sa, &old_hup_);
   }
   StopSignals(const StopSignals&) = delete;
   StopSignals& operator=(const StopSignals&) = delete;
   ~StopSignals() {
     ::sigaction(SIGINT, &old_int_, nullptr);
     ::sigaction(SIGTERM, &old_term_, nullptr);
+    ::sigaction(SIGHUP, &old_hup_, nullptr);
   }
 
  private:
-  struct sigaction old_int_ {}, old_term_ {};
+  struct sigaction old_int_ {}, old_term_ {}, old_hup_ {};
 };
 
 // A progress line on a terminal: iteration, objective, gradient norm, elapsed and remaining
@@ -163,6 +168,23 @@ void run(const TrainCli& o) {
   if (!o.init.empty() && !o.resume.empty())
     throw ValueError("give --init or --resume, not both: a resumed run continues from the "
                      "parameters in its checkpoint");
+  // Checkpoints go to --checkpoint, or back to the --resume file.
+  const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
+  const std::string out =
+      !o.out.empty()               ? o.out
+      : is_standard_stream(o.data) ? std::string("stdin.model.json")
+                                   : std::filesystem::path(o.data).filename().string() + ".model.json";
+  // Every path, before anything is read: no output may destroy an input or fail at the end.
+  check_command_paths(
+      {{"", {o.data, "training data"}},
+       {"--test", {o.test, "test data"}},
+       {"--init", {o.init, "initial model"}},
+       {"--resume", {o.resume, "checkpoint to resume from", false}}},
+      {{"-o", {out, "model"}},
+       {"--curve", {o.curve, "loss curve", {".csv", ".svg"}}},
+       {o.checkpoint.empty() ? "--resume" : "--checkpoint",
+        {checkpoint, "checkpoint", {}, false, /*rewrites=*/3}},
+       {"--cache", {o.cache, "binary cache"}}});
   std::vector<std::string> inputs{o.data};
   if (!o.test.empty()) inputs.push_back(o.test);
   check_memory(inputs, o.data_opts);
@@ -221,8 +243,6 @@ void run(const TrainCli& o) {
   if (o.max_iter > 0) to.solver.max_iter = o.max_iter;
   if (o.epochs > 0) to.solver.max_iter = o.max_iter > 0 ? std::min(o.max_iter, o.epochs) : o.epochs;
 
-  // Checkpoints go to --checkpoint, or back to the --resume file.
-  const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
   int64_t checkpoint_iter = -1;  // the iteration of the last checkpoint written
   if (!checkpoint.empty()) {
     to.checkpoint_every = o.checkpoint_every;
@@ -240,8 +260,6 @@ void run(const TrainCli& o) {
   g_signal = 0;
   to.solver.stop = &g_stop;
 
-  const std::string out = o.out.empty()
-      ? std::filesystem::path(o.data).filename().string() + ".model.json" : o.out;
   const bool tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
   ProgressLine progress(tty);
   // From here until the model is written, SIGINT and SIGTERM stop training at a safe point.
@@ -283,8 +301,9 @@ void run(const TrainCli& o) {
 
   int status = kExitOk;
   if (interrupted) {
-    status = sig == SIGTERM ? kExitSigterm : kExitSigint;
-    std::string m = std::string("interrupted by ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+    status = sig == SIGTERM ? kExitSigterm : sig == SIGHUP ? kExitSighup : kExitSigint;
+    std::string m = std::string("interrupted by ") +
+                    (sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT") +
                     " at iteration " + std::to_string(r.solve.iterations);
     if (r.solve.epoch_pos > 0)
       m += " (and " + std::to_string(r.solve.epoch_pos) + " of " + std::to_string(data.rows()) +
@@ -385,12 +404,16 @@ void register_train(CLI::App& app) {
       "lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2). Training stops when\n"
       "||grad F(w)|| <= tol ||grad F(0)||, or at --max-iter / --max-seconds.\n"
       "When things go wrong: a run whose objective becomes NaN or inf stops, writes the model\n"
-      "with the last finite parameters and exits with status 3. SIGINT (Ctrl-C) or SIGTERM\n"
-      "stops at the end of the current step, writes the model (and the checkpoint) and exits\n"
-      "with 130 / 143; a second one exits at once. --checkpoint/--resume continue a run to the\n"
+      "with the last finite parameters and exits with status 3. SIGINT (Ctrl-C), SIGTERM or\n"
+      "SIGHUP stops at the end of the current step, writes the model (and the checkpoint) and\n"
+      "exits with 130 / 143 / 129; a second one exits at once. Every output path is checked\n"
+      "before reading (status 2 when one is an input or cannot be written); '-' is standard\n"
+      "input. --checkpoint/--resume continue a run to the\n"
       "result it would have reached. Data that would need more than --max-memory is refused\n"
       "before reading (status 4).");
-  cmd->add_option("data", o->data, "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed")
+  cmd->add_option("data", o->data,
+                  "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed; '-' reads "
+                  "standard input")
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
   add_data_options(cmd, o->data_opts, /*with_weights=*/true);

@@ -277,27 +277,26 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
 
 }  // namespace
 
-Dataset parse_libsvm(const std::function<TextSource()>& open, const std::string& path,
-                     const ReadOptions& options) {
-  TextSource source = open();
+Dataset parse_libsvm(TextSource source, const std::string& path, const ReadOptions& options) {
   std::optional<Dataset> d =
       parse_stream(source, path, options, options.value_type == ValueType::kFloat64);
   if (!d) {  // kAuto, and a value beyond float32's normal range: every digit kept in float64
-    source = open();
+    source = source.reopen();
     d = parse_stream(source, path, options, true);
   }
   return std::move(*d);
 }
 
 Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options) {
-  return parse_libsvm([&] { return TextSource::over(text, path); }, path, options);
+  return parse_libsvm(TextSource::over(text, path), path, options);
 }
 
 }  // namespace detail
 
 Dataset read_libsvm(const std::string& path, const ReadOptions& options) {
   detail::refuse_csv_options(path, options);
-  return detail::parse_libsvm([&] { return detail::TextSource::open(path); }, path, options);
+  return detail::parse_libsvm(
+      detail::TextSource::open(path, options.value_type == ValueType::kAuto), path, options);
 }
 
 namespace detail {

@@ -78,8 +78,13 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
       break;
   }
   if (detail::has_csv_extension(path)) return read_csv(path, options);
-  // Sniffs the first lines; LIBSVM then streams from the start, CSV reads the whole text.
-  detail::TextSource source = detail::TextSource::open(path);
+  // Sniffs the first lines from what the source keeps once peeked (a pipe is read once); LIBSVM
+  // then streams from the start, CSV reads the whole text.
+  detail::TextSource source =
+      detail::TextSource::open(path, options.value_type == ValueType::kAuto);
+  if (!source.gzip() && source.peek(8) == std::string_view("LOGRADB1", 8))
+    throw ValueError("'" + path + "' is a lograd binary cache coming through a pipe or "
+                     "standard input; a cache is read from its file: give the file's path");
   std::optional<bool> libsvm;
   for (size_t n = size_t{1} << 16; !libsvm; n *= 2) {
     const std::string_view head = source.peek(n);
@@ -88,15 +93,9 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   }
   if (*libsvm) {
     detail::refuse_csv_options(path, options);
-    bool first = true;
-    return detail::parse_libsvm(
-        [&] {
-          if (!first) return detail::TextSource::open(path);
-          first = false;
-          return std::move(source);
-        },
-        path, options);
+    return detail::parse_libsvm(std::move(source), path, options);
   }
+  source.stop_keeping();
   const std::string text = detail::read_all(source);
   return detail::parse_csv(text, path, options);
 }

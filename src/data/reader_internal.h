@@ -151,12 +151,12 @@ inline size_t libsvm_max_chunks = 0;
 
 // read_libsvm over text in memory (gzip is decompressed); `path` names it.
 Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadOptions& options);
-// read_libsvm over the text of `open()`, streamed in windows of about libsvm_chunk_bytes x
-// max(4 threads, libsvm_max_chunks) bytes; with ValueType kAuto it calls open() a second time
-// to read the file in float64 when a value is not float_normal.
+// read_libsvm over the text of `source`, streamed in windows of about libsvm_chunk_bytes x
+// max(4 threads, libsvm_max_chunks) bytes; with ValueType kAuto it reads the text a second
+// time (source.reopen(): open pipes rewindable for this) in float64 when a value is not
+// float_normal.
 class TextSource;
-Dataset parse_libsvm(const std::function<TextSource()>& open, const std::string& path,
-                     const ReadOptions& options);
+Dataset parse_libsvm(TextSource source, const std::string& path, const ReadOptions& options);
 // read_csv over text already in memory (decompressed); `path` names it.
 
 // Throws ValueError when a CSV-only option (label/weight column, header, delimiter, missing

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "lograd/error.h"
@@ -28,7 +29,14 @@ struct TextSource::Impl {
   std::string path;
   int fd = -1;                    // the file, or -1 for bytes in memory
   std::string_view memory;        // bytes in memory not yet consumed (fd < 0)
+  std::string_view whole;         // all the bytes in memory (fd < 0), for reopen()
   int64_t size = -1;              // plain regular file: its size
+  int64_t begin = -1;             // regular file: the offset where the text begins, else -1
+  int64_t file_size = -1;         // regular file: its size from `begin`
+  bool keep = false;              // a pipe: every raw byte read is appended to `kept`
+  std::string kept;               // (for reopen(): the pipe cannot be read again)
+  std::string replay;             // raw bytes to serve before reading fd again (after reopen())
+  size_t replay_pos = 0;
   bool gz = false;
   bool gz_done = false;           // the last gzip member ended and no other follows
   z_stream zs{};
@@ -54,6 +62,15 @@ struct TextSource::Impl {
       return k;
     }
     size_t done = 0;
+    if (replay_pos < replay.size()) {
+      done = std::min(n, replay.size() - replay_pos);
+      std::memcpy(dst, replay.data() + replay_pos, done);
+      replay_pos += done;
+      if (replay_pos == replay.size()) {
+        std::string().swap(replay);
+        replay_pos = 0;
+      }
+    }
     while (done < n) {
       const ssize_t k = ::read(fd, dst + done, n - done);
       if (k < 0) {
@@ -63,6 +80,7 @@ struct TextSource::Impl {
       if (k == 0) break;
       done += static_cast<size_t>(k);
     }
+    if (keep) kept.append(dst, done);
     return done;
   }
 
@@ -185,10 +203,14 @@ TextSource::TextSource(TextSource&&) noexcept = default;
 TextSource& TextSource::operator=(TextSource&&) noexcept = default;
 TextSource::~TextSource() = default;
 
-TextSource TextSource::open(const std::string& path) {
+TextSource TextSource::open(const std::string& path, bool rewindable) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  impl->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  impl->fd = path == "-" ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                         : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (impl->fd < 0 && path == "-") {
+    throw Error(std::string("cannot read standard input ('-'): ") + std::strerror(errno));
+  }
   if (impl->fd < 0) {
     const int err = errno;
     std::string hint;
@@ -199,18 +221,51 @@ TextSource TextSource::open(const std::string& path) {
   struct stat st {};
   if (::fstat(impl->fd, &st) != 0) impl->fail_read();
   if (S_ISDIR(st.st_mode)) throw Error("cannot read '" + path + "': " + std::strerror(EISDIR));
-  if (S_ISREG(st.st_mode)) {
-    impl->size = static_cast<int64_t>(st.st_size);
+  // Standard input may be a file read from where its offset is (`lograd train - < FILE`).
+  const off_t begin = S_ISREG(st.st_mode) ? ::lseek(impl->fd, 0, SEEK_CUR) : -1;
+  if (begin >= 0) {
+    impl->begin = begin;
+    impl->file_size = std::max<int64_t>(static_cast<int64_t>(st.st_size) - begin, 0);
+    impl->size = impl->file_size;
     ::posix_fadvise(impl->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  } else {
+    impl->keep = rewindable;  // a pipe or a terminal: read once, so kept for reopen()
   }
   impl->start();
   return TextSource(std::move(impl));
+}
+
+TextSource TextSource::reopen() {
+  Impl& old = *impl_;
+  if (old.fd < 0) return over(old.whole, old.path);
+  auto impl = std::make_unique<Impl>();
+  impl->path = old.path;
+  if (old.begin >= 0) {
+    if (::lseek(old.fd, old.begin, SEEK_SET) != old.begin) old.fail_read();
+    impl->begin = old.begin;
+    impl->file_size = old.file_size;
+    impl->size = old.file_size;
+  } else {
+    if (!old.keep) throw std::logic_error("TextSource::reopen: a pipe not opened rewindable");
+    impl->replay = std::move(old.kept);
+    impl->replay.append(old.replay, old.replay_pos);
+  }
+  impl->fd = old.fd;
+  old.fd = -1;
+  impl->start();
+  return TextSource(std::move(impl));
+}
+
+void TextSource::stop_keeping() {
+  impl_->keep = false;
+  std::string().swap(impl_->kept);
 }
 
 TextSource TextSource::over(std::string_view bytes, const std::string& path) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->memory = bytes;
+  impl->whole = bytes;
   impl->size = static_cast<int64_t>(bytes.size());
   impl->start();
   return TextSource(std::move(impl));

@@ -14,8 +14,9 @@ namespace lograd::detail {
 // compressed nor the whole decompressed text is ever held at once.
 class TextSource {
  public:
-  // Opens path. Throws Error "cannot open 'PATH': No such file or directory" (and the like).
-  static TextSource open(const std::string& path);
+  // Opens path ("-": standard input). Throws Error "cannot open 'PATH': No such file or
+  // directory" (and the like). A `rewindable` pipe keeps the bytes it reads, for reopen().
+  static TextSource open(const std::string& path, bool rewindable = false);
   // Reads `bytes` (which must outlive the source), decompressing them when they are gzip;
   // `path` names them in errors.
   static TextSource over(std::string_view bytes, const std::string& path);
@@ -29,6 +30,13 @@ class TextSource {
   size_t read(char* dst, size_t n);
   // The next (up to) n bytes, which the following reads return again.
   std::string_view peek(size_t n);
+  // A source that reads the same text again from its start, taking this one's place (this one
+  // is left empty): the file from where it began, the bytes in memory again, or, for a pipe
+  // opened rewindable, the bytes it kept followed by the rest of the pipe. Throws
+  // std::logic_error for a pipe not opened rewindable (or no longer keeping its bytes).
+  TextSource reopen();
+  // Stops keeping a rewindable pipe's bytes (reopen() is then refused): the text is read once.
+  void stop_keeping();
   // The size of the text when known before reading it (plain regular files), else -1.
   int64_t size_hint() const;
   bool gzip() const;

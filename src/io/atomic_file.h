@@ -1,20 +1,20 @@
-// src/io/atomic_file.h: replacing a file so that readers see the old or the new content, never
-// a mixture (temporary file in the same directory, fsync, rename, fsync of the directory).
+// src/io/atomic_file.h: the library's side of lograd/atomic_file.h, with its test hooks.
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <string_view>
+
+#include "lograd/atomic_file.h"
 
 namespace lograd::io {
 
-// Writes `content` to `<dir>/.<name>.tmp.<pid>`, syncs it, renames it over `path` and syncs the
-// directory. On failure removes the temporary file, leaves `path` untouched, and throws Error
-// naming the path, the step that failed and the errno text.
-void write_file_atomically(const std::string& path, std::string_view content);
+using lograd::write_file_atomically;
 
 // Test hook: while >= 0, write_file_atomically fails with ENOSPC after writing this many bytes
 // of the temporary file (simulating a full disk mid-write). -1 (the default) turns it off.
 void set_write_failure_after_bytes_for_testing(int64_t bytes);
+
+// Test hook: called with the temporary file's path once it is written, before the rename
+// (nullptr, the default, for none).
+void set_before_rename_hook_for_testing(void (*hook)(const char* temp_path));
 
 }  // namespace lograd::io

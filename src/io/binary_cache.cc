@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/atomic_file.h"
+#include "lograd/paths.h"
 
 namespace lograd {
 namespace {
@@ -175,9 +176,15 @@ void write_binary_cache(const Dataset& data, const std::string& path, const std:
 }
 
 bool is_binary_cache(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
+  // Only regular files are looked at: reading the head of a pipe would lose it for the reader.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st {};
   char head[8];
-  return f.read(head, 8) && std::memcmp(head, kMagic, 8) == 0;
+  const bool cache = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                     ::pread(fd, head, 8, 0) == 8 && std::memcmp(head, kMagic, 8) == 0;
+  ::close(fd);
+  return cache;
 }
 
 Dataset read_binary_cache(const std::string& path) {
@@ -310,6 +317,11 @@ Dataset read_dataset_cached(const std::string& path, const std::string& cache,
                             const ReadOptions& options, bool* hit) {
   if (options.encoding != nullptr)
     throw ValueError("a cache holds data read with its own CSV encoding, not a replayed one");
+  struct stat st {};
+  if (is_standard_stream(path) || (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)))
+    throw ValueError("a cache stands for a data file as it is now (its size and modification "
+                     "time), so data read from '" + path + "' (standard input or a pipe) cannot "
+                     "go through one: read the data without a cache, or save it to a file first");
   const std::string key = cache_key(path, options);
   if (stored_key(cache) == key) {
     *hit = true;

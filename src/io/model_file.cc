@@ -1,5 +1,8 @@
 // The JSON model file: writing (validated, checksummed, atomic) and reading (validated, with a
 // message naming the file and the problem for every way a file can be wrong).
+#include <unistd.h>
+
+#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +18,7 @@
 #include "io/liblinear_format.h"
 #include "lograd/error.h"
 #include "lograd/model.h"
+#include "lograd/paths.h"
 
 namespace lograd {
 namespace {
@@ -264,6 +268,17 @@ Model model_from_json(const std::string& path, const json& doc) {
 }
 
 std::string read_whole_file(const std::string& path) {
+  if (is_standard_stream(path)) {  // "-": the model comes on standard input
+    std::string text;
+    char buf[1 << 16];
+    for (;;) {
+      const ssize_t k = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) throw Error("cannot read the model from standard input: " + std::string(std::strerror(errno)));
+      if (k == 0) return text;
+      text.append(buf, static_cast<size_t>(k));
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open model file: " + std::strerror(errno));
   std::error_code ec;

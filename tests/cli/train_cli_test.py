@@ -1144,7 +1144,7 @@ class Workflow(LogradTest):
         self.assertEqual(xs, sorted(xs))
         ys = [y for _, y in pts]  # SVG y grows downwards: a falling objective rises in y
         self.assertTrue(all(b >= a for a, b in zip(ys, ys[1:])), ys)
-        self.fails(1, "train", self.data, "--curve", self.path("c.png"), "-o", self.path("x.json"),
+        self.fails(2, "train", self.data, "--curve", self.path("c.png"), "-o", self.path("x.json"),
                    contains=".svg")
 
     def test_quiet_and_progress_on_a_terminal(self):
@@ -1212,7 +1212,7 @@ class Workflow(LogradTest):
                          m["weights"])
         r = self.ok("train", self.data, "--json", cwd=cwd)
         self.assertEqual(json.loads(r.stdout)["model"], "train.libsvm.model.json")
-        self.fails(1, "train", self.data, "-o", self.path("no/such/dir/m.json"))
+        self.fails(2, "train", self.data, "-o", self.path("no/such/dir/m.json"))
 
 
 # ---- CSV reading options -----------------------------------------------------------------------
@@ -1584,7 +1584,7 @@ class PredictEvalExport(LogradTest):
             self.assertGreater(acc, 0.7, f"labels {labels}: accuracy {acc}")
         self.fails(1, "predict", "-m", self.model_path, self.path("nosuch.libsvm"))
         self.fails(1, "predict", "-m", self.path("nosuch.json"), self.data)
-        self.fails(1, "predict", "-m", self.model_path, self.data, "-o", self.path("no/dir/x"))
+        self.fails(2, "predict", "-m", self.model_path, self.data, "-o", self.path("no/dir/x"))
 
     def test_predict_fewer_or_more_features(self):
         q = Problem([x[:3] for x in self.p.X[:20]], self.p.y[:20])
