@@ -1346,10 +1346,13 @@ class CsvOptions(LogradTest):
         fills = [c["fill"] for c in m1["encoding"]["columns"][:3]]
         self.assertVecClose(fills, means, 1e-12, "saved fill values")
         self.assertModelsEqual(m1, m2, 1e-7, "--missing mean")
-        # Prediction replays the saved means under --missing mean, and refuses '?' by default.
+        # Prediction replays the saved means under --missing mean, which is also the default
+        # for a model trained with it (issue 15, item 10); --missing error refuses '?'.
         pa = self.proba(self.path("mean.json"), path, "--missing", "mean")
         self.assertVecClose(pa, model_proba(m1, mp.X), 1e-9)
-        self.fails(1, "predict", "-m", self.path("mean.json"), path, contains="--missing")
+        self.assertEqual(self.proba(self.path("mean.json"), path), pa)
+        self.fails(1, "predict", "-m", self.path("mean.json"), path, "--missing", "error",
+                   contains="--missing")
         e = json.loads(self.ok("eval", "-m", self.path("mean.json"), path, "--missing",
                                "skip-row", "--json").stdout)
         self.assertEqual(e["count"], len(keep))
