@@ -437,7 +437,7 @@ TEST_F(ModelFile, SizesAndTypesAreValidatedEvenWithAValidChecksum) {
       {"zero scale", [](json& d) { d["standardize"]["scale"][1] = 0.0; }, "is 0"},
       // Issue 15, item 5: a subnormal scale made infinite weights and "-nan" probabilities.
       {"subnormal scale", [](json& d) { d["standardize"]["scale"][1] = 1e-310; },
-       "\"standardize.scale[1]\" is 1.0000000000000003e-310: a scale must be a positive normal"},
+       "e-311: a scale must be a positive normal number"},
       {"negative scale", [](json& d) { d["standardize"]["scale"][0] = -1.0; },
        "\"standardize.scale[0]\" is -1: a scale must be a positive normal"},
       {"scale too small for its weight", [](json& d) { d["standardize"]["scale"][0] = 1e-300; d["weights"][0] = 1e10; },
