@@ -21,6 +21,7 @@ void run(const ConvertCli& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset d = read_dataset(o.data, read_options(o.data_opts));
   const double parse = seconds_since(t0);
+  warn_skipped_rows(d, o.data);
   const auto t1 = std::chrono::steady_clock::now();
   write_binary_cache(d, o.out);
   std::printf("%s: %lld examples x %lld features, %s, parsed in %.2f s; wrote %s (%s) in %.2f s\n",

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "lograd/memory.h"
+#include "usage.h"
 
 namespace lograd::cli {
 
@@ -14,12 +15,15 @@ void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights) {
   cmd->add_flag("--header", o.header, "CSV: the first row is a header (default: auto-detected)");
   cmd->add_flag("--no-header", o.no_header, "CSV: the first row is data");
   cmd->add_option("--label-column", o.label_column,
-                  "CSV: the label column, a 0-based index or a header name (default: the last)");
+                  "CSV: the label column, a column number counted from 1 (as in lograd's "
+                  "messages) or a header name (default: the last)")
+      ->check(column_ref());
   cmd->add_option("--delimiter", o.delimiter,
                   "CSV: the field delimiter, one character or 'tab' (default: auto-detected among , tab ; space)");
   cmd->add_option("--missing", o.missing,
                   "CSV: what a missing value ('?' or empty) does: error (default), skip-row, zero, "
-                  "or mean (the training column mean, saved in the model)")
+                  "or mean (the training column mean, saved in the model); predict and eval "
+                  "default to the policy the model was trained with")
       ->check(CLI::IsMember({"error", "skip-row", "zero", "mean"}));
   cmd->add_option("--storage", o.storage,
                   "feature storage: auto (dense when at least 40% of the entries are non-zero, 54% in float64), dense, sparse")
@@ -29,7 +33,9 @@ void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights) {
       ->check(CLI::IsMember({"auto", "float32", "float64"}));
   if (with_weights)
     cmd->add_option("--sample-weight-column", o.weight_column,
-                    "CSV: a column of per-example weights (index or name), not used as a feature");
+                    "CSV: a column of per-example weights (a column number counted from 1, or "
+                    "a header name), not used as a feature")
+        ->check(column_ref());
 }
 
 void add_max_memory_option(CLI::App* cmd, DataOptions& o) {
@@ -121,15 +127,43 @@ ReadOptions read_options(const DataOptions& o) {
   return r;
 }
 
-Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model) {
-  ReadOptions r = read_options(o);
+Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model,
+                       bool unlabelled) {
+  DataOptions opts = o;
+  if (opts.missing.empty()) {  // the model's policy (CSV models since it was saved)
+    const std::string& saved = model.encoding.missing;
+    opts.missing = saved == "zero" || saved == "mean" || (saved == "skip-row" && !unlabelled)
+                       ? saved
+                       : "error";
+  }
+  ReadOptions r = read_options(opts);
   if (!model.encoding.empty()) {
     r.encoding = &model.encoding;
     r.format = FileFormat::kCsv;
   }
   r.min_features = model.n_features;
+  r.labels_optional = unlabelled;
   check_memory({path}, o);
-  return read_dataset(path, r);
+  Dataset d = read_dataset(path, r);
+  if (d.cols() > model.n_features)
+    std::fprintf(stderr,
+                 "lograd: warning: %s has %lld features, the model %lld: features %lld to %lld "
+                 "are not in the model and are ignored\n",
+                 path.c_str(), static_cast<long long>(d.cols()),
+                 static_cast<long long>(model.n_features),
+                 static_cast<long long>(model.n_features + 1), static_cast<long long>(d.cols()));
+  warn_skipped_rows(d, path);
+  return d;
+}
+
+void warn_skipped_rows(const Dataset& data, const std::string& path) {
+  if (data.skipped_rows == 0) return;
+  std::fprintf(stderr,
+               "lograd: warning: --missing skip-row dropped %lld of the %lld rows of %s (each "
+               "had a missing value); %lld rows were read\n",
+               static_cast<long long>(data.skipped_rows),
+               static_cast<long long>(data.skipped_rows + data.rows()), path.c_str(),
+               static_cast<long long>(data.rows()));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -16,7 +16,8 @@ namespace lograd::cli {
 struct DataOptions {
   std::string format = "auto";
   bool header = false, no_header = false;
-  std::string label_column, weight_column, delimiter, missing = "error", storage = "auto";
+  std::string label_column, weight_column, delimiter, storage = "auto";
+  std::string missing;  // "" when not given: "error" for training, the model's at prediction
   std::string dtype = "auto";
   std::string max_memory;  // --max-memory; "" is the default (80% of the available memory)
 };
@@ -37,8 +38,15 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o);
 ReadOptions read_options(const DataOptions& o);
 
 // Reads data for a model: replays its CSV encoding and pads to its feature count (after
-// check_memory).
-Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model);
+// check_memory). Without --missing, the model's missing-value policy applies (skip-row only
+// where rows may be dropped, i.e. not for predict). predict (`unlabelled`) also reads LIBSVM
+// lines without a label and CSV rows without the label column. Warns on stderr, once, when
+// the data has more features than the model, and when rows were skipped.
+Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model,
+                       bool unlabelled = false);
+
+// The warning for rows dropped by --missing skip-row, on stderr (nothing when none were).
+void warn_skipped_rows(const Dataset& data, const std::string& path);
 
 // Seconds since `start` (a steady_clock reading), for timings in summaries.
 double seconds_since(std::chrono::steady_clock::time_point start);

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "example_options.h"
+#include "usage.h"
 #include "lograd/dot.h"
 
 namespace lograd::cli {
@@ -90,13 +91,23 @@ void register_graph(CLI::App& app) {
   cmd->add_option("--m", o->m,
                   "draw the vectorised graph over M examples (the given one, then M-1 random "
                   "ones); default 1, the lecture's per-feature graph")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_flag("--fused", o->fused,
                 "build the loss with the fused bce_with_logits op instead of primitive ops");
   cmd->add_option("--seed", o->seed, "seed of the random examples of --m (default 1)");
   cmd->add_option("--out,-o", o->out,
                   "output: FILE.dot for DOT text, FILE.svg / .png / .pdf for a picture rendered "
-                  "by Graphviz's dot; default: DOT on standard output");
+                  "by Graphviz's dot; default: DOT on standard output")
+      ->check(CLI::Validator(
+          [](const std::string& out) -> std::string {
+            if (out == "-") return {};
+            const std::string ext = std::filesystem::path(out).extension().string();
+            for (const char* ok : {".dot", ".gv", ".svg", ".png", ".pdf"})
+              if (ext == ok) return {};
+            return "the format comes from the extension, which must be .dot or .gv (Graphviz "
+                   "text) or .svg, .png, .pdf (a picture), got '" + out + "'";
+          },
+          "FILE"));
   cmd->callback([o] { run(*o); });
 }
 

@@ -1,15 +1,31 @@
 // lograd: the command-line tool. The one place where errors become messages and exit codes.
 #include <cstdlib>
 #include <iostream>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "usage.h"
 #include "lograd/error.h"
 #include "lograd/kernels.h"
 #include "lograd/memory.h"
 #include "lograd/atomic_file.h"
+
+namespace {
+
+// The subcommand of that name, or nullptr.
+const CLI::App* find_subcommand(const CLI::App& app, const std::string& name) {
+  try {
+    return app.get_subcommand(name);
+  } catch (const CLI::Error&) {
+    return nullptr;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace lograd::cli;
@@ -42,6 +58,15 @@ int main(int argc, char** argv) {
   register_train(app);
   register_predict(app);
   register_convert(app);
+  // An unknown command: say which one was meant (CLI11 would only say one is required).
+  if (argc > 1 && argv[1][0] != '-' &&
+      find_subcommand(app, argv[1]) == nullptr) {
+    std::cerr << "lograd: usage error: unknown command '" << argv[1] << "'"
+              << command_hint(app, argv[1])
+              << "; the commands are explain, graph, train, predict, eval, export, convert "
+                 "(lograd --help)\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -50,6 +75,23 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    app.exit(e);
+    // The arguments follow the ": " of CLI11's message, separated by spaces.
+    const std::string what = e.what();
+    std::vector<std::string> extras;
+    if (const size_t colon = what.find(": "); colon != std::string::npos) {
+      std::string rest = what.substr(colon + 2);
+      for (size_t i = 0; i < rest.size();) {
+        const size_t j = std::min(rest.find(' ', i), rest.size());
+        if (j > i) extras.push_back(rest.substr(i, j - i));
+        i = j + 1;
+      }
+    }
+    const CLI::App* sub = find_subcommand(app, e.get_name());
+    for (const std::string& h : option_hints(sub != nullptr ? *sub : app, extras))
+      std::cerr << "lograd: hint: " << h << "\n";
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;

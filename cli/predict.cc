@@ -10,6 +10,7 @@
 #include "data_options.h"
 #include "lograd/atomic_file.h"
 #include "io_paths.h"
+#include "usage.h"
 #include "lograd/train.h"
 
 namespace lograd::cli {
@@ -22,14 +23,11 @@ struct UseCli {
 };
 
 void run_predict(const UseCli& o) {
-  if (o.data_opts.missing == "skip-row")
-    throw ValueError("predict writes one line per input row, so --missing skip-row cannot be "
-                     "used; use --missing zero or mean");
   const std::string out = o.out.empty() ? "-" : o.out;
   check_command_paths({{"--model", {o.model, "model"}}, {"", {o.data, "data"}}},
                       {{"-o", {out, "predictions", {}, /*stdout_ok=*/true}}});
   const Model model = load_model(o.model);
-  const Dataset data = read_for_model(o.data, o.data_opts, model);
+  const Dataset data = read_for_model(o.data, o.data_opts, model, /*unlabelled=*/true);
   const std::vector<double> p = model.predict_proba(data.x);
   std::string text;
   char buf[32];
@@ -90,16 +88,25 @@ void register_predict(CLI::App& app) {
       "predict",
       "Predict with a model: one line per example, the label in its original form (or with "
       "--proba the probability of the model's positive class). Data with fewer features than the "
-      "model reads the missing ones as 0; features beyond the model's are ignored.");
+      "model reads the missing ones as 0; features beyond the model's are ignored (with a "
+      "warning). CSV data is read as the model's training data was: its columns, label column "
+      "and --missing policy, unless --missing is given.");
   p->add_option("--model,-m", o->model, "the model: lograd JSON or a LIBLINEAR model file")->required();
-  p->add_option("data", o->data, "data to predict (same format as for training; labels are read but unused)")
+  p->add_option("data", o->data,
+                "data to predict, as for training; the labels may be absent (LIBSVM lines that "
+                "start with index:value, CSV rows without the label column) and are unused")
       ->required();
   p->add_flag("--proba", o->proba, "print P(positive class) instead of labels");
   p->add_option("-o,--out", o->out,
                 "write to this file (replaced atomically) instead of standard output ('-')");
   add_data_options(p, o->data_opts, false);
   add_max_memory_option(p, o->data_opts);
-  p->callback([o] { run_predict(*o); });
+  p->callback([o] {
+    if (o->data_opts.missing == "skip-row")
+      throw usage_error("--missing", "predict writes one line per input row, so skip-row cannot "
+                                     "be used; use --missing zero or mean");
+    run_predict(*o);
+  });
 
   auto e = std::make_shared<UseCli>();
   CLI::App* ev = app.add_subcommand(

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "curve.h"
 #include "data_options.h"
+#include "usage.h"
 #include "lograd/binary_cache.h"
 #include "lograd/checkpoint.h"
 #include "lograd/memory.h"
@@ -141,7 +142,7 @@ std::string advice(const TrainResult& r, const TrainCli& o) {
 }
 
 // The message of a diverged run: the cause, what the model holds, and the fix.
-std::string divergence_message(const TrainResult& r, const std::string& out) {
+std::string divergence_message(const TrainResult& r, const std::string& out, bool init) {
   const int64_t k = r.solve.iterations, good = r.solve.last_finite_iter;
   const bool first_order = r.solver != SolverKind::kLbfgs && r.solver != SolverKind::kNewton;
   std::string m = "training diverged: the objective became NaN or infinite at iteration " +
@@ -149,8 +150,10 @@ std::string divergence_message(const TrainResult& r, const std::string& out) {
   if (first_order) m += ": the learning rate is too large";
   m += good >= 0 ? ". The model written to " + out + " holds the parameters of iteration " +
                        std::to_string(good) + ", the last finite ones"
-                 : ". Not even the start point has a finite objective (a --init model with "
-                   "huge weights?); the model written to " + out + " holds the start point";
+                 : std::string(". Not even the start point has a finite objective (") +
+                       (init ? "the --init model's weights are too large for this data?"
+                             : "feature values so large that the sums overflow float64?") +
+                       "); the model written to " + out + " holds the start point";
   m += first_order ? ". Lower --lr, or leave it unset for the safe default 1/L (L the largest "
                      "curvature of the loss), or use --solver newton"
                    : ". Try --standardize for badly scaled features, or a smaller --C";
@@ -163,11 +166,23 @@ nlohmann::json metrics_json(const BinaryMetrics& m) {
           {"f1", m.f1},              {"confusion", {{m.tn, m.fp}, {m.fn, m.tp}}}};
 }
 
+// Options that do not go together: usage errors (status 2), before anything is read.
+void check_usage(const TrainCli& o) {
+  if (o.l1 && !o.elastic_net.empty())
+    throw usage_error("--l1", "give --l1 or --elastic-net, not both (--l1 is --elastic-net 1)");
+  const bool has_l1 = o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0);
+  if (has_l1 && o.solver == "newton")
+    throw usage_error("--solver", "the newton solver handles the L2 penalty only; with " +
+                                      std::string(o.l1 ? "--l1" : "--elastic-net") +
+                                      " use --solver lbfgs (OWL-QN, the default then) or gd "
+                                      "(proximal)");
+  if (!o.init.empty() && !o.resume.empty())
+    throw usage_error("--init", "give --init or --resume, not both: a resumed run continues "
+                                "from the parameters in its checkpoint");
+}
+
 void run(const TrainCli& o) {
   set_num_threads(o.threads);
-  if (!o.init.empty() && !o.resume.empty())
-    throw ValueError("give --init or --resume, not both: a resumed run continues from the "
-                     "parameters in its checkpoint");
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
   const std::string out =
@@ -209,6 +224,7 @@ void run(const TrainCli& o) {
   const Dataset data = o.cache.empty() ? read_dataset(o.data, ro)
                                        : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
   const double load_seconds = seconds_since(t_load);
+  warn_skipped_rows(data, o.data);
   const std::string cache_note =
       o.cache.empty() ? std::string()
       : cache_hit     ? " (from the cache " + o.cache + ")"
@@ -217,17 +233,8 @@ void run(const TrainCli& o) {
   TrainOptions to;
   to.lambda = o.lambda;
   to.c = o.c;
-  if (o.l1 && !o.elastic_net.empty()) throw ValueError("give --l1 or --elastic-net, not both");
   if (o.l1) to.l1_ratio = 1;
-  if (!o.elastic_net.empty()) {
-    try {
-      size_t used = 0;
-      to.l1_ratio = std::stod(o.elastic_net, &used);
-      if (used != o.elastic_net.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      throw ValueError("--elastic-net takes the L1 share alpha in [0, 1], got '" + o.elastic_net + "'");
-    }
-  }
+  if (!o.elastic_net.empty()) to.l1_ratio = std::stod(o.elastic_net);  // checked: in [0, 1]
   to.fit_bias = !o.no_bias;
   to.standardize = o.standardize;
   to.class_weight = o.class_weight;
@@ -271,6 +278,9 @@ void run(const TrainCli& o) {
   progress.clear();
 
   Model model = r.model;
+  // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
+  if (!model.encoding.empty())
+    model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;
   const BinaryMetrics train_m = evaluate(model, data);
   model.training = {
       {"data", o.data}, {"examples", data.rows()}, {"solver", solver_name(r.solver)},
@@ -319,7 +329,7 @@ void run(const TrainCli& o) {
     std::fprintf(stderr, "lograd: %s\n", m.c_str());
   } else if (diverged) {
     status = kExitDiverged;
-    std::fprintf(stderr, "lograd: error: %s\n", divergence_message(r, out).c_str());
+    std::fprintf(stderr, "lograd: error: %s\n", divergence_message(r, out, !o.init.empty()).c_str());
   } else if (const std::string a = advice(r, o); !a.empty()) {
     std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
   }
@@ -354,8 +364,23 @@ void run(const TrainCli& o) {
               static_cast<long long>(data.cols()), data.x.describe().c_str(),
               human_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds,
               cache_note.c_str());
-  std::printf("objective mean log loss + lambda/2 ||w||^2%s, lambda = %.6g (C = %.6g); bias %s\n",
-              to.l1_ratio > 0 ? " (elastic net)" : "", r.lambda,
+  // The penalty as minimised, and LIBLINEAR's form of the same objective (F / lambda).
+  const double alpha = to.l1_ratio;
+  char penalty[96], liblinear_penalty[96];
+  if (alpha == 0) {
+    std::snprintf(penalty, sizeof penalty, "lambda/2 ||w||^2");
+    std::snprintf(liblinear_penalty, sizeof liblinear_penalty, "0.5||w||^2");
+  } else if (alpha == 1) {
+    std::snprintf(penalty, sizeof penalty, "lambda ||w||_1 (L1)");
+    std::snprintf(liblinear_penalty, sizeof liblinear_penalty, "||w||_1");
+  } else {
+    std::snprintf(penalty, sizeof penalty,
+                  "lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2) (elastic net, alpha = %g)", alpha);
+    std::snprintf(liblinear_penalty, sizeof liblinear_penalty,
+                  "%g||w||_1 + %g||w||^2", alpha, (1 - alpha) / 2);
+  }
+  std::printf("objective mean log loss + %s, lambda = %.6g (C = %.6g); bias %s\n", penalty,
+              r.lambda,
               r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY,
               to.fit_bias ? "fitted, not penalised" : "off");
   std::printf("solver    %s: %s after %lld iterations, %.1f passes over the data, %.3f s\n",
@@ -365,8 +390,12 @@ void run(const TrainCli& o) {
               : interrupted     ? "interrupted"
                                 : "stopped",
               static_cast<long long>(r.solve.iterations), r.passes, r.seconds);
-  std::printf("result    objective %.12g (LIBLINEAR form 0.5||w||^2 + C sum log(1+e^-ywx): %.12g)\n",
-              r.objective, r.objective_liblinear);
+  if (r.lambda > 0)
+    std::printf("result    objective %.12g (LIBLINEAR form %s + C sum log(1+e^-ywx): %.12g)\n",
+                r.objective, liblinear_penalty, r.objective_liblinear);
+  else  // F / lambda: no LIBLINEAR form without a penalty (C infinite)
+    std::printf("result    objective %.12g (no LIBLINEAR form: lambda = 0, C infinite)\n",
+                r.objective);
   std::printf("          |grad| %.3g, target %.3g (tol %.3g x |grad at 0| %.3g)\n", r.solve.grad_norm,
               o.tol * r.solve.grad_norm0, o.tol, r.solve.grad_norm0);
   std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy, train_m.log_loss);
@@ -417,41 +446,46 @@ void register_train(CLI::App& app) {
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
   add_data_options(cmd, o->data_opts, /*with_weights=*/true);
-  auto* lam = cmd->add_option("--lambda", o->lambda, "L2 strength lambda of the mean-form objective");
+  auto* lam = cmd->add_option("--lambda", o->lambda,
+                              "regularisation strength lambda of the mean-form objective (>= 0)")
+                  ->check(non_negative_number());
   cmd->add_option("--C", o->c, "inverse strength as in LIBLINEAR / scikit-learn: lambda = 1/(C m); default 1")
+      ->check(positive_number())
       ->excludes(lam);
   cmd->add_flag("--no-bias", o->no_bias, "fit no bias term (LIBLINEAR's default)");
   cmd->add_flag("--l1", o->l1, "L1 penalty lambda ||w||_1 instead of L2: sparse models with exact zeros");
   cmd->add_option("--elastic-net", o->elastic_net,
-                  "penalty lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2) with alpha in [0,1]");
+                  "penalty lambda (alpha ||w||_1 + (1-alpha)/2 ||w||^2) with alpha in [0,1]")
+      ->check(unit_interval());
   cmd->add_flag("--standardize", o->standardize,
                 "train on (x - mean)/std per feature (scale only with --no-bias); stored in the "
                 "model and applied at prediction; sparse data stays sparse");
   cmd->add_option("--class-weight", o->class_weight,
-                  "'balanced' (weight m/(2 m_c) per class) or 'w0,w1' for the negative/positive class");
+                  "'balanced' (weight m/(2 m_c) per class) or 'w0,w1' for the negative/positive class")
+      ->check(class_weight_check());
   cmd->add_option("--solver", o->solver,
                   "newton (truncated Newton, default for L2), lbfgs (default with an L1 term: "
                   "OWL-QN), gd (the lecture's batch gradient descent), sgd, momentum, adam")
       ->check(CLI::IsMember({"gd", "sgd", "momentum", "adam", "lbfgs", "newton"}));
   cmd->add_option("--tol", o->tol, "stop when ||grad F|| <= tol ||grad F(0)|| (default 1e-6)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--max-iter", o->max_iter, "at most this many iterations (epochs for sgd/momentum/adam; default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--max-seconds", o->max_seconds, "stop after this many seconds of training")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--lr", o->lr,
                   "learning rate of gd/sgd/momentum/adam (default: 1/L for L the largest curvature "
                   "of the loss, 0.01 for adam)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--epochs", o->epochs, "gd/sgd/momentum/adam: passes over the data (same as --max-iter)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--batch-size", o->batch_size, "sgd/momentum/adam: examples per step (default 256)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   cmd->add_option("--seed", o->seed, "seed for shuffling (sgd/momentum/adam) and --cv folds (default 1)");
   cmd->add_option("--threads", o->threads,
                   "threads of the data kernels (default 0: every core); results are identical "
                   "from run to run for a given count")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2)")->check(CLI::Range(2, 1000));
   cmd->add_option("--test", o->test, "evaluate the model on this file after training");
   cmd->add_option("--cache", o->cache,
@@ -465,7 +499,7 @@ void register_train(CLI::App& app) {
                              "--checkpoint-every iterations and when training stops early");
   cmd->add_option("--checkpoint-every", o->checkpoint_every,
                   "iterations (epochs for sgd/momentum/adam) between checkpoints (default 10)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->needs(ck);
   cmd->add_option("--resume", o->resume,
                   "continue the run that wrote this checkpoint, to the result it would have "
@@ -478,6 +512,7 @@ void register_train(CLI::App& app) {
                 "converged, passes, load_seconds, train_seconds, data_bytes, train_accuracy, ...)");
   cmd->callback([o] {
     if (o->checkpoint_every == 0) o->checkpoint_every = 10;
+    check_usage(*o);
     run(*o);
   });
 }

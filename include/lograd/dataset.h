@@ -24,6 +24,8 @@ struct CsvEncoding {
   char delimiter = ',';
   bool header = false;
   std::vector<CsvColumn> columns;   // one per column of the file, in file order
+  std::string missing;              // the training's missing-value policy: "error", "skip-row",
+                                    // "zero", "mean"; "" in models from before it was saved
   bool empty() const { return columns.empty(); }
 };
 
@@ -37,6 +39,7 @@ struct Dataset {
   std::vector<std::string> feature_names;  // empty for LIBSVM data
   CsvEncoding encoding;                    // empty for LIBSVM data
   std::string source;                      // the path it was read from
+  int64_t skipped_rows = 0;                // CSV rows dropped by MissingPolicy::kSkipRow
   int64_t rows() const { return x.rows(); }
   int64_t cols() const { return x.cols(); }
 };

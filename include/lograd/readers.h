@@ -42,6 +42,9 @@ struct ReadOptions {
   int64_t min_features = 0;               // pad the width to at least this many columns
   int32_t classes = 0;  // > 0: the labels hold exactly this many classes (binary training: 2);
                         // a ParseError at the first label of one too many, or at the end
+  bool labels_optional = false;  // prediction: LIBSVM lines that start with index:value and CSV
+                                 // rows without the label column (with `encoding`) are read,
+                                 // with the label "" (a class of its own)
   // CSV only.
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
   std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');

@@ -91,6 +91,17 @@ class CsvReader {
   [[noreturn]] void fail(const CsvField& at, const std::string& message) const {
     throw ParseError(path_, at.line, at.col, message);
   }
+  // Refuses text that is not UTF-8 (it would go into the model file): at its first bad byte.
+  void check_utf8(const CsvField& at, size_t j, const char* what) const;
+  // Prediction without labels: inserts the absent label column into a record.
+  void insert_label(std::vector<CsvField>& f) const {
+    if (!no_label_) return;
+    const CsvField empty{std::string_view(), f.empty() ? 0 : f[0].line, 1};
+    if (static_cast<int64_t>(f.size()) >= label_)
+      f.insert(f.begin() + label_, empty);
+    else
+      f.push_back(empty);  // a short row: check_width reports it
+  }
 
   std::string_view text_;
   const std::string& path_;
@@ -108,7 +119,21 @@ class CsvReader {
   std::vector<TextMap<int32_t>> category_index_;  // per column: category -> position
   int64_t features_ = 0;
   int64_t skipped_ = 0;
+  bool no_label_ = false;  // labels_optional, and the rows lack the model's label column
 };
+
+void CsvReader::check_utf8(const CsvField& at, size_t j, const char* what) const {
+  const size_t bad = invalid_utf8(at.text);
+  if (bad == std::string_view::npos) return;
+  constexpr char kHex[] = "0123456789abcdef";
+  const auto c = static_cast<unsigned char>(at.text[bad]);
+  throw ParseError(path_, at.line, at.col + static_cast<int64_t>(bad),
+                   std::string("byte 0x") + kHex[c >> 4] + kHex[c & 15] + " in the " + what +
+                       " " + quoted(at.text) + " of column " + std::to_string(j + 1) +
+                       " is not UTF-8: lograd reads UTF-8 text (bytes like this come from "
+                       "Windows-1252 or Latin-1 files); convert the file, e.g. iconv -f "
+                       "WINDOWS-1252 -t UTF-8 FILE > FILE.utf8");
+}
 
 std::string CsvReader::describe(size_t j) const {
   std::string s = "column " + std::to_string(j + 1);
@@ -123,17 +148,20 @@ int64_t CsvReader::resolve_column(const std::string& ref, const char* what) cons
   const bool digits =
       !ref.empty() && ref.size() < 10 &&
       std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits) {
+  if (digits) {  // 1-based, as columns are numbered in every message
     const int64_t j = std::stoll(ref);
-    if (j >= static_cast<int64_t>(ncols_))
+    if (j == 0)
+      throw ValueError(std::string(what) + " 0: columns are numbered from 1 (as in lograd's "
+                       "messages and in cut -f): give 1 for the first column");
+    if (j > static_cast<int64_t>(ncols_))
       throw ValueError(std::string(what) + " " + ref + " is out of range: '" + path_ + "' has " +
-                       std::to_string(ncols_) + " columns (0 to " + std::to_string(ncols_ - 1) +
-                       ")");
-    return j;
+                       std::to_string(ncols_) + " columns (1 to " + std::to_string(ncols_) + ")");
+    return j - 1;
   }
   if (!named_)
-    throw ValueError(std::string(what) + " '" + ref + "' is not a column index, and '" + path_ +
-                     "' has no header to look names up in: give a 0-based column index");
+    throw ValueError(std::string(what) + " '" + ref + "' is not a column number, and '" + path_ +
+                     "' has no header to look names up in: give a column number (1 for the "
+                     "first column)");
   std::string names;
   for (size_t j = 0; j < ncols_ && j < 20; ++j)
     names += (j ? ", " : "") + encoding_.columns[j].name;
@@ -160,9 +188,24 @@ void CsvReader::choose_layout() {
                      "rows of comma-separated values");
   first_line_ = scanner.record_line();
   std::vector<std::string> first = copy_texts(fields);
+  std::vector<std::pair<int64_t, int64_t>> first_at;
+  for (const CsvField& f : fields) first_at.emplace_back(f.line, f.col);
   std::vector<std::string> second;
   const bool has_second = scanner.next(&fields);
   if (has_second) second = copy_texts(fields);
+  if (replay_ != nullptr && options_.labels_optional &&
+      first.size() + 1 == replay_->columns.size()) {
+    // Prediction on rows without the label column: read them as if it were there, empty.
+    for (size_t j = 0; j < replay_->columns.size(); ++j)
+      if (replay_->columns[j].kind == Kind::kLabel) label_ = static_cast<int64_t>(j);
+    if (label_ >= 0) {
+      no_label_ = true;
+      const std::string name = replay_->columns[static_cast<size_t>(label_)].name;
+      first.insert(first.begin() + label_, name);  // matches the model's header, if any
+      first_at.insert(first_at.begin() + label_, {first_line_, 1});
+      if (has_second) second.insert(second.begin() + label_, name);
+    }
+  }
 
   if (options_.header) {
     header_ = *options_.header;
@@ -199,8 +242,12 @@ void CsvReader::choose_layout() {
   }
   if (replay_ != nullptr)
     replay_columns();
-  else
+  else {
+    if (header_)
+      for (size_t j = 0; j < first.size(); ++j)
+        check_utf8(CsvField{first[j], first_at[j].first, first_at[j].second}, j, "column name");
     learn_columns(header_ ? std::move(first) : std::vector<std::string>(first.size()));
+  }
 }
 
 void CsvReader::learn_columns(std::vector<std::string> header) {
@@ -250,15 +297,17 @@ void CsvReader::check_width(const std::vector<CsvField>& f, const CsvScanner& sc
   const std::string basis = replay_ != nullptr ? "as in the training data"
                             : header_          ? "as in the header"
                                                : "as in line " + std::to_string(first_line_);
-  const std::string message = "expected " + std::to_string(ncols_) + " fields (" + basis +
-                              "), found " + std::to_string(f.size());
+  const size_t absent = no_label_ ? 1 : 0;  // the label column, not in the file
+  const std::string message = "expected " + std::to_string(ncols_ - absent) + " fields (" + basis +
+                              (no_label_ ? ", without the label column" : "") + "), found " +
+                              std::to_string(f.size() - absent);
   if (f.size() > ncols_) fail(f[ncols_], message);
   const auto [line, col] = scanner.record_end();
   throw ParseError(path_, line, col, message);
 }
 
 bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
-  if (is_missing(f[label_].text))
+  if (!no_label_ && is_missing(f[label_].text))
     fail(f[label_], "missing label " + quoted(f[label_].text) + " in " + describe(label_) +
                         ": every example needs a label");
   bool keep = true;
@@ -289,6 +338,7 @@ void CsvReader::for_each_row(F&& f) {
   if (header_) scanner.next(&fields);
   skipped_ = 0;
   while (scanner.next(&fields)) {
+    insert_label(fields);
     check_width(fields, scanner);
     if (keep_row(fields))
       f(fields);
@@ -321,6 +371,7 @@ void CsvReader::gather_stats() {
         else
           s.number_before_text = true;
       } else {
+        check_utf8(f[j], j, "value");
         if (s.text_count++ == 0) {
           s.first_text_line = f[j].line;
           s.first_text_col = f[j].col;
@@ -388,6 +439,7 @@ Dataset CsvReader::emit() {
   const bool mean = options_.missing == MissingPolicy::kMean;
   int64_t last_line = 1;
   for_each_row([&](const std::vector<CsvField>& f) {
+    if (replay_ == nullptr) check_utf8(f[label_], static_cast<size_t>(label_), "label");
     data.label.push_back(classes.index_of(f[label_].text));
     last_line = f[label_].line;
     if (options_.classes > 0 && classes.names().size() > static_cast<size_t>(options_.classes))
@@ -444,7 +496,13 @@ Dataset CsvReader::emit() {
   data.x = build_data_matrix(std::move(entries), cols, options_.storage, options_.value_type);
   data.classes = classes.take_classes();
   data.encoding = std::move(encoding_);
+  if (replay_ == nullptr)
+    data.encoding.missing = options_.missing == MissingPolicy::kSkipRow ? "skip-row"
+                            : options_.missing == MissingPolicy::kZero  ? "zero"
+                            : options_.missing == MissingPolicy::kMean  ? "mean"
+                                                                        : "error";
   data.source = path_;
+  data.skipped_rows = skipped_;
   return data;
 }
 

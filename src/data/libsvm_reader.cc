@@ -47,7 +47,8 @@ struct LibsvmChunk {
 
 // Parses chunk.text into chunk's entries (wide or in float32, as `wide`), stopping at the
 // first error (thrown) or, with ValueType kAuto, at the first value float32 does not keep.
-void parse_chunk(LibsvmChunk& chunk, const std::string& path, bool wide, ValueType type) {
+void parse_chunk(LibsvmChunk& chunk, const std::string& path, bool wide, ValueType type,
+                 bool labels_optional) {
   const std::string_view all = chunk.text;
   chunk.entries = Entries(wide);
   Entries& entries = chunk.entries;
@@ -80,11 +81,20 @@ void parse_chunk(LibsvmChunk& chunk, const std::string& path, bool wide, ValueTy
     const char* t = token_end(q, stop);
     const std::string_view label(q, static_cast<size_t>(t - q));
     double label_value;
-    if (label.find(':') != std::string_view::npos)
-      fail(q, "expected a label before the features, found " + quoted(label));
-    if (parse_number(label, &label_value) != NumberParse::kOk)
-      fail(q, "expected a numeric label (e.g. -1, +1, 0, 1), found " + quoted(label));
-    chunk.labels.push_back(chunk.classes.index_of(label));
+    if (label.find(':') != std::string_view::npos) {
+      if (!labels_optional)
+        fail(q, "expected a label before the features, found " + quoted(label) +
+                    ": a LIBSVM line starts with its label (e.g. -1 or +1), then index:value "
+                    "pairs" + (label[0] == '+' || label[0] == '-'
+                                   ? std::string(" (is a space missing after the label?)")
+                                   : std::string()));
+      chunk.labels.push_back(chunk.classes.index_of(""));  // no label: prediction only
+      t = q;  // the first token is a feature
+    } else {
+      if (parse_number(label, &label_value) != NumberParse::kOk)
+        fail(q, "expected a numeric label (e.g. -1, +1, 0, 1), found " + quoted(label));
+      chunk.labels.push_back(chunk.classes.index_of(label));
+    }
     if (chunk.classes.names().size() > chunk.class_at.size())
       chunk.class_at.emplace_back(line_no, q - line + 1);
     // The features.
@@ -227,7 +237,7 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (chunks.size() > 1)
     for (size_t c = 0; c < chunks.size(); ++c) {
       try {
-        parse_chunk(chunks[c], path, wide, options.value_type);
+        parse_chunk(chunks[c], path, wide, options.value_type, options.labels_optional);
       } catch (const ParseError& e) {
         chunks[c].error.emplace(e);
       }

@@ -34,6 +34,22 @@ bool is_index_value(std::string_view token) {
          std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// A token of the form `[+-]digits[.digits]:value` with no CSV delimiter in it.
+bool is_feature_like(std::string_view token) {
+  if (token.find_first_of(",;") != std::string_view::npos) return false;
+  const size_t colon = token.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == token.size()) return false;
+  std::string_view index = token.substr(0, colon);
+  if (index[0] == '+' || index[0] == '-') index.remove_prefix(1);
+  bool digit = false, dot = false;
+  for (char c : index) {
+    if (c >= '0' && c <= '9') digit = true;
+    else if (c == '.' && !dot) dot = true;
+    else return false;
+  }
+  return digit;
+}
+
 // LIBSVM when the first line with data has `index:value` tokens after the label (or only a
 // label, without CSV delimiters); CSV otherwise. nullopt when `text` is the start of the file
 // (not `whole`) and holds no complete line with data.
@@ -53,6 +69,10 @@ std::optional<bool> looks_like_libsvm(std::string_view text, bool whole) {
       if (i > start) tokens.push_back(line.substr(start, i - start));
     }
     if (tokens.empty()) continue;  // blank or comment line
+    // A first token `index:value` (a line without its label, or with a label glued to its
+    // first feature, `+1:1`) is LIBSVM: the reader reads it or names what is wrong there.
+    if (is_feature_like(tokens[0]))
+      return std::all_of(tokens.begin() + 1, tokens.end(), is_index_value);
     if (tokens.size() == 1) return tokens[0].find_first_of(",;:") == std::string_view::npos;
     return std::all_of(tokens.begin() + 1, tokens.end(), is_index_value);
   }

@@ -10,6 +10,33 @@
 
 namespace lograd::detail {
 
+size_t invalid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    unsigned min = 0;
+    unsigned cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
+    else return i;
+    if (i + len > n) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 std::string quoted(std::string_view text) {
   constexpr size_t kMax = 40;
   const bool cut = text.size() > kMax;
@@ -37,6 +64,20 @@ void refuse_binary(std::string_view text, const std::string& path) {
                      "the file is UTF-16 text: lograd reads UTF-8 (or ASCII); convert it, e.g. "
                      "iconv -f UTF-16 -t UTF-8");
   const std::string_view head = text.substr(0, size_t{1} << 16);
+  // JSON (a lograd model or checkpoint given as data): '{' then '"' or '}' after blanks.
+  if (const size_t brace = head.find_first_not_of(" \t\r\n"); brace != std::string_view::npos &&
+                                                                 head[brace] == '{') {
+    const size_t next = head.find_first_not_of(" \t\r\n", brace + 1);
+    if (next == std::string_view::npos || head[next] == '"' || head[next] == '}') {
+      const auto line_of = std::count(head.begin(), head.begin() + static_cast<ptrdiff_t>(brace), '\n');
+      const size_t bol = head.rfind('\n', brace);
+      throw ParseError(path, 1 + line_of,
+                       static_cast<int64_t>(bol == std::string_view::npos ? brace : brace - bol - 1) + 1,
+                       "this is a JSON file (it starts with '{'), not LIBSVM or CSV data: a "
+                       "lograd model or checkpoint? Give the data file here (LIBSVM, CSV or a "
+                       ".lgb cache from lograd convert); a model is read as the model");
+    }
+  }
   int64_t line = 1;
   size_t line_start = 0;
   for (size_t i = 0; i < head.size(); ++i) {

@@ -61,6 +61,9 @@ inline bool float_normal(double v) {
 // text file has (NUL and the like, not tab, CR, LF): binary data, or UTF-16 text.
 void refuse_binary(std::string_view text, const std::string& path);
 
+// The offset of the first byte of `text` that is not part of valid UTF-8, or npos.
+size_t invalid_utf8(std::string_view text);
+
 // 'text' in single quotes for an error message, shortened when long.
 std::string quoted(std::string_view text);
 

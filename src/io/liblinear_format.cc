@@ -133,10 +133,15 @@ Model io::parse_liblinear(std::string_view text, const std::string& path) {
       std::string second;
       if (!(in >> second)) fail("\"label\" needs two labels");
       labels.push_back(second);
-      int l;
-      for (const std::string& t : labels)
-        if (!integer_label(t, &l)) fail("label \"" + t + "\" is not an integer");
-      if (labels[0] == labels[1]) fail("both labels are " + labels[0]);
+      int l[2];
+      for (size_t k = 0; k < 2; ++k)
+        if (!integer_label(labels[k], &l[k]))
+          fail("label \"" + labels[k] + "\" is not an integer");
+      // Compared as LIBLINEAR compares them, as integers: "1" and "+1" are one class.
+      if (l[0] == l[1])
+        fail("the \"label\" line names the class " + std::to_string(l[0]) + " twice (\"" +
+             labels[0] + "\" and \"" + labels[1] + "\"); a binary model has two different "
+             "classes: the file is damaged, or was edited");
     } else if (key == "nr_feature") {
       double v;
       if (!parse_double(value, &v) || v != std::trunc(v) || v < 0)

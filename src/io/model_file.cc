@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -102,6 +103,7 @@ ordered_json encoding_json(const CsvEncoding& e) {
   }
   return ordered_json{{"delimiter", std::string(1, e.delimiter)},
                       {"header", e.header},
+                      {"missing", e.missing},
                       {"columns", std::move(columns)}};
 }
 
@@ -185,6 +187,12 @@ class Fields {
   const json& doc_;
 };
 
+std::string g17(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
   CsvEncoding enc;
   if (e.is_null()) return enc;
@@ -193,6 +201,13 @@ CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
   if (delim.size() != 1) f.fail("field \"encoding.delimiter\" must be one character");
   enc.delimiter = delim[0];
   enc.header = f.boolean(f.get(e, "header", "encoding."), "encoding.header");
+  if (const auto mi = e.find("missing"); mi != e.end()) {  // optional: older models lack it
+    enc.missing = f.string(*mi, "encoding.missing");
+    if (enc.missing != "" && enc.missing != "error" && enc.missing != "skip-row" &&
+        enc.missing != "zero" && enc.missing != "mean")
+      f.fail("field \"encoding.missing\" is \"" + enc.missing +
+             "\"; expected error, skip-row, zero or mean");
+  }
   const json& cols = f.get(e, "columns", "encoding.");
   if (!cols.is_array()) f.fail("field \"encoding.columns\" must be an array");
   // The CSV reader emits each row's features in column order, so the columns' feature ranges
@@ -258,8 +273,23 @@ Model model_from_json(const std::string& path, const json& doc) {
     if (!s.is_object()) f.fail("field \"standardize\" must be an object or null");
     m.mean = f.numbers(f.get(s, "mean", "standardize."), "standardize.mean", n);
     m.scale = f.numbers(f.get(s, "scale", "standardize."), "standardize.scale", n);
+    // Prediction divides by the scale: one that is 0, negative or subnormal (below 2.2e-308)
+    // makes infinite weights and NaN probabilities. Training writes scales >= 1e-150.
     for (size_t j = 0; j < n; ++j)
-      if (m.scale[j] == 0) f.fail("field \"standardize.scale[" + std::to_string(j) + "]\" is 0");
+      if (!(m.scale[j] >= std::numeric_limits<double>::min()))
+        f.fail("field \"standardize.scale[" + std::to_string(j) + "]\" is " + g17(m.scale[j]) +
+               ": a scale must be a positive normal number (>= 2.2e-308); the model is "
+               "damaged: retrain or restore it");
+    // And the weights as applied (w / scale, the bias less w . mean / scale) must be finite.
+    const std::vector<double> raw = m.raw_weights();
+    for (size_t j = 0; j < raw.size(); ++j)
+      if (!std::isfinite(raw[j]))
+        f.fail("weight " + std::to_string(j) + " divided by its standardize.scale is not finite "
+               "(the scale is too small for the weight); the model is damaged: retrain or "
+               "restore it");
+    if (!std::isfinite(m.raw_bias()))
+      f.fail("the bias less the standardization's mean term is not finite; the model is "
+             "damaged: retrain or restore it");
   }
   m.encoding = parse_encoding(f, f.get("encoding"), m.n_features);
   const auto t = doc.find("training");
@@ -313,9 +343,10 @@ json parse_json(const std::string& path, std::string_view text) {
                   std::to_string(text.size()) +
                   "; the model file is damaged: retrain or restore it");
     throw Error(path + ": not a lograd model file: invalid JSON at byte " + std::to_string(e.byte) +
-                " (" + e.what() + ")");
-  } catch (const json::exception& e) {
-    throw Error(path + ": not a lograd model file: " + e.what());
+                "; the file is damaged, or not a model: retrain or restore it");
+  } catch (const json::exception&) {
+    throw Error(path + ": not a lograd model file: invalid JSON; the file is damaged, or not a "
+                "model: retrain or restore it");
   }
 }
 
@@ -342,6 +373,24 @@ Model parse_model(std::string_view text, const std::string& path) {
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw Error(path + ": empty file, not a model; retrain or restore it");
   if (text.rfind("solver_type", 0) == 0) return io::parse_liblinear(text, path);
+  // Not JSON at all: say what the file looks like rather than where the JSON parser stopped.
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (text.substr(first, 3) == "\x1f\x8b\x08" || text.substr(first, 4) == "LGB\x01" ||
+      (text[first] != '{' && text[first] != '[')) {
+    const std::string_view line = text.substr(first, text.find('\n', first) - first);
+    const bool gz = text.substr(first, 2) == "\x1f\x8b";
+    std::string what = gz ? "gzip-compressed data"
+                       : line.find(':') != std::string_view::npos &&
+                               line.find(',') == std::string_view::npos
+                           ? "LIBSVM data ('label index:value ...')"
+                       : line.find_first_of(",;\t") != std::string_view::npos
+                           ? "CSV data"
+                           : "neither JSON nor a LIBLINEAR model";
+    throw Error(path + ": not a model file: it looks like " + what +
+                ". A model is lograd's JSON model file (written by lograd train) or a "
+                "LIBLINEAR model file (solver_type ...): is this the data file, given as the "
+                "model?");
+  }
   const json doc = parse_json(path, text);
   if (!doc.is_object() || !doc.contains("format"))
     throw Error(path + ": not a lograd model file (no \"format\": \"" +

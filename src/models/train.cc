@@ -1,5 +1,6 @@
 #include "lograd/train.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -30,7 +31,7 @@ std::vector<double> row_weights(const Dataset& data, const std::vector<double>& 
     char comma = 0;
     if (!(is >> cw[0] >> comma >> cw[1]) || comma != ',' || !is.eof() || !(cw[0] > 0) ||
         !(cw[1] > 0) || !std::isfinite(cw[0]) || !std::isfinite(cw[1]))
-      throw ValueError("--class-weight must be 'balanced' or two positive numbers 'w0,w1' (the "
+      throw ValueError("class_weight must be 'balanced' or two positive numbers 'w0,w1' (the "
                        "weights of the negative and positive class), got '" + class_weight + "'");
   }
   for (size_t i = 0; i < m; ++i) s[i] *= cw[y[i] > 0.5];
@@ -140,18 +141,23 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   model.labels = binary_label_map(data);
   const std::vector<double> y = binary_targets(data, model.labels);
   std::vector<double> s = row_weights(data, y, options.class_weight);
+  // All weights 0 make the loss term 0 whatever w is: the optimum is w = 0 from the start
+  // ("converged after 0 iterations"), a model that learned nothing.
+  if (std::none_of(s.begin(), s.end(), [](double v) { return v > 0; }))
+    throw ValueError("every example has weight 0 (sample weights times class weights): there "
+                     "is nothing to learn from; give some examples a weight > 0");
 
   if (options.lambda && options.c)
-    throw ValueError("give either --lambda or --C, not both (lambda = 1 / (C m))");
+    throw ValueError("give either lambda or C, not both (lambda = 1 / (C m))");
   double lambda = 1.0 / static_cast<double>(m);  // C = 1
   if (options.lambda) lambda = *options.lambda;
   if (options.c) {
-    if (!(*options.c > 0)) throw ValueError("--C must be > 0 (lambda = 1 / (C m))");
+    if (!(*options.c > 0)) throw ValueError("C must be > 0 (lambda = 1 / (C m))");
     lambda = 1.0 / (*options.c * static_cast<double>(m));
   }
-  if (!(lambda >= 0) || !std::isfinite(lambda)) throw ValueError("--lambda must be finite and >= 0");
+  if (!(lambda >= 0) || !std::isfinite(lambda)) throw ValueError("lambda must be finite and >= 0");
   if (!(options.l1_ratio >= 0 && options.l1_ratio <= 1))
-    throw ValueError("--elastic-net alpha must be in [0, 1]");
+    throw ValueError("the L1 share alpha (l1_ratio) must be in [0, 1]");
   result.lambda = lambda;
 
   LogisticSpec spec;

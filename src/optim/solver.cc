@@ -256,8 +256,8 @@ SolveResult minimize(Objective& objective, std::vector<double>& w, const SolverO
   if (!(options.tol > 0)) throw ValueError("tol must be > 0, got " + std::to_string(options.tol));
   if (options.max_iter < 1) throw ValueError("max-iter must be at least 1");
   if (options.kind == SolverKind::kNewton && objective.l1() > 0)
-    throw ValueError("the newton solver handles L2 only: use --solver lbfgs (OWL-QN) or gd "
-                     "(proximal) with --l1 or --elastic-net");
+    throw ValueError("the newton solver handles the L2 penalty only: with an L1 term use the "
+                     "lbfgs (OWL-QN) or gd (proximal) solver");
   optim::Run run(objective, options, progress);
   run.init_target();
   switch (options.kind) {

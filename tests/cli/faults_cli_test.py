@@ -166,7 +166,8 @@ class Checkpoints(FaultsTest):
             f.write(before[: len(before) // 2])
         r = self.train("--solver", "sgd", "--lr", "0.1", "--resume", bad, code=EXIT_ERROR)
         self.assertIn("cut short", r.stderr)
-        r = self.train("--resume", ck, "--init", self.path("m.json"), code=EXIT_ERROR)
+        # Options that do not go together: a usage error (issue 15, item 9).
+        r = self.train("--resume", ck, "--init", self.path("m.json"), code=EXIT_USAGE)
         self.assertIn("give --init or --resume, not both", r.stderr)
 
     def test_checkpoint_every_needs_checkpoint(self):

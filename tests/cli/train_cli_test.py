@@ -450,8 +450,9 @@ class Regularisation(LogradTest):
     def test_lambda_and_C_together_is_an_error(self):
         self.fails(2, "train", self.data, "--lambda", "0.1", "--C", "1", "-o", self.path("x.json"))
         self.assertFalse(os.path.exists(self.path("x.json")))
-        self.fails(1, "train", self.data, "--C", "0", "-o", self.path("x.json"), contains="--C")
-        self.fails(1, "train", self.data, "--lambda", "-1", "-o", self.path("x.json"),
+        # Bad values are usage errors (issue 15, item 9).
+        self.fails(2, "train", self.data, "--C", "0", "-o", self.path("x.json"), contains="--C")
+        self.fails(2, "train", self.data, "--lambda", "-1", "-o", self.path("x.json"),
                    contains="--lambda")
 
     def test_no_bias(self):
@@ -577,10 +578,11 @@ class Sparsity(LogradTest):
 
     def test_bad_penalties(self):
         out = self.path("x.json")
-        self.fails(1, "train", self.data, "--elastic-net", "1.5", "-o", out, contains="[0, 1]")
-        self.fails(1, "train", self.data, "--elastic-net", "abc", "-o", out, contains="--elastic-net")
-        self.fails(1, "train", self.data, "--l1", "--elastic-net", "0.5", "-o", out)
-        self.fails(1, "train", self.data, "--l1", "--solver", "newton", "-o", out,
+        # Usage errors, status 2 (issue 15, item 9).
+        self.fails(2, "train", self.data, "--elastic-net", "1.5", "-o", out, contains="[0, 1]")
+        self.fails(2, "train", self.data, "--elastic-net", "abc", "-o", out, contains="--elastic-net")
+        self.fails(2, "train", self.data, "--l1", "--elastic-net", "0.5", "-o", out)
+        self.fails(2, "train", self.data, "--l1", "--solver", "newton", "-o", out,
                    contains="lbfgs")
 
 
@@ -917,7 +919,7 @@ class Weights(LogradTest):
 
     def test_bad_class_weight(self):
         for bad in ("1", "a,b", "1,-1", "0,1", "1,2,3"):
-            self.fails(1, "train", self.data, "--class-weight", bad, "-o", self.path("x.json"),
+            self.fails(2, "train", self.data, "--class-weight", bad, "-o", self.path("x.json"),
                        contains="--class-weight")
 
     def test_sample_weight_column(self):
@@ -926,7 +928,7 @@ class Weights(LogradTest):
         p.s = [float(rng.choice((0, 1, 1, 2, 3))) for _ in range(p.m)]
         data = p.write_csv(self.path("w.csv"), weights=True)  # header: weight,x1,x2,x3,label
         _, byname = self.train(data, "--sample-weight-column", "weight", "--C", "1", "--tol", "1e-10")
-        _, byidx = self.train(data, "--sample-weight-column", "0", "--C", "1", "--tol", "1e-10")
+        _, byidx = self.train(data, "--sample-weight-column", "1", "--C", "1", "--tol", "1e-10")
         self.assertModelsEqual(byname, byidx, 1e-12)
         self.assertEqual(byname["n_features"], 3, "the weight column is not a feature")
         kinds = [c["kind"] for c in byname["encoding"]["columns"]]
@@ -1250,9 +1252,9 @@ class CsvOptions(LogradTest):
 
     def test_label_column(self):
         first = self.p.write_csv(self.path("first.csv"), label_first=True)
-        self.same(first, "--label-column", "0", what="--label-column 0")
+        self.same(first, "--label-column", "1", what="--label-column 1 (columns count from 1)")
         self.same(first, "--label-column", "label", what="--label-column by name")
-        _, m = self.same(self.ref_data, "--label-column", "3", what="the last column by index")
+        _, m = self.same(self.ref_data, "--label-column", "4", what="the last column by number")
         kinds = [c["kind"] for c in m["encoding"]["columns"]]
         self.assertEqual(kinds, ["numeric"] * 3 + ["label"])
         self.fails(1, "train", first, "--label-column", "9", "-o", self.path("x.json"),
@@ -1344,10 +1346,13 @@ class CsvOptions(LogradTest):
         fills = [c["fill"] for c in m1["encoding"]["columns"][:3]]
         self.assertVecClose(fills, means, 1e-12, "saved fill values")
         self.assertModelsEqual(m1, m2, 1e-7, "--missing mean")
-        # Prediction replays the saved means under --missing mean, and refuses '?' by default.
+        # Prediction replays the saved means under --missing mean, which is also the default
+        # for a model trained with it (issue 15, item 10); --missing error refuses '?'.
         pa = self.proba(self.path("mean.json"), path, "--missing", "mean")
         self.assertVecClose(pa, model_proba(m1, mp.X), 1e-9)
-        self.fails(1, "predict", "-m", self.path("mean.json"), path, contains="--missing")
+        self.assertEqual(self.proba(self.path("mean.json"), path), pa)
+        self.fails(1, "predict", "-m", self.path("mean.json"), path, "--missing", "error",
+                   contains="--missing")
         e = json.loads(self.ok("eval", "-m", self.path("mean.json"), path, "--missing",
                                "skip-row", "--json").stdout)
         self.assertEqual(e["count"], len(keep))
@@ -1476,16 +1481,16 @@ class CsvOptions(LogradTest):
         first = self.p.write_csv(self.path("first.csv"), label_first=True, header=False,
                                  labels=("-1", "1"))
         want = self.proba(self.path("libm.json"), libm)
-        got = self.proba(self.path("libm.json"), first, "--format", "csv", "--label-column", "0",
+        got = self.proba(self.path("libm.json"), first, "--format", "csv", "--label-column", "1",
                          "--no-header")
         self.assertVecClose(got, want, 1e-12, "LIBSVM model on CSV data")
-        e1 = json.loads(self.ok("eval", "-m", self.path("libm.json"), first, "--label-column", "0",
+        e1 = json.loads(self.ok("eval", "-m", self.path("libm.json"), first, "--label-column", "1",
                                 "--header", "--json").stdout)
         self.assertEqual(e1["count"], self.p.m - 1, "eval --header drops the first row")
 
     def test_csv_only_options_are_not_silently_ignored_on_libsvm_data(self):
         lib = self.p.write_libsvm(self.path("d.libsvm"))
-        for opt, value in (("--sample-weight-column", "0"), ("--label-column", "2")):
+        for opt, value in (("--sample-weight-column", "1"), ("--label-column", "2")):
             r = run("train", lib, opt, value, "--json", "-o", self.path("x.json"))
             if r.returncode == 0:
                 with self.subTest(option=opt):

@@ -221,8 +221,8 @@ TEST(CsvReader, LabelAndWeightColumnsByNameAndIndex) {
   by_name.label_column = "y";
   by_name.weight_column = "w";
   ReadOptions by_index;
-  by_index.label_column = "0";
-  by_index.weight_column = "2";
+  by_index.label_column = "1";  // column numbers count from 1, as in every message
+  by_index.weight_column = "3";
   for (const ReadOptions& o : {by_name, by_index}) {
     const Dataset d = read_csv(path, o);
     EXPECT_EQ(d.feature_names, (Names{"x", "z"}));
@@ -243,8 +243,24 @@ TEST(CsvReader, LabelAndWeightColumnsByNameAndIndex) {
     EXPECT_EQ(std::string(e.what()),
               "no column named 'nope' in the header of '" + path + "' (columns: y, x, w, z)");
   }
+  o.label_column = "5";
+  try {
+    read_csv(path, o);
+    FAIL() << "expected a ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_EQ(std::string(e.what()), "label column 5 is out of range: '" + path +
+                                         "' has 4 columns (1 to 4)");
+  }
+  o.label_column = "0";
+  try {
+    read_csv(path, o);
+    FAIL() << "expected a ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("label column 0: columns are numbered from 1"),
+              std::string::npos) << e.what();
+  }
   o.label_column = "4";
-  EXPECT_THROW(read_csv(path, o), ValueError);
+  EXPECT_EQ(read_csv(path, o).classes, (Names{"5", "6", "7"}));  // the last column, z
   o.label_column = "w";
   EXPECT_THROW(read_csv(path, o), ValueError);  // the same column as the weight
   o = ReadOptions{};
@@ -438,7 +454,7 @@ TEST(CsvReaderRealData, AdultOneHot) {
 TEST(CsvReaderRealData, UspsLabelFirst) {
   REQUIRE_DATASETS();
   ReadOptions o;
-  o.label_column = "0";
+  o.label_column = "1";
   const Dataset d = read_dataset(datasets + "/usps_zip.train.csv", o);
   EXPECT_EQ(d.rows(), 7291);
   EXPECT_EQ(d.cols(), 256);
@@ -468,6 +484,65 @@ TEST(CsvReader, BinaryDataIsRefusedAtItsFirstControlByte) {
   const auto path = dir.write("bin.csv", std::string("a,b\n1,2\n3,\0\x02", 12));
   EXPECT_PARSE_ERROR([&] { read_csv(path); }, path + ":3:3: ",
                      "byte 0x00 at offset 10: this is a binary file, not LIBSVM or CSV text");
+}
+
+// Issue 15, item 5: --missing skip-row dropped rows without a word; the count now comes back.
+TEST(CsvReader, SkipRowCountsTheRowsItDrops) {
+  TempDir dir;
+  const auto path = dir.write("s.csv", "a,b,y\n1,,0\n2,3,1\n?,4,0\n5,6,1\n");
+  ReadOptions o;
+  o.missing = MissingPolicy::kSkipRow;
+  const Dataset d = read_csv(path, o);
+  EXPECT_EQ(d.rows(), 2);
+  EXPECT_EQ(d.skipped_rows, 2);
+  EXPECT_EQ(d.encoding.missing, "skip-row");
+  o.missing = MissingPolicy::kMean;
+  const Dataset m = read_csv(path, o);
+  EXPECT_EQ(m.skipped_rows, 0);
+  EXPECT_EQ(m.encoding.missing, "mean");
+}
+
+// Issue 15, item 9: Windows-1252 bytes went into the encoding and failed the model's save after
+// training; they are refused where they are.
+TEST(CsvReader, TextThatIsNotUtf8IsRefusedWhereItIs) {
+  TempDir dir;
+  const auto value = dir.write("v.csv", "a,c,y\n1,red,0\n2,caf\xe9,1\n3,blue,0\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(value); }, value + ":3:6: ",
+                     "byte 0xe9 in the value 'caf");
+  const auto header = dir.write("h.csv", "a,c\xf6l,y\n1,red,0\n2,blue,1\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(header); }, header + ":1:4: ", "in the column name");
+  const auto label = dir.write("l.csv", "a,y\n1,no\n2,n\xf6\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(label); }, label + ":3:4: ", "in the label");
+  // An overlong encoding and a lone continuation byte are not UTF-8 either; real UTF-8 is.
+  EXPECT_PARSE_ERROR([&] { read_csv(dir.write("o.csv", "a,c,y\n1,\xc0\xaf,0\n2,x,1\n")); },
+                     "", "byte 0xc0");
+  EXPECT_PARSE_ERROR([&] { read_csv(dir.write("c.csv", "a,c,y\n1,\x80,0\n2,x,1\n")); },
+                     "", "byte 0x80");
+  const Dataset d = read_csv(dir.write("u.csv", "a,c,y\n1,caf\xc3\xa9,0\n2,\xe2\x82\xac,1\n"));
+  EXPECT_EQ(d.cols(), 3);
+}
+
+// Issue 15, item 10: prediction reads rows without the model's label column.
+TEST(CsvReader, ReplayWithoutTheLabelColumn) {
+  TempDir dir;
+  const auto train = dir.write("t.csv", "a,y,c\n1,no,red\n2,yes,blue\n3,no,red\n");
+  const Dataset d = read_csv(train);
+  ASSERT_EQ(d.encoding.columns.size(), 3u);
+  ReadOptions o;
+  o.label_column = "y";
+  const Dataset t = read_csv(train, o);
+  ReadOptions r;
+  r.encoding = &t.encoding;
+  r.labels_optional = true;
+  const auto bare = dir.write("b.csv", "a,c\n1,red\n5,blue\n");
+  const Dataset p = read_csv(bare, r);
+  EXPECT_EQ(p.rows(), 2);
+  EXPECT_EQ(dense_values(p.x), (std::vector<double>{1, 0, 1, 5, 1, 0}));
+  const auto noheader = dir.write("n.csv", "1,red\n5,blue\n");
+  EXPECT_EQ(dense_values(read_csv(noheader, r).x), dense_values(p.x));
+  // With labels required, the same file is a width error.
+  r.labels_optional = false;
+  EXPECT_PARSE_ERROR([&] { read_csv(noheader, r); }, noheader + ":1:", "expected 3 fields");
 }
 
 }  // namespace

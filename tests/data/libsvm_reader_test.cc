@@ -483,5 +483,34 @@ TEST(LibsvmReader, ChunkedParsingReportsTheFirstErrorAtItsFileLine) {
                      "label '7' makes 3 classes (before it: '-1', '1')");
 }
 
+// Issue 15, item 5: a first token `+1:1` (the label glued to the first feature) made the file
+// read as one-column CSV; it is LIBSVM, refused where it is.
+TEST(LibsvmReader, LabelGluedToTheFirstFeatureIsRefusedAsLibsvm) {
+  TempDir dir;
+  for (const char* first : {"+1:1 2:3\n", "+1:1\n"}) {
+    const auto path = dir.write("g.txt", std::string(first) + "-1 1:2\n+1 2:1\n");
+    EXPECT_PARSE_ERROR([&] { read_dataset(path); }, path + ":1:1: ",
+                       "expected a label before the features, found '+1:1'");
+  }
+  // A JSON file (a model given as data) is named as such.
+  const auto json = dir.write("m.json", "{\n \"format\": \"lograd-model\"\n}\n");
+  EXPECT_PARSE_ERROR([&] { read_dataset(json); }, json + ":1:1: ", "this is a JSON file");
+}
+
+// Issue 15, item 10: prediction reads lines without a label.
+TEST(LibsvmReader, LinesWithoutALabelForPrediction) {
+  TempDir dir;
+  const auto path = dir.write("p.txt", "1:0.5 3:2\n+1 2:1\n2:4\n");
+  ReadOptions o;
+  o.labels_optional = true;
+  const Dataset d = read_dataset(path, o);
+  EXPECT_EQ(d.rows(), 3);
+  EXPECT_EQ(dense_values(d.x), (std::vector<double>{0.5, 0, 2, 0, 1, 0, 0, 4, 0}));
+  ASSERT_EQ(d.classes.size(), 2u);
+  EXPECT_EQ(d.classes[0], "");  // no label: a class of its own, unused by prediction
+  EXPECT_PARSE_ERROR([&] { read_dataset(path); }, path + ":1:1: ",
+                     "expected a label before the features, found '1:0.5'");
+}
+
 }  // namespace
 }  // namespace lograd

@@ -275,6 +275,12 @@ TEST_F(Liblinear, RejectsBrokenFiles) {
        "not an integer"},
       {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 1\nbias -1\n", "no \"w\" line"},
       {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\ncolour blue\nw\n1\n", "unknown header"},
+      // Issue 15, item 5: "1" and "+1" are one class to LIBLINEAR; the model was accepted with
+      // two equal class names and predicted one class for everything.
+      {"solver_type L2R_LR\nnr_class 2\nlabel 1 +1\nnr_feature 1\nbias -1\nw\n1\n",
+       "names the class 1 twice (\"1\" and \"+1\")"},
+      {"solver_type L2R_LR\nnr_class 2\nlabel -1 -1.0\nnr_feature 1\nbias -1\nw\n1\n",
+       "names the class -1 twice"},
   };
   for (const Case& c : cases) {
     spit(path("m.model"), c.text);

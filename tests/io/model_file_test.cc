@@ -75,6 +75,7 @@ Model awkward_model() {
   m.scale = {12.25, 999.0001, 1, 1, 1, 3.0 / 11.0, 0.5};
   m.encoding.delimiter = ';';
   m.encoding.header = true;
+  m.encoding.missing = "mean";
   m.encoding.columns = {
       {"age", CsvColumn::Kind::kNumeric, 0, {}, 40.5},
       {"income", CsvColumn::Kind::kNumeric, 1, {}, 0.0},
@@ -118,6 +119,7 @@ void expect_same_model(const Model& a, const Model& b) {
     EXPECT_EQ(x.categories, y.categories);
     EXPECT_EQ(std::bit_cast<uint64_t>(x.fill), std::bit_cast<uint64_t>(y.fill));
   }
+  EXPECT_EQ(a.encoding.missing, b.encoding.missing);
   EXPECT_EQ(a.training, b.training);
 }
 
@@ -353,9 +355,20 @@ TEST_F(ModelFile, EmptyMissingAndNonJsonFilesAreRejected) {
   EXPECT_NE(load_error(path("absent.json")).find(path("absent.json") + ": cannot open"),
             std::string::npos);
   EXPECT_NE(load_error(dir_.string()).find("is a directory"), std::string::npos);
+  // Issue 15, item 9: a data file given as the model says what it looks like, and no JSON
+  // parser message ([json.exception.parse_error.101]) leaks out.
   spit(path("csv.json"), "a,b,c\n1,2,3\n");
-  EXPECT_NE(load_error(path("csv.json")).find("invalid JSON at byte"), std::string::npos)
+  EXPECT_NE(load_error(path("csv.json")).find("not a model file: it looks like CSV data"),
+            std::string::npos)
       << load_error(path("csv.json"));
+  spit(path("data.svm"), "+1 1:0.5 3:1\n-1 2:1\n");
+  EXPECT_NE(load_error(path("data.svm")).find("not a model file: it looks like LIBSVM data"),
+            std::string::npos)
+      << load_error(path("data.svm"));
+  spit(path("bad.json"), "{\"format\": x}");
+  const std::string bad = load_error(path("bad.json"));
+  EXPECT_NE(bad.find("invalid JSON at byte 12"), std::string::npos) << bad;
+  EXPECT_EQ(bad.find("json.exception"), std::string::npos) << bad;
 }
 
 TEST_F(ModelFile, WrongFormatIsRejected) {
@@ -422,6 +435,15 @@ TEST_F(ModelFile, SizesAndTypesAreValidatedEvenWithAValidChecksum) {
       {"columns out of order", [](json& d) { d["encoding"]["columns"][0]["first_feature"] = 6; },
        "column 'income' maps to features from 1, but the columns before it use features up to 6"},
       {"zero scale", [](json& d) { d["standardize"]["scale"][1] = 0.0; }, "is 0"},
+      // Issue 15, item 5: a subnormal scale made infinite weights and "-nan" probabilities.
+      {"subnormal scale", [](json& d) { d["standardize"]["scale"][1] = 1e-310; },
+       "e-311: a scale must be a positive normal number"},
+      {"negative scale", [](json& d) { d["standardize"]["scale"][0] = -1.0; },
+       "\"standardize.scale[0]\" is -1: a scale must be a positive normal"},
+      {"scale too small for its weight", [](json& d) { d["standardize"]["scale"][0] = 1e-300; d["weights"][0] = 1e10; },
+       "weight 0 divided by its standardize.scale is not finite"},
+      {"unknown missing policy", [](json& d) { d["encoding"]["missing"] = "guess"; },
+       "\"encoding.missing\" is \"guess\""},
       {"names", [](json& d) { d["feature_names"].erase(0); }, "\"feature_names\" has 6 entries"},
   };
   for (const Case& c : cases) {

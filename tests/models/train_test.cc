@@ -187,5 +187,47 @@ TEST(Train, OneClassIsRefusedWithAReason) {
   }
 }
 
+// Issue 15, item 5: all-zero sample weights trained to w = 0 and said "converged after 0
+// iterations"; they are refused. One weight > 0 is enough.
+TEST(Train, AllZeroWeightsAreRefused) {
+  Dataset d = small_dataset();
+  d.weight.assign(6, 0.0);
+  try {
+    train_logistic(d, TrainOptions{});
+    FAIL() << "expected a ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("every example has weight 0"), std::string::npos)
+        << e.what();
+    EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << "names no CLI flag";
+  }
+  d.weight[0] = 1;
+  d.weight[3] = 1;
+  const TrainResult r = train_logistic(d, TrainOptions{});
+  EXPECT_GT(r.solve.iterations, 0);
+}
+
+// The library names parameters, not the CLI's flags.
+TEST(Train, ParameterErrorsNameNoFlags) {
+  const Dataset d = small_dataset();
+  TrainOptions o;
+  o.c = -1.0;
+  try {
+    train_logistic(d, o);
+    FAIL() << "expected a ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("C must be > 0", 0), 0u) << e.what();
+  }
+  o = TrainOptions{};
+  o.l1_ratio = 1;
+  o.solver.kind = SolverKind::kNewton;
+  o.solver_given = true;
+  try {
+    train_logistic(d, o);
+    FAIL() << "expected a ValueError";
+  } catch (const ValueError& e) {
+    EXPECT_EQ(std::string(e.what()).find("--"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace lograd
