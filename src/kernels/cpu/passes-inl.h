@@ -16,8 +16,10 @@
 
 #include <hwy/highway.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cpu/blocks.h"
@@ -62,45 +64,119 @@ int blocks_for(const M& x, int64_t count) {
 
 // ---- CSR rows ----
 
-// sum_k v[k] w[c[k]] over one CSR row of `len` entries: the lanes of w are gathered by column
-// (one gather per vector where the target has them), in two chains.
+// sum_k v[k] w[c[k]] over one CSR row of `len` entries, in four chains.
 // v, c: (len), w: (n) -> scalar
 template <class S>
 HWY_INLINE double csr_dot(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c, int64_t len,
                           const double* HWY_RESTRICT w) {
-  const D d;
-  const hn::Rebind<int32_t, D> di32;
-  const hn::Rebind<int64_t, D> di64;
-  const auto N = static_cast<int64_t>(hn::Lanes(d));
-  auto a0 = hn::Zero(d), a1 = a0;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   int64_t k = 0;
-  for (; k + 2 * N <= len; k += 2 * N) {
-    const auto i0 = hn::PromoteTo(di64, hn::LoadU(di32, c + k));
-    const auto i1 = hn::PromoteTo(di64, hn::LoadU(di32, c + k + N));
-    a0 = hn::MulAdd(load_double(d, v + k), hn::GatherIndex(d, w, i0), a0);
-    a1 = hn::MulAdd(load_double(d, v + k + N), hn::GatherIndex(d, w, i1), a1);
+  for (; k + 4 <= len; k += 4) {
+    s0 += double(v[k]) * w[c[k]];
+    s1 += double(v[k + 1]) * w[c[k + 1]];
+    s2 += double(v[k + 2]) * w[c[k + 2]];
+    s3 += double(v[k + 3]) * w[c[k + 3]];
   }
-  for (; k + N <= len; k += N)
-    a0 = hn::MulAdd(load_double(d, v + k), hn::GatherIndex(d, w, hn::PromoteTo(di64, hn::LoadU(di32, c + k))), a0);
-  double s = sum_lanes(d, hn::Add(a0, a1));
-  for (; k < len; ++k) s += double(v[k]) * w[c[k]];
-  return s;
+  for (; k < len; ++k) s0 += double(v[k]) * w[c[k]];
+  return (s0 + s1) + (s2 + s3);
 }
 
-// g[c[k]] += a v[k] over one CSR row. Scalar stores: the columns of a row are distinct, but a
-// vector scatter costs more than the stores it replaces on the CPUs measured.
+// p[q] = a v[q] for four entries: one widening and one multiply of four lanes where the
+// target has 256-bit vectors, else four scalar ones (the same products, exactly).
+// v: (4) -> p: (4)
+template <class S>
+HWY_INLINE void scale4(const S* HWY_RESTRICT v, double a, double* HWY_RESTRICT p) {
+#if HWY_TARGET <= HWY_AVX2 && HWY_ARCH_X86
+  const hn::FixedTag<double, 4> d4;
+  const hn::Rebind<S, decltype(d4)> ds;
+  hn::Vec<decltype(d4)> x;
+  if constexpr (std::is_same_v<S, float>) x = hn::PromoteTo(d4, hn::LoadU(ds, v));
+  else x = hn::LoadU(d4, v);
+  hn::StoreU(hn::Mul(hn::Set(d4, a), x), d4, p);
+#else
+  for (int q = 0; q < 4; ++q) p[q] = a * double(v[q]);
+#endif
+}
+
+// g[c[k]] += a v[k] over one CSR row (the columns of a row are distinct, so the four updates
+// of a step are independent).
 // v, c: (len) -> g: (n) +=
 template <class S>
 HWY_INLINE void csr_axpy(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c, int64_t len,
                          double a, double* HWY_RESTRICT g) {
   int64_t k = 0;
   for (; k + 4 <= len; k += 4) {
-    g[c[k]] += a * double(v[k]);
-    g[c[k + 1]] += a * double(v[k + 1]);
-    g[c[k + 2]] += a * double(v[k + 2]);
-    g[c[k + 3]] += a * double(v[k + 3]);
+    double p[4];
+    scale4(v + k, a, p);
+    g[c[k]] += p[0];
+    g[c[k + 1]] += p[1];
+    g[c[k + 2]] += p[2];
+    g[c[k + 3]] += p[3];
   }
   for (; k < len; ++k) g[c[k]] += a * double(v[k]);
+}
+
+// CSR rows [begin, end) of X_R, software-pipelined as the dense groups are: one loop over the
+// entries computes the dot product of the next row (gathers from w) and the update of the
+// current one (g += c_i x_i), whose row is in L1 since its own dot product, so the two
+// streams of loads, the gathers and the updates overlap instead of waiting on each other.
+// Each dot runs in four chains, in the same order as csr_dot, so z does not depend on the
+// pipelining. coef(i, z_i) turns the dot product of position i into its update coefficient;
+// rows whose coefficient is 0 get no update. g null: dot products only.
+// X: (m, n), w: (n) -> g: (n) +=
+template <class S, class F>
+void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t end,
+              const double* HWY_RESTRICT w, double* HWY_RESTRICT g, F&& coef) {
+  if (begin >= end) return;
+  const auto row = [&](int64_t i, const S*& v, const int32_t*& c) {
+    const int64_t r = row_at(rows, i), b = x.ptr[r];
+    v = x.val + b;
+    c = x.col + b;
+    return x.ptr[r + 1] - b;
+  };
+  const S* v;
+  const int32_t* c;
+  int64_t len = row(begin, v, c);
+  double a = coef(begin, csr_dot(v, c, len, w));
+  for (int64_t i = begin; i + 1 < end; ++i) {
+    const S* vn;
+    const int32_t* cn;
+    const int64_t len_n = row(i + 1, vn, cn);
+    if (!g || a == 0) {
+      a = coef(i + 1, csr_dot(vn, cn, len_n, w));
+    } else {
+      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const int64_t both = std::min(len, len_n) & ~int64_t{3};
+      int64_t k = 0;
+      for (; k < both; k += 4) {
+        double p[4];
+        scale4(v + k, a, p);
+        s0 += double(vn[k]) * w[cn[k]];
+        g[c[k]] += p[0];
+        s1 += double(vn[k + 1]) * w[cn[k + 1]];
+        g[c[k + 1]] += p[1];
+        s2 += double(vn[k + 2]) * w[cn[k + 2]];
+        g[c[k + 2]] += p[2];
+        s3 += double(vn[k + 3]) * w[cn[k + 3]];
+        g[c[k + 3]] += p[3];
+      }
+      // The rest of each row as csr_dot and csr_axpy would finish it.
+      int64_t kn = k;
+      for (; kn + 4 <= len_n; kn += 4) {
+        s0 += double(vn[kn]) * w[cn[kn]];
+        s1 += double(vn[kn + 1]) * w[cn[kn + 1]];
+        s2 += double(vn[kn + 2]) * w[cn[kn + 2]];
+        s3 += double(vn[kn + 3]) * w[cn[kn + 3]];
+      }
+      for (; kn < len_n; ++kn) s0 += double(vn[kn]) * w[cn[kn]];
+      csr_axpy(v + k, c + k, len - k, a, g);
+      a = coef(i + 1, (s0 + s1) + (s2 + s3));
+    }
+    v = vn;
+    c = cn;
+    len = len_n;
+  }
+  if (g && a != 0) csr_axpy(v, c, len, a, g);
 }
 
 template <class S>
@@ -226,6 +302,18 @@ double loss_grad_pass(const M& x, const int64_t* rows, int64_t count, const doub
                            if (z_out) z_out[idx[q]] = z[q];
                          }
                        });
+    } else {
+      csr_rows(x, rows, begin, end, w, gw ? a : nullptr, [&](int64_t pos, double z) {
+        z += b;
+        const int64_t r = row_at(rows, pos);
+        const double si = s ? s[r] : 1.0;
+        const LogisticTerm t = logistic_term(z, y[r]);
+        loss += si * t.loss;
+        db += si * t.dz;
+        if (z_out) z_out[pos] = z;
+        return si * t.dz;
+      });
+      i = end;
     }
     for (; i < end; ++i) {
       const int64_t r = row_at(rows, i);
@@ -291,6 +379,13 @@ double hess_vec_pass(const M& x, const int64_t* rows, int64_t count, const doubl
           sum_t += t[q];
         }
       });
+    } else {
+      csr_rows(x, rows, begin, end, u, a, [&](int64_t pos, double z) {
+        const double t = d[pos] == 0 ? 0.0 : d[pos] * (z + c);
+        sum_t += t;
+        return t;
+      });
+      i = end;
     }
     for (; i < end; ++i) {
       if (d[i] == 0) continue;
