@@ -124,7 +124,7 @@ void render_dot(const std::string& dot_text, const std::string& out_path) {
   if (!on_path("dot"))
     throw MissingToolError("rendering '" + out_path +
                            "' needs Graphviz's `dot`, which is not installed: install it with "
-                           "`apt-get install graphviz`, or write DOT text with --out FILE.dot");
+                           "`apt-get install graphviz`, or write DOT text (a .dot file) instead");
   const std::string cmd = "dot -T" + ext.substr(1) + " -o " + shell_quote(out_path);
   FILE* pipe = ::popen(cmd.c_str(), "w");
   if (!pipe) throw Error("could not start `dot` to render '" + out_path + "'");

@@ -13,7 +13,7 @@ LectureExample default_lecture_example() {
 
 void validate(const LectureExample& ex) {
   if (ex.x.empty())
-    throw ValueError("the example has no features: give at least one value, e.g. --x 1.0,2.0");
+    throw ValueError("the example has no features: give at least one value, e.g. x = (1.0, 2.0)");
   if (ex.x.size() != ex.w.size())
     throw ValueError("x has " + std::to_string(ex.x.size()) + " features but w has " +
                      std::to_string(ex.w.size()) + " weights: give one weight per feature");

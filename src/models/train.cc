@@ -111,8 +111,8 @@ void check_resumable(const Checkpoint& ck, const DataFingerprint& data,
   if (!data_diffs.empty()) msg += " on other data (" + joined(data_diffs) + ")";
   if (!data_diffs.empty() && !option_diffs.empty()) msg += " and";
   if (!option_diffs.empty()) msg += " with other options (" + joined(option_diffs) + ")";
-  msg += ". Resume with the data and the options of the run that wrote it (--tol, --max-iter, "
-         "--max-seconds and --threads may change)";
+  msg += ". Resume with the data and the options of the run that wrote it (the tolerance, "
+         "the iteration and time limits and the thread count may change)";
   throw ValueError(msg);
 }
 
@@ -182,13 +182,13 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
   if (init) {
     if (init->n_features != n)
-      throw ValueError("--init model has " + std::to_string(init->n_features) +
+      throw ValueError("the initial model has " + std::to_string(init->n_features) +
                        " features but the data has " + std::to_string(n));
     const auto& mine = model.labels.names;
     const bool same = init->labels.names == mine;
     const bool swapped = init->labels.names == std::vector<std::string>{mine[1], mine[0]};
     if (!same && !swapped)
-      throw ValueError("--init model's classes ('" + init->labels.names[0] + "', '" +
+      throw ValueError("the initial model's classes ('" + init->labels.names[0] + "', '" +
                        init->labels.names[1] + "') differ from the data's ('" + mine[0] +
                        "', '" + mine[1] + "')");
     // A model with the classes the other way round (as LIBLINEAR orders them by first
@@ -213,8 +213,8 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
     const nlohmann::json decisive = decisive_options(options, so, lambda);
     DataFingerprint print = fingerprint(data);
     if (options.resume) {
-      if (init) throw ValueError("give --init or --resume, not both: a resumed run continues "
-                                 "from the parameters in its checkpoint");
+      if (init) throw ValueError("give an initial model or a checkpoint to resume, not both: a "
+                                 "resumed run continues from the parameters in its checkpoint");
       check_resumable(*options.resume, print, decisive);
       // Shares the checkpoint's state (aliasing constructor): no copy of the vectors.
       so.resume = std::shared_ptr<const SolverState>(options.resume, &options.resume->state);
@@ -265,7 +265,8 @@ std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOption
                                           uint64_t seed) {
   const int64_t m = data.rows();
   if (k < 2 || k > m)
-    throw ValueError("--cv K needs 2 <= K <= the number of examples (" + std::to_string(m) + ")");
+    throw ValueError("cross-validation needs 2 <= K <= the number of examples (" +
+                     std::to_string(m) + "), got K = " + std::to_string(k));
   std::vector<int64_t> order(static_cast<size_t>(m));
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
