@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "lograd/checkpoint.h"
 #include "lograd/dataset.h"
 #include "lograd/metrics.h"
 #include "lograd/model.h"
 #include "lograd/solver.h"
 
 namespace lograd {
+
+struct Checkpoint;  // lograd/checkpoint.h: a solver's full state, written and resumed
 
 struct TrainOptions {
   // Regularisation: F(w) = mean_i s_i loss_i + lambda ((1 - alpha)/2 ||w||^2 + alpha ||w||_1).

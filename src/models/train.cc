@@ -1,3 +1,4 @@
+#include "lograd/checkpoint.h"
 #include "lograd/train.h"
 
 #include <algorithm>

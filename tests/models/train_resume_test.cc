@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 
+#include "lograd/checkpoint.h"
 #include "lograd/train.h"
 
 namespace lograd {
