@@ -184,8 +184,10 @@ void run(const TrainCli& o) {
     ro.min_features = init->n_features;
   }
   bool cache_hit = false;
-  const Dataset data = o.cache.empty() ? read_dataset(o.data, ro)
-                                       : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
+  const Dataset data = with_memory_advice(o.data_opts, [&] {
+    return o.cache.empty() ? read_dataset(o.data, ro)
+                           : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
+  });
   const double load_seconds = seconds_since(t_load);
   const std::string cache_note =
       o.cache.empty() ? std::string()

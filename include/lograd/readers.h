@@ -42,6 +42,9 @@ struct ReadOptions {
   int64_t min_features = 0;               // pad the width to at least this many columns
   int32_t classes = 0;  // > 0: the labels hold exactly this many classes (binary training: 2);
                         // a ParseError at the first label of one too many, or at the end
+  int64_t memory_limit = 0;  // > 0: a MemoryLimitError (lograd/memory.h) as soon as the text
+                             // and entries held, the final matrix and training on it
+                             // (training_memory) would need more bytes than this
   // CSV only.
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
   std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');

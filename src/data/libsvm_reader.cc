@@ -251,6 +251,17 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
       if (c.entries.rows() > 0) parts.push_back(std::move(c.entries));
     }
     chunks.clear();
+    if (options.memory_limit > 0) {
+      int64_t held = static_cast<int64_t>(window + labels.capacity() * sizeof(int32_t)), nnz = 0;
+      for (const Entries& e : parts) {
+        held += static_cast<int64_t>(e.row_ptr.capacity() * 8 + e.col.capacity() * 4 +
+                                     e.val32.capacity() * 4 + e.val64.capacity() * 8);
+        nnz += e.nnz();
+      }
+      enforce_memory_limit(options, path, line_offset, held, static_cast<int64_t>(labels.size()),
+                           std::max(max_index, options.min_features), nnz,
+                           !wide && options.value_type != ValueType::kFloat64);
+    }
     if (eof && take == have) break;
     std::memmove(buf.get(), buf.get() + take, have - take);
     have -= take;

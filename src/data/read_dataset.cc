@@ -97,7 +97,7 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
         },
         path, options);
   }
-  const std::string text = detail::read_all(source);
+  const std::string text = detail::read_csv_text(source, path, options);
   return detail::parse_csv(text, path, options);
 }
 
