@@ -107,7 +107,7 @@ void check_state(const Checkpoint& c) {
   }
 }
 
-// Resumes the state on data of its shape (when small): must end, with a result or a ValueError.
+// Resumes the state on data of its shape (when small): must end, with a result or an Error.
 void resume(const Checkpoint& c) {
   const int64_t m = c.data.rows, n = c.data.cols;
   if (m < 1 || m > 64 || n > 64) return;
@@ -119,7 +119,12 @@ void resume(const Checkpoint& c) {
   }
   auto x = std::make_shared<const DataMatrix>(Tensor<double>(Shape{m, n}, std::move(xv)));
   const bool bias = static_cast<int64_t>(c.state.w.size()) == n + 1;
-  auto obj = make_logistic_objective(x, y, {}, LogisticSpec{0.01, 0, bias, {}, {}});
+  std::unique_ptr<Objective> obj;
+  try {
+    obj = make_logistic_objective(x, y, {}, LogisticSpec{0.01, 0, bias, {}, {}});
+  } catch (const Error&) {
+    return;  // a shape the objective refuses (no parameters at all)
+  }
   SolverOptions o;
   o.kind = c.state.kind;
   o.max_iter = std::min<int64_t>(c.state.iter, 1000000) + 2;
@@ -129,7 +134,8 @@ void resume(const Checkpoint& c) {
   std::vector<double> w;
   try {
     minimize(*obj, w, o);
-  } catch (const ValueError&) {
+  } catch (const Error&) {
+    // the solver's own refusal (a state that does not fit these options): a message, fine
   }
 }
 

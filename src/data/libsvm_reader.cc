@@ -188,7 +188,7 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
     window = std::min(window, static_cast<size_t>(source.size_hint()) + 1);
   window = std::max<size_t>(window, 2);
   std::unique_ptr<char[]> buf(new char[window]);  // not zeroed: pages touched as text arrives
-  size_t have = 0;
+  size_t have = 0, touched = 0;
   bool eof = false, first = true;
 
   ClassIndex classes;
@@ -252,7 +252,9 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
     }
     chunks.clear();
     if (options.memory_limit > 0) {
-      int64_t held = static_cast<int64_t>(window + labels.capacity() * sizeof(int32_t)), nnz = 0;
+      // The window's pages that text has touched (it is not zeroed), and the entries so far.
+      touched = std::max(touched, have);
+      int64_t held = static_cast<int64_t>(touched + labels.capacity() * sizeof(int32_t)), nnz = 0;
       for (const Entries& e : parts) {
         held += static_cast<int64_t>(e.row_ptr.capacity() * 8 + e.col.capacity() * 4 +
                                      e.val32.capacity() * 4 + e.val64.capacity() * 8);

@@ -94,6 +94,11 @@ std::shared_ptr<const SolverState> through_file(const SolverState& st) {
                                .string();
   Checkpoint ck;
   ck.options = {{"solver", solver_name(st.kind)}};
+  // The data's shape as the trainer records it (the loader checks the state against it):
+  // problem()'s 300 examples and 8 features, the bias fitted.
+  ck.data.rows = 300;
+  ck.data.cols = static_cast<int64_t>(st.w.size()) - 1;
+  ck.threads = 1;
   ck.state = st;
   save_checkpoint(ck, path);
   Checkpoint back = load_checkpoint(path);
