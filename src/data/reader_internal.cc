@@ -176,8 +176,10 @@ void enforce_memory_limit(const ReadOptions& options, const std::string& path, i
   const double need = static_cast<double>(held) + matrix + training;
   if (need <= static_cast<double>(options.memory_limit)) return;
   throw MemoryLimitError(
-      path + ": not enough memory: reading stopped at line " + std::to_string(line) +
-      ", where the data already needs about " + bytes_text(need) + ": " + std::to_string(cols) +
+      path + ": not enough memory: " +
+      (line > 0 ? "reading stopped at line " + std::to_string(line) + ", where the data already"
+                : std::string("the data")) +
+      " needs about " + bytes_text(need) + ": " + std::to_string(cols) +
       " features (" + bytes_text(training) + " for training's vectors of one entry per feature and "
       "per thread), " + std::to_string(rows) + " examples with " + std::to_string(nnz) +
       " stored entries (" + bytes_text(matrix) + " as a matrix), " + bytes_text(static_cast<double>(held)) +

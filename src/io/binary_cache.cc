@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/reader_internal.h"
 #include "io/atomic_file.h"
 #include "io/json_depth.h"
 
@@ -366,6 +367,9 @@ Dataset read_dataset_cached(const std::string& path, const std::string& cache,
   if (stored_key(cache) == key) {
     *hit = true;
     Dataset d = read_binary_cache(cache);
+    detail::enforce_memory_limit(options, cache, 0, 0, d.rows(),
+                                 std::max(d.cols(), options.min_features), d.x.stored(),
+                                 std::string(d.x.dtype()) == "float32");
     if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
     return d;
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "lograd/binary_cache.h"
 #include "lograd/memory.h"
 #include "lograd/readers.h"
 
@@ -173,6 +174,18 @@ TEST_F(MemoryEstimateTest, ReadersStopAtTheLimitOnceTheFeatureCountShows) {
   }
   o.memory_limit = int64_t{1} << 30;
   EXPECT_EQ(read_dataset(path("wide.csv"), o).cols(), 100000) << "admitted under 1 GiB";
+
+  // A binary cache of that width: a few hundred bytes on disk (its estimate), 790 GB to train.
+  o.memory_limit = 0;
+  write_binary_cache(read_dataset(path("huge.svm"), o), path("huge.lgb"));
+  o.memory_limit = int64_t{1} << 30;
+  EXPECT_LT(estimate_read_memory(path("huge.lgb")).bytes, 4096);
+  try {
+    read_dataset(path("huge.lgb"), o);
+    FAIL() << "loaded a cache of 2^31 - 1 features under a 1 GiB limit";
+  } catch (const MemoryLimitError& e) {
+    EXPECT_NE(std::string(e.what()).find("2147483647 features"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(MemoryEstimateTest, ABinaryCacheIsNotText) {
