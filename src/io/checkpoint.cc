@@ -420,7 +420,7 @@ Checkpoint load_checkpoint(const std::string& path) {
         text.str(), path + ": not a lograd checkpoint: JSON nested deeper than " +
                         std::to_string(io::kMaxJsonDepth) +
                         " levels (a checkpoint nests 4); the file is damaged or not a checkpoint");
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw Error(path + ": not a lograd checkpoint: the JSON is malformed or cut short (" +
                 std::string(e.what()) + ")");
   }

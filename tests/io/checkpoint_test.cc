@@ -197,6 +197,17 @@ TEST_F(CheckpointFile, DamageIsExplained) {
   EXPECT_NE(load_error(path("v2.json")).find("checkpoint version 2"), std::string::npos);
 
   EXPECT_NE(load_error(path("missing.json")).find("cannot read checkpoint"), std::string::npos);
+
+  // fuzz_checkpoint's first finding: a number beyond the double range is nlohmann's
+  // out_of_range, not a parse_error, and escaped the loader (std::terminate).
+  std::string huge = good;
+  const size_t g = huge.find("\"grad_norm0\":");
+  ASSERT_NE(g, std::string::npos);
+  huge.insert(g + 13, "1e999,\"x\":");
+  write(path("huge.json"), huge);
+  const std::string h = load_error(path("huge.json"));
+  EXPECT_NE(h.find("the JSON is malformed"), std::string::npos) << h;
+  EXPECT_NE(h.find("number overflow"), std::string::npos) << h;
 }
 
 // doc as the writer would write it: its checksum recomputed (a forger can do the same).
