@@ -96,8 +96,10 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
       continue;  // unreadable: the reader reports it, with its own message
     }
     if (e.trailing_bytes > 0)
-      std::fprintf(stderr, "lograd: warning: %s: %lld bytes after the end of the gzip data are "
-                   "ignored (as gzip -d does)\n", path.c_str(), static_cast<long long>(e.trailing_bytes));
+      std::fprintf(stderr,
+                   "lograd: warning: %s: %lld bytes after the end of the gzip data are "
+                   "ignored (as gzip -d does)\n",
+                   path.c_str(), static_cast<long long>(e.trailing_bytes));
     total += e.bytes;
     if (!parts.empty()) parts += " plus ";
     parts += path + ": about " + human_bytes(static_cast<double>(e.bytes)) +
@@ -113,10 +115,11 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
     }
   }
   if (total <= limit) return;
-  throw MemoryLimitError(
-      "not enough memory: reading " + parts + " needs more than the limit of " +
-      human_bytes(static_cast<double>(limit)) + " (" + source + "). Refused before reading "
-      "rather than being killed by the system part-way. " + kMemoryAdvice);
+  throw MemoryLimitError("not enough memory: reading " + parts + " needs more than the limit of " +
+                         human_bytes(static_cast<double>(limit)) + " (" + source +
+                         "). Refused before reading "
+                         "rather than being killed by the system part-way. " +
+                         kMemoryAdvice);
 }
 
 ReadOptions read_options(const DataOptions& o) {

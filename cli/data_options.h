@@ -1,13 +1,12 @@
 // Options for reading data, shared by train, predict and eval.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "lograd/model.h"
 #include "lograd/readers.h"

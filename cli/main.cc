@@ -1,9 +1,8 @@
 // lograd: the command-line tool. The one place where errors become messages and exit codes.
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "commands.h"
 #include "lograd/error.h"

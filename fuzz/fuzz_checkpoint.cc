@@ -76,14 +76,14 @@ void check_state(const Checkpoint& c) {
   const SolverState& s = c.state;
   const auto n = s.w.size();
   LOGRAD_FUZZ_CHECK(c.data.rows >= 0 && c.data.cols >= 0 && c.threads >= 1, "data shape");
-  LOGRAD_FUZZ_CHECK(static_cast<int64_t>(n) == c.data.cols ||
-                        static_cast<int64_t>(n) == c.data.cols + 1,
-                    "parameter count differs from the feature count");
+  LOGRAD_FUZZ_CHECK(
+      static_cast<int64_t>(n) == c.data.cols || static_cast<int64_t>(n) == c.data.cols + 1,
+      "parameter count differs from the feature count");
   LOGRAD_FUZZ_CHECK(s.iter >= 0, "negative iteration");
   for (double v : s.w) LOGRAD_FUZZ_CHECK(std::isfinite(v), "parameter not finite");
   LOGRAD_FUZZ_CHECK(std::isfinite(s.grad_norm0) && s.grad_norm0 >= 0, "grad_norm0");
-  const bool stochastic = s.kind == SolverKind::kSgd || s.kind == SolverKind::kMomentum ||
-                          s.kind == SolverKind::kAdam;
+  const bool stochastic =
+      s.kind == SolverKind::kSgd || s.kind == SolverKind::kMomentum || s.kind == SolverKind::kAdam;
   if (s.kind == SolverKind::kMomentum) LOGRAD_FUZZ_CHECK(s.velocity.size() == n, "velocity");
   if (s.kind == SolverKind::kAdam)
     LOGRAD_FUZZ_CHECK(s.adam_m.size() == n && s.adam_v.size() == n, "adam moments");
@@ -128,7 +128,8 @@ void resume(const Checkpoint& c) {
   SolverOptions o;
   o.kind = c.state.kind;
   o.max_iter = std::min<int64_t>(c.state.iter, 1000000) + 2;
-  o.lbfgs_memory = std::max<int>(10, static_cast<int>(std::min<size_t>(c.state.pairs.size(), 1000)));
+  o.lbfgs_memory =
+      std::max<int>(10, static_cast<int>(std::min<size_t>(c.state.pairs.size(), 1000)));
   o.batch_size = 16;
   o.resume = std::make_shared<const SolverState>(c.state);
   std::vector<double> w;

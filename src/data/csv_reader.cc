@@ -94,10 +94,12 @@ class CsvReader {
   Dataset emit();
 
   // enforce_memory_limit with the text and the per-column bookkeeping held.
-  void check_memory(int64_t line, int64_t rows, int64_t cols, int64_t nnz, int64_t entries_bytes) const {
-    enforce_memory_limit(options_, path_, line,
-                         static_cast<int64_t>(text_.size() + ncols_ * kCsvBytesPerColumn) + entries_bytes,
-                         rows, cols, nnz, options_.value_type != ValueType::kFloat64);
+  void check_memory(int64_t line, int64_t rows, int64_t cols, int64_t nnz,
+                    int64_t entries_bytes) const {
+    enforce_memory_limit(
+        options_, path_, line,
+        static_cast<int64_t>(text_.size() + ncols_ * kCsvBytesPerColumn) + entries_bytes, rows,
+        cols, nnz, options_.value_type != ValueType::kFloat64);
   }
   [[noreturn]] void fail(const CsvField& at, const std::string& message) const {
     throw ParseError(path_, at.line, at.col, message);
@@ -466,9 +468,10 @@ Dataset CsvReader::read() {
   choose_layout();
   // A file of few rows and many columns (a million) needs far more than its text: the
   // per-column bookkeeping here, and training's vectors of one entry per feature.
-  check_memory(first_line_, 0,
-               replay_ != nullptr ? features_ : std::max<int64_t>(static_cast<int64_t>(ncols_) - 1, 0),
-               0, 0);
+  check_memory(
+      first_line_, 0,
+      replay_ != nullptr ? features_ : std::max<int64_t>(static_cast<int64_t>(ncols_) - 1, 0), 0,
+      0);
   if (replay_ == nullptr) {
     gather_stats();
     check_memory(first_line_, 0, features_, 0, 0);
@@ -488,7 +491,8 @@ std::string read_csv_text(TextSource& source, const std::string& path, const Rea
                            std::to_string(max_text) + " bytes, needs about " +
                            std::to_string(static_cast<int64_t>(kPeakBytesPerTextByte)) +
                            " bytes of memory per byte to read and train on, more than the limit "
-                           "of " + std::to_string(options.memory_limit) +
+                           "of " +
+                           std::to_string(options.memory_limit) +
                            " bytes. Stopped rather than running out of memory part-way");
   });
 }

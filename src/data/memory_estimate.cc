@@ -5,10 +5,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
-#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -145,13 +145,14 @@ MemoryEstimate estimate_read_memory(const std::string& path, int64_t stop_above)
     const int64_t c = e.file_bytes;
     const auto stop_at =
         stop_above > 0
-            ? std::max<int64_t>(
-                  static_cast<int64_t>(static_cast<double>(stop_above - c) / kPeakBytesPerTextByte) + 1,
-                  1)
+            ? std::max<int64_t>(static_cast<int64_t>(static_cast<double>(stop_above - c) /
+                                                     kPeakBytesPerTextByte) +
+                                    1,
+                                1)
             : 0;
     e.text_bytes = count_gunzipped(f.fd, c, stop_at, e.stopped_early, e.trailing_bytes);
-    e.how = e.stopped_early ? "decompressed and counted, up to the limit"
-                            : "decompressed and counted";
+    e.how =
+        e.stopped_early ? "decompressed and counted, up to the limit" : "decompressed and counted";
   }
   e.bytes = static_cast<int64_t>(kPeakBytesPerTextByte * static_cast<double>(e.text_bytes)) +
             (e.gzip ? e.file_bytes : 0);
@@ -160,8 +161,9 @@ MemoryEstimate estimate_read_memory(const std::string& path, int64_t stop_above)
 
 int64_t training_memory(int64_t rows, int64_t cols, int threads) {
   const double per_feature = kTrainingVectorsPerFeature + std::max(threads, 1);
-  const double bytes = 8 * (per_feature * static_cast<double>(std::max<int64_t>(cols, 0)) +
-                            kTrainingVectorsPerExample * static_cast<double>(std::max<int64_t>(rows, 0)));
+  const double bytes =
+      8 * (per_feature * static_cast<double>(std::max<int64_t>(cols, 0)) +
+           kTrainingVectorsPerExample * static_cast<double>(std::max<int64_t>(rows, 0)));
   return bytes >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(bytes);
 }
 

@@ -179,10 +179,12 @@ void enforce_memory_limit(const ReadOptions& options, const std::string& path, i
       path + ": not enough memory: " +
       (line > 0 ? "reading stopped at line " + std::to_string(line) + ", where the data already"
                 : std::string("the data")) +
-      " needs about " + bytes_text(need) + ": " + std::to_string(cols) +
-      " features (" + bytes_text(training) + " for training's vectors of one entry per feature and "
-      "per thread), " + std::to_string(rows) + " examples with " + std::to_string(nnz) +
-      " stored entries (" + bytes_text(matrix) + " as a matrix), " + bytes_text(static_cast<double>(held)) +
+      " needs about " + bytes_text(need) + ": " + std::to_string(cols) + " features (" +
+      bytes_text(training) +
+      " for training's vectors of one entry per feature and "
+      "per thread), " +
+      std::to_string(rows) + " examples with " + std::to_string(nnz) + " stored entries (" +
+      bytes_text(matrix) + " as a matrix), " + bytes_text(static_cast<double>(held)) +
       " of text and entries being read; more than the limit of " +
       bytes_text(static_cast<double>(options.memory_limit)) +
       ". Stopped rather than running out of memory part-way");

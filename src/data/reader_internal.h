@@ -145,9 +145,9 @@ DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, V
 
 // Enforces ReadOptions::memory_limit while reading (the estimate made before reading cannot
 // know the feature count, nor the size of piped input): throws MemoryLimitError, naming the
-// file and the line reached (none when 0), when `held` bytes (text and entries in memory) plus a rows x cols
-// matrix of nnz stored entries (as build_data_matrix would store it) plus training_memory
-// exceed the limit. No-op when the limit is 0.
+// file and the line reached (none when 0), when `held` bytes (text and entries in memory) plus a
+// rows x cols matrix of nnz stored entries (as build_data_matrix would store it) plus
+// training_memory exceed the limit. No-op when the limit is 0.
 void enforce_memory_limit(const ReadOptions& options, const std::string& path, int64_t line,
                           int64_t held, int64_t rows, int64_t cols, int64_t nnz, bool float32);
 

@@ -14,12 +14,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <limits>
-#include <unordered_set>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -198,8 +198,10 @@ Dataset read_binary_cache(const std::string& path) {
   nlohmann::json meta;
   try {
     meta = io::parse_json_limited(r.get_bytes(static_cast<size_t>(meta_len)),
-                                  path + ": not a valid lograd cache: its header nests deeper "
-                                  "than " + std::to_string(io::kMaxJsonDepth) + " levels");
+                                  path +
+                                      ": not a valid lograd cache: its header nests deeper "
+                                      "than " +
+                                      std::to_string(io::kMaxJsonDepth) + " levels");
   } catch (const nlohmann::json::exception& e) {
     r.fail(std::string("its header is not JSON (") + e.what() + ")");
   }
@@ -265,8 +267,8 @@ Dataset read_binary_cache(const std::string& path) {
       r.fail("a class name appears twice");
     d.feature_names = meta.at("feature_names").get<std::vector<std::string>>();
     if (!d.feature_names.empty() && static_cast<int64_t>(d.feature_names.size()) != cols)
-      r.fail(std::to_string(d.feature_names.size()) + " feature names for " +
-             std::to_string(cols) + " features");
+      r.fail(std::to_string(d.feature_names.size()) + " feature names for " + std::to_string(cols) +
+             " features");
     d.source = meta.value("source", path);
     for (int32_t l : d.label)
       if (l < 0 || static_cast<size_t>(l) >= d.classes.size()) r.fail("a label index is out of range");
@@ -283,11 +285,16 @@ Dataset read_binary_cache(const std::string& path) {
         CsvColumn col;
         col.name = c.at("name").get<std::string>();
         const std::string k = c.at("kind").get<std::string>();
-        if (k == "numeric") col.kind = CsvColumn::Kind::kNumeric;
-        else if (k == "categorical") col.kind = CsvColumn::Kind::kCategorical;
-        else if (k == "label") col.kind = CsvColumn::Kind::kLabel;
-        else if (k == "weight") col.kind = CsvColumn::Kind::kWeight;
-        else r.fail("its encoding has a column of unknown kind '" + k + "'");
+        if (k == "numeric")
+          col.kind = CsvColumn::Kind::kNumeric;
+        else if (k == "categorical")
+          col.kind = CsvColumn::Kind::kCategorical;
+        else if (k == "label")
+          col.kind = CsvColumn::Kind::kLabel;
+        else if (k == "weight")
+          col.kind = CsvColumn::Kind::kWeight;
+        else
+          r.fail("its encoding has a column of unknown kind '" + k + "'");
         col.first_feature = integer(c, "first_feature");
         col.categories = c.at("categories").get<std::vector<std::string>>();
         if (!c.at("fill").is_number()) r.fail("its encoding has a fill that is not a number");

@@ -235,8 +235,8 @@ SolverState state_from_json(const json& j, const Reader& r) {
     for (size_t k = 1; k < 5; ++k)
       if (!h[k].is_number()) r.fail("a \"history\" record is malformed");
     if (!iter) r.fail("a \"history\" record is malformed");
-    s.history.push_back({*iter, h[1].get<double>(), h[2].get<double>(), h[3].get<double>(),
-                         h[4].get<double>()});
+    s.history.push_back(
+        {*iter, h[1].get<double>(), h[2].get<double>(), h[3].get<double>(), h[4].get<double>()});
   }
   switch (s.kind) {
     case SolverKind::kNewton:
@@ -282,7 +282,8 @@ void validate(const Checkpoint& c, const Reader& r) {
   const auto cols = static_cast<uint64_t>(d.cols);
   if (n != cols && n != cols + 1)
     r.fail("\"w\" holds " + std::to_string(n) + " parameters for data of " +
-           std::to_string(d.cols) + " features (expected one per feature, and one more for a bias)");
+           std::to_string(d.cols) +
+           " features (expected one per feature, and one more for a bias)");
   auto finite = [&](const std::vector<double>& v, const std::string& what) {
     for (double x : v)
       if (!std::isfinite(x)) r.fail(what + " holds a number that is not finite");
@@ -330,8 +331,9 @@ void validate(const Checkpoint& c, const Reader& r) {
       }
       if (s.kind == SolverKind::kGd) break;
       if (!valid_generator_state(s.rng))
-        r.fail("\"rng\" is not a state of the shuffling generator that can run (unreadable, "
-               "or all zero: it would never shuffle)");
+        r.fail(
+            "\"rng\" is not a state of the shuffling generator that can run (unreadable, "
+            "or all zero: it would never shuffle)");
       if (s.order.size() != static_cast<uint64_t>(d.rows))
         r.fail("\"order\" has " + std::to_string(s.order.size()) + " entries for " +
                std::to_string(d.rows) + " examples");

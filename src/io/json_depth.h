@@ -3,10 +3,9 @@
 // levels deep (a few megabytes of '[') would overflow the stack; it is refused while parsing.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "lograd/error.h"
 

@@ -117,9 +117,18 @@ TEST(BinaryCache, ForgedContentsAreRefused) {
          d.x = DataMatrix(CsrMatrix<double>::from_dense(
              Tensor<double>::matrix(3, 4, {0, 1, 0, -2, 0.25, 0, 0, 0, 1, INFINITY, 3, 4})));
        }},
-      {"a sample weight is negative", [](Dataset& d) { d.weight = {1.0, -1e20, 0.5}; }},
-      {"a sample weight is negative", [](Dataset& d) { d.weight = {1.0, NAN, 0.5}; }},
-      {"a class name appears twice", [](Dataset& d) { d.classes = {"yes", "yes"}; }},
+      {"a sample weight is negative",
+       [](Dataset& d) {
+         d.weight = {1.0, -1e20, 0.5};
+       }},
+      {"a sample weight is negative",
+       [](Dataset& d) {
+         d.weight = {1.0, NAN, 0.5};
+       }},
+      {"a class name appears twice",
+       [](Dataset& d) {
+         d.classes = {"yes", "yes"};
+       }},
       {"overlapping the columns before it or beyond the 4 features",
        [](Dataset& d) { d.encoding.columns[2].first_feature = 1000000; }},
       {"overlapping the columns before it or beyond the 4 features",
@@ -127,7 +136,10 @@ TEST(BinaryCache, ForgedContentsAreRefused) {
       {"overlapping the columns before it or beyond the 4 features",
        [](Dataset& d) { d.encoding.columns[1].first_feature = -3; }},
       {"has a fill that is not", [](Dataset& d) { d.encoding.columns[0].fill = NAN; }},
-      {"repeats a category", [](Dataset& d) { d.encoding.columns[1].categories = {"x", "x"}; }},
+      {"repeats a category",
+       [](Dataset& d) {
+         d.encoding.columns[1].categories = {"x", "x"};
+       }},
       {"feature names for 4 features", [](Dataset& d) { d.feature_names.pop_back(); }},
   };
   const std::string p = temp_path("forged.lgb");

@@ -239,8 +239,9 @@ TEST_F(CheckpointFile, AMissingFieldIsNamed) {
 // million nested arrays overflowed the stack (SIGSEGV) before the checksum was compared.
 TEST_F(CheckpointFile, DeeplyNestedJsonIsRefusedBeforeTheChecksum) {
   const size_t depth = 1000000;
-  write(path("deep.json"), R"({"format":"lograd-checkpoint","version":1,"checksum":"x","options":)" +
-                               std::string(depth, '[') + std::string(depth, ']') + "}");
+  write(path("deep.json"),
+        R"({"format":"lograd-checkpoint","version":1,"checksum":"x","options":)" +
+            std::string(depth, '[') + std::string(depth, ']') + "}");
   const std::string e = load_error(path("deep.json"));
   EXPECT_NE(e.find("nested deeper than 100 levels"), std::string::npos) << e;
   EXPECT_NE(e.find(path("deep.json")), std::string::npos) << e;
@@ -287,12 +288,20 @@ TEST_F(CheckpointFile, ForgedStatesAreRefusedWithWhatIsWrong) {
   };
   const std::vector<Case> cases = {
       {SolverKind::kGd, "parameters for data of 10 features",
-       [](Checkpoint& c) { c.state.w.push_back(1); c.state.w.push_back(2); }},
-      {SolverKind::kGd, "parameters for data of 9 features", [](Checkpoint& c) { c.data.cols = 9; c.state.w.resize(7); }},
+       [](Checkpoint& c) {
+         c.state.w.push_back(1);
+         c.state.w.push_back(2);
+       }},
+      {SolverKind::kGd, "parameters for data of 9 features",
+       [](Checkpoint& c) {
+         c.data.cols = 9;
+         c.state.w.resize(7);
+       }},
       {SolverKind::kGd, "\"data\" has a negative size", [](Checkpoint& c) { c.data.rows = -1; }},
       {SolverKind::kGd, "\"threads\" is 0", [](Checkpoint& c) { c.threads = 0; }},
       {SolverKind::kGd, "\"iteration\" is negative", [](Checkpoint& c) { c.state.iter = -5; }},
-      {SolverKind::kGd, "\"lr\" is not a finite number > 0", [](Checkpoint& c) { c.state.lr = -1; }},
+      {SolverKind::kGd, "\"lr\" is not a finite number > 0",
+       [](Checkpoint& c) { c.state.lr = -1; }},
       {SolverKind::kGd, "\"grad_norm0\" is not", [](Checkpoint& c) { c.state.grad_norm0 = -1; }},
       {SolverKind::kGd, "\"history\" record is of iteration 99",
        [](Checkpoint& c) { c.state.history[1].iter = 99; }},
@@ -307,10 +316,15 @@ TEST_F(CheckpointFile, ForgedStatesAreRefusedWithWhatIsWrong) {
       {SolverKind::kSgd, "\"order\" has 4 entries for 3 examples",
        [](Checkpoint& c) { c.state.order.push_back(3); }},
       {SolverKind::kSgd, "\"order\" is not a permutation",
-       [](Checkpoint& c) { c.state.order = {0, 0, 1}; }},
+       [](Checkpoint& c) {
+         c.state.order = {0, 0, 1};
+       }},
       {SolverKind::kSgd, "\"order\" is not a permutation",
-       [](Checkpoint& c) { c.state.order = {0, 1, 1000000000}; }},
-      {SolverKind::kSgd, "\"epoch_pos\" is 3, outside", [](Checkpoint& c) { c.state.epoch_pos = 3; }},
+       [](Checkpoint& c) {
+         c.state.order = {0, 1, 1000000000};
+       }},
+      {SolverKind::kSgd, "\"epoch_pos\" is 3, outside",
+       [](Checkpoint& c) { c.state.epoch_pos = 3; }},
   };
   for (const Case& k : cases) {
     Checkpoint c = sample(k.kind);
