@@ -165,7 +165,7 @@ class Reader {
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(path_ + ": " + what +
                 " (the checkpoint is damaged or was not written by this "
-                "lograd; start the training again without --resume)");
+                "lograd; start the training again instead of resuming from it)");
   }
   const json& at(const json& obj, const char* key, const char* where) const {
     const auto it = obj.find(key);
