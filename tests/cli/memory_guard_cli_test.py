@@ -10,11 +10,14 @@ with `internal error: std::bad_alloc` or the system's OOM killer:
 - a CSV file of many columns and few rows (per-column costs the text size does not show);
 - piped input, which has no size to estimate from (the limit is enforced while reading).
 Trailing bytes after a valid gzip stream are ignored with a warning instead of being read as a
-footer that claims gigabytes.
+footer that claims gigabytes. The loaders (class Loaders): a deeply nested checkpoint, an all-zero
+generator state and a cache with a negative weight are errors, not a crash, a hang or a model.
 """
 import gzip
+import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -31,7 +34,7 @@ def run(*args, stdin_bytes=None, timeout=300):
                           timeout=timeout)
 
 
-class MemoryGuard(unittest.TestCase):
+class CliTest(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix="lograd_memory_cli_")
 
@@ -56,6 +59,8 @@ class MemoryGuard(unittest.TestCase):
         self.assertNotIn("bad_alloc", err)
         return err
 
+
+class MemoryGuard(CliTest):
     def test_a_huge_feature_index_stops_with_status_4_not_bad_alloc(self):
         data = self.write("huge.svm", b"1 2147483647:1\n-1 1:1\n")
         self.assertLess(os.path.getsize(data), 40)
@@ -133,6 +138,63 @@ class MemoryGuard(unittest.TestCase):
         self.expect(0, "train", "/dev/stdin", "--format", "libsvm", "--max-memory", "1G",
                     "--max-iter", "2", "-q",
                     "-o", self.path("ok.json"), stdin_bytes=text)
+
+
+def with_checksum(doc):
+    """The checkpoint JSON as the writer would write it, its checksum recomputed (FNV-1a 64 of
+    the compact, key-sorted document without the checksum), as a forger can."""
+    doc = dict(doc)
+    doc.pop("checksum", None)
+    h = 14695981039346656037
+    for b in json.dumps(doc, sort_keys=True, separators=(",", ":")).encode():
+        h = ((h ^ b) * 1099511628211) % (1 << 64)
+    doc["checksum"] = "fnv1a64:%016x" % h
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+
+
+class Loaders(CliTest):
+    """Forged checkpoints and caches end in an error (status 1), never a crash or a hang."""
+
+    def small_data(self):
+        return self.write("small.svm", b"1 1:1\n-1 2:1\n1 1:2\n-1 2:2\n1 1:1.5 2:0.5\n-1 2:3\n")
+
+    def test_a_deeply_nested_checkpoint_is_an_error_not_sigsegv(self):
+        deep = self.write("deep.ckpt", b'{"format":"lograd-checkpoint","version":1,"checksum":"x",'
+                          b'"options":' + b"[" * 1000000 + b"]" * 1000000 + b"}")
+        err = self.expect(1, "train", self.small_data(), "--resume", deep, "-o", self.path("m.json"))
+        self.assertIn("nested deeper than 100 levels", err)
+
+    def test_an_all_zero_generator_in_a_checkpoint_is_refused_not_spun_on(self):
+        data, ck = self.small_data(), self.path("c.ckpt")
+        self.expect(0, "train", data, "--solver", "sgd", "--max-iter", "2", "--checkpoint", ck,
+                    "-q", "-o", self.path("m.json"))
+        with open(ck) as f:
+            doc = json.load(f)
+        doc["state"]["rng"] = "0 " * 312 + "312"
+        with open(ck, "w") as f:
+            f.write(with_checksum(doc))
+        try:
+            r = run("train", data, "--solver", "sgd", "--max-iter", "4", "--resume", ck,
+                    "-o", self.path("m.json"), timeout=60)
+        except subprocess.TimeoutExpired:
+            self.fail("resuming from an all-zero generator hangs")
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 1, err)
+        self.assertIn("shuffling generator", err)
+
+    def test_a_cache_with_a_negative_weight_is_refused(self):
+        csv = self.write("w.csv", b"a,w,y\n1,1,0\n2,2,1\n3,1,0\n4,3,1\n")
+        cache = self.path("w.lgb")
+        self.expect(0, "convert", csv, "--sample-weight-column", "w", "-o", cache)
+        with open(cache, "rb") as f:
+            b = bytearray(f.read())
+        # The weights (4 float64) end just before "LGBEND\0\0" and the length (16 bytes).
+        at = len(b) - 16 - 8
+        b[at:at + 8] = struct.pack("<d", -1e20)
+        with open(cache, "wb") as f:
+            f.write(bytes(b))
+        err = self.expect(1, "train", cache, "-o", self.path("m.json"))
+        self.assertIn("a sample weight is negative or not finite", err)
 
 
 if __name__ == "__main__":
