@@ -56,20 +56,42 @@ void add_max_memory_option(CLI::App* cmd, DataOptions& o) {
           "BYTES"));
 }
 
-void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
-  int64_t limit = 0;
-  std::string source;
+namespace {
+
+const char* const kMemoryAdvice =
+    "Raise --max-memory if the machine has that much memory free, use a machine with more "
+    "memory, or train on a subsample (e.g. the first rows: head -n 100000 FILE > part)";
+
+}  // namespace
+
+int64_t memory_limit(const DataOptions& o, std::string* source) {
   if (o.max_memory.empty()) {
     const int64_t avail = available_memory();
-    if (avail < 0) return;  // unknown: no limit
-    limit = static_cast<int64_t>(0.8 * static_cast<double>(avail));
-    source = "the default, 80% of the " + human_bytes(static_cast<double>(avail)) +
-             " of memory available";
-  } else {
-    limit = parse_byte_size(o.max_memory);
-    if (limit == 0) return;
-    source = "--max-memory " + o.max_memory;
+    if (avail < 0) return 0;  // unknown: no limit
+    if (source != nullptr)
+      *source = "the default, 80% of the " + human_bytes(static_cast<double>(avail)) +
+                " of memory available";
+    return static_cast<int64_t>(0.8 * static_cast<double>(avail));
   }
+  if (source != nullptr) *source = "--max-memory " + o.max_memory;
+  return parse_byte_size(o.max_memory);
+}
+
+Dataset with_memory_advice(const DataOptions& o, const std::function<Dataset()>& read) {
+  try {
+    return read();
+  } catch (const MemoryLimitError& e) {
+    std::string source;
+    memory_limit(o, &source);
+    throw MemoryLimitError(std::string(e.what()) + " (the limit: " + source + "). " +
+                           kMemoryAdvice);
+  }
+}
+
+void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
+  std::string source;
+  const int64_t limit = memory_limit(o, &source);
+  if (limit == 0) return;
   int64_t total = 0;
   std::string parts;
   for (const std::string& path : paths) {
@@ -79,6 +101,11 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
     } catch (const Error&) {
       continue;  // unreadable: the reader reports it, with its own message
     }
+    if (e.trailing_bytes > 0)
+      std::fprintf(stderr,
+                   "lograd: warning: %s: %lld bytes after the end of the gzip data are "
+                   "ignored (as gzip -d does)\n",
+                   path.c_str(), static_cast<long long>(e.trailing_bytes));
     total += e.bytes;
     if (!parts.empty()) parts += " plus ";
     parts += path + ": about " + human_bytes(static_cast<double>(e.bytes)) +
@@ -94,12 +121,11 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
     }
   }
   if (total <= limit) return;
-  throw MemoryLimitError(
-      "not enough memory: reading " + parts + " needs more than the limit of " +
-      human_bytes(static_cast<double>(limit)) + " (" + source + "). Refused before reading "
-      "rather than being killed by the system part-way. Raise --max-memory if the machine "
-      "has that much memory free, use a machine with more memory, or train on a subsample "
-      "(e.g. the first rows: head -n 100000 FILE > part)");
+  throw MemoryLimitError("not enough memory: reading " + parts + " needs more than the limit of " +
+                         human_bytes(static_cast<double>(limit)) + " (" + source +
+                         "). Refused before reading "
+                         "rather than being killed by the system part-way. " +
+                         kMemoryAdvice);
 }
 
 ReadOptions read_options(const DataOptions& o) {
@@ -121,6 +147,7 @@ ReadOptions read_options(const DataOptions& o) {
               : o.missing == "mean"   ? MissingPolicy::kMean
                                       : MissingPolicy::kError;
   r.storage = o.storage == "dense" ? Storage::kDense : o.storage == "sparse" ? Storage::kSparse : Storage::kAuto;
+  r.memory_limit = memory_limit(o, nullptr);
   r.value_type = o.dtype == "float32"   ? ValueType::kFloat32
                  : o.dtype == "float64" ? ValueType::kFloat64
                                         : ValueType::kAuto;
@@ -144,7 +171,7 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
   r.min_features = model.n_features;
   r.labels_optional = unlabelled;
   check_memory({path}, o);
-  Dataset d = read_dataset(path, r);
+  Dataset d = with_memory_advice(o, [&] { return read_dataset(path, r); });
   if (d.cols() > model.n_features)
     std::fprintf(stderr,
                  "lograd: warning: %s has %lld features, the model %lld: features %lld to %lld "

@@ -1,12 +1,12 @@
 // Options for reading data, shared by train, predict and eval.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "lograd/model.h"
 #include "lograd/readers.h"
@@ -34,7 +34,15 @@ void add_max_memory_option(CLI::App* cmd, DataOptions& o);
 // estimate, the limit and what to do. `paths` are read one after the other and kept.
 void check_memory(const std::vector<std::string>& paths, const DataOptions& o);
 
-// ReadOptions from the flags; throws ValueError on a bad value.
+// The memory limit in bytes (0: none): --max-memory, by default 80% of the memory available;
+// sets *source (when given) to where it comes from, for messages.
+int64_t memory_limit(const DataOptions& o, std::string* source);
+
+// Runs read(); a MemoryLimitError from the reader (the limit enforced while reading) gets where
+// the limit comes from and what to do.
+Dataset with_memory_advice(const DataOptions& o, const std::function<Dataset()>& read);
+
+// ReadOptions from the flags (memory_limit included); throws ValueError on a bad value.
 ReadOptions read_options(const DataOptions& o);
 
 // Reads data for a model: replays its CSV encoding and pads to its feature count (after

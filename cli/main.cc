@@ -1,11 +1,15 @@
 // lograd: the command-line tool. The one place where errors become messages and exit codes.
 #include <cstdlib>
 #include <iostream>
+#include <new>
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <iostream>
+#include <new>
+#include <string>
 
 #include "commands.h"
 #include "usage.h"
@@ -102,6 +106,12 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const lograd::MemoryLimitError& e) {
     std::cerr << "lograd: error: " << e.what() << "\n";
+    return kExitMemory;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "lograd: error: not enough memory: an allocation failed (the data or the model "
+                 "is larger than the memory available). Give --max-memory the memory this run "
+                 "may use to have data over it refused with an estimate, use a machine with "
+                 "more memory, or train on a subsample\n";
     return kExitMemory;
   } catch (const lograd::Error& e) {
     std::cerr << "lograd: error: " << e.what() << "\n";

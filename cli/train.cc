@@ -221,8 +221,10 @@ void run(const TrainCli& o) {
     ro.min_features = init->n_features;
   }
   bool cache_hit = false;
-  const Dataset data = o.cache.empty() ? read_dataset(o.data, ro)
-                                       : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
+  const Dataset data = with_memory_advice(o.data_opts, [&] {
+    return o.cache.empty() ? read_dataset(o.data, ro)
+                           : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
+  });
   const double load_seconds = seconds_since(t_load);
   warn_skipped_rows(data, o.data);
   const std::string cache_note =
@@ -307,7 +309,13 @@ void run(const TrainCli& o) {
   if (!o.test.empty() && full_run)
     test_m = evaluate(model, read_for_model(o.test, o.data_opts, model));
   std::vector<BinaryMetrics> folds;
-  if (o.cv > 0 && full_run) folds = cross_validate(data, to, o.cv, o.seed);
+  if (o.cv > 0 && full_run) {
+    try {
+      folds = cross_validate(data, to, o.cv, o.seed);
+    } catch (const ValueError& e) {
+      throw ValueError("--cv " + std::to_string(o.cv) + ": " + e.what());  // the library names no flag
+    }
+  }
 
   int status = kExitOk;
   if (interrupted) {

@@ -45,6 +45,9 @@ struct ReadOptions {
   bool labels_optional = false;  // prediction: LIBSVM lines that start with index:value and CSV
                                  // rows without the label column (with `encoding`) are read,
                                  // with the label "" (a class of its own)
+  int64_t memory_limit = 0;  // > 0: a MemoryLimitError (lograd/memory.h) as soon as the text
+                             // and entries held, the final matrix and training on it
+                             // (training_memory) would need more bytes than this
   // CSV only.
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
   std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');

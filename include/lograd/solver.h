@@ -107,6 +107,11 @@ struct SolverState {
   bool first = true;                   // the radius is still to be set by the first step
 };
 
+// Whether `text` holds a shuffling generator as SolverState::rng does (std::mt19937_64 written
+// as text, nothing after it) that can run: a state of zero words makes the generator return 0
+// forever, and a shuffle drawing from it never ends.
+bool valid_generator_state(const std::string& text);
+
 // Called after each iteration; return false to stop (reported as "interrupted").
 using ProgressFn = std::function<bool(const IterationInfo&)>;
 

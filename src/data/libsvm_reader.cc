@@ -198,7 +198,7 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
     window = std::min(window, static_cast<size_t>(source.size_hint()) + 1);
   window = std::max<size_t>(window, 2);
   std::unique_ptr<char[]> buf(new char[window]);  // not zeroed: pages touched as text arrives
-  size_t have = 0;
+  size_t have = 0, touched = 0;
   bool eof = false, first = true;
 
   ClassIndex classes;
@@ -261,6 +261,19 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
       if (c.entries.rows() > 0) parts.push_back(std::move(c.entries));
     }
     chunks.clear();
+    if (options.memory_limit > 0) {
+      // The window's pages that text has touched (it is not zeroed), and the entries so far.
+      touched = std::max(touched, have);
+      int64_t held = static_cast<int64_t>(touched + labels.capacity() * sizeof(int32_t)), nnz = 0;
+      for (const Entries& e : parts) {
+        held += static_cast<int64_t>(e.row_ptr.capacity() * 8 + e.col.capacity() * 4 +
+                                     e.val32.capacity() * 4 + e.val64.capacity() * 8);
+        nnz += e.nnz();
+      }
+      enforce_memory_limit(options, path, line_offset, held, static_cast<int64_t>(labels.size()),
+                           std::max(max_index, options.min_features), nnz,
+                           !wide && options.value_type != ValueType::kFloat64);
+    }
     if (eof && take == have) break;
     std::memmove(buf.get(), buf.get() + take, have - take);
     have -= take;

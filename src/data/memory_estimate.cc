@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -41,14 +42,16 @@ size_t read_at(int fd, void* buf, size_t size, off_t offset) {
 
 // The decompressed size of the gzip data in fd (every member), counted without keeping it;
 // stops once it reaches `stop_at` bytes (0: never). Stops at damaged data: the reader will name
-// the problem; the count so far is returned.
-int64_t count_gunzipped(int fd, int64_t stop_at, bool& stopped) {
+// the problem; the count so far is returned. Bytes after the last member that do not start
+// another one (the reader ignores them) are counted in `trailing`.
+int64_t count_gunzipped(int fd, int64_t file_bytes, int64_t stop_at, bool& stopped,
+                        int64_t& trailing) {
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 16) != Z_OK) return 0;
   std::vector<unsigned char> in(size_t{1} << 20), out(size_t{1} << 18);
   int64_t total = 0;
   off_t offset = 0;
-  bool done = false;
+  bool done = false, member_ended = false;
   while (!done) {
     const size_t got = read_at(fd, in.data(), in.size(), offset);
     if (got == 0) break;
@@ -56,6 +59,16 @@ int64_t count_gunzipped(int fd, int64_t stop_at, bool& stopped) {
     zs.next_in = in.data();
     zs.avail_in = static_cast<uInt>(got);
     while (zs.avail_in > 0 && !done) {
+      if (member_ended) {
+        // Another member may follow (`cat a.gz b.gz`, bgzip blocks); anything else is trailing.
+        const bool magic = zs.next_in[0] == 0x1f && (zs.avail_in < 2 || zs.next_in[1] == 0x8b);
+        if (!magic || inflateReset(&zs) != Z_OK) {
+          trailing = file_bytes - (static_cast<int64_t>(offset) - zs.avail_in);
+          done = true;
+          break;
+        }
+        member_ended = false;
+      }
       zs.next_out = out.data();
       zs.avail_out = static_cast<uInt>(out.size());
       const int rc = inflate(&zs, Z_NO_FLUSH);
@@ -64,11 +77,7 @@ int64_t count_gunzipped(int fd, int64_t stop_at, bool& stopped) {
         stopped = true;
         done = true;
       } else if (rc == Z_STREAM_END) {
-        // Another member may follow (`cat a.gz b.gz`, bgzip blocks).
-        if (zs.avail_in > 0 && zs.next_in[0] != 0x1f)
-          done = true;
-        else if (inflateReset(&zs) != Z_OK)
-          done = true;
+        member_ended = true;
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
         done = true;
       }
@@ -127,35 +136,35 @@ MemoryEstimate estimate_read_memory(const std::string& path, int64_t stop_above)
     e.bytes = static_cast<int64_t>(kPeakBytesPerCacheByte * static_cast<double>(e.file_bytes));
     return e;
   }
-  if (n_head >= 2 && head[0] == 0x1f && head[1] == 0x8b && e.file_bytes >= 18) {
+  if (n_head >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+    // A gzip footer's size cannot be trusted: it is the last member's alone (a file of many
+    // members, as from bgzip or a "gzip bomb", inflates far beyond it), modulo 4 GiB, and
+    // whatever trailing bytes hold. The data is decompressed and counted, without being kept,
+    // up to the limit; the compressed copy held while decompressing is added below.
     e.gzip = true;
-    unsigned char foot[4];
-    read_at(f.fd, foot, 4, static_cast<off_t>(e.file_bytes - 4));
-    const int64_t isize =
-        int64_t{foot[0]} | int64_t{foot[1]} << 8 | int64_t{foot[2]} << 16 | int64_t{foot[3]} << 24;
-    // A single member holds at least about as many bytes as it takes (stored blocks add 5
-    // bytes per 64 KiB); a smaller ISIZE means several members or a size past 4 GiB.
     const int64_t c = e.file_bytes;
-    const bool consistent = isize >= c - c / 512 - 64;
-    if (consistent && c < (int64_t{64} << 20)) {
-      e.text_bytes = isize;
-      e.how = "gzip footer";
-    } else {
-      // Count; the compressed copy held while decompressing is added below.
-      const auto stop_at =
-          stop_above > 0
-              ? static_cast<int64_t>(static_cast<double>(stop_above - c) / kPeakBytesPerTextByte) +
-                    1
-              : 0;
-      e.text_bytes = count_gunzipped(f.fd, std::max<int64_t>(stop_at, stop_above > 0 ? 1 : 0),
-                                     e.stopped_early);
-      e.how = e.stopped_early ? "decompressed and counted, up to the limit"
-                              : "decompressed and counted";
-    }
+    const auto stop_at =
+        stop_above > 0
+            ? std::max<int64_t>(static_cast<int64_t>(static_cast<double>(stop_above - c) /
+                                                     kPeakBytesPerTextByte) +
+                                    1,
+                                1)
+            : 0;
+    e.text_bytes = count_gunzipped(f.fd, c, stop_at, e.stopped_early, e.trailing_bytes);
+    e.how =
+        e.stopped_early ? "decompressed and counted, up to the limit" : "decompressed and counted";
   }
   e.bytes = static_cast<int64_t>(kPeakBytesPerTextByte * static_cast<double>(e.text_bytes)) +
             (e.gzip ? e.file_bytes : 0);
   return e;
+}
+
+int64_t training_memory(int64_t rows, int64_t cols, int threads) {
+  const double per_feature = kTrainingVectorsPerFeature + std::max(threads, 1);
+  const double bytes =
+      8 * (per_feature * static_cast<double>(std::max<int64_t>(cols, 0)) +
+           kTrainingVectorsPerExample * static_cast<double>(std::max<int64_t>(rows, 0)));
+  return bytes >= 9.2e18 ? INT64_MAX : static_cast<int64_t>(bytes);
 }
 
 int64_t available_memory() {

@@ -86,6 +86,10 @@ std::optional<bool> looks_like_libsvm(std::string_view text, bool whole) {
 Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   if (options.format == FileFormat::kAuto && is_binary_cache(path)) {
     Dataset d = read_binary_cache(path);
+    // Its size was estimated before reading; training on its feature count was not.
+    detail::enforce_memory_limit(options, path, 0, 0, d.rows(),
+                                 std::max(d.cols(), options.min_features), d.x.stored(),
+                                 std::string(d.x.dtype()) == "float32");
     if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
     return d;
   }
@@ -116,7 +120,7 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
     return detail::parse_libsvm(std::move(source), path, options);
   }
   source.stop_keeping();
-  const std::string text = detail::read_all(source);
+  const std::string text = detail::read_csv_text(source, path, options);
   return detail::parse_csv(text, path, options);
 }
 

@@ -1,11 +1,13 @@
 #include "data/reader_internal.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include "lograd/labels.h"
+#include "lograd/memory.h"
 #include "lograd/parallel.h"
 
 namespace lograd::detail {
@@ -185,6 +187,48 @@ bool stores_dense(Storage storage, int64_t rows, int64_t cols, int64_t nnz, bool
   const double value_bytes = float32 ? 4 : 8;
   const double cells = static_cast<double>(rows) * static_cast<double>(cols);
   return cells * value_bytes <= 1.25 * static_cast<double>(nnz) * (value_bytes + 4);
+}
+
+namespace {
+
+std::string bytes_text(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 5) {
+    bytes /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+}  // namespace
+
+void enforce_memory_limit(const ReadOptions& options, const std::string& path, int64_t line,
+                          int64_t held, int64_t rows, int64_t cols, int64_t nnz, bool float32) {
+  if (options.memory_limit <= 0) return;
+  const double value_bytes = float32 ? 4 : 8;
+  const double matrix =
+      stores_dense(options.storage, rows, cols, nnz, float32)
+          ? static_cast<double>(rows) * static_cast<double>(cols) * value_bytes
+          : static_cast<double>(nnz) * (value_bytes + 4) + 8 * static_cast<double>(rows + 1);
+  const double training = static_cast<double>(training_memory(rows, cols, num_threads()));
+  const double need = static_cast<double>(held) + matrix + training;
+  if (need <= static_cast<double>(options.memory_limit)) return;
+  throw MemoryLimitError(
+      path + ": not enough memory: " +
+      (line > 0 ? "reading stopped at line " + std::to_string(line) + ", where the data already"
+                : std::string("the data")) +
+      " needs about " + bytes_text(need) + ": " + std::to_string(cols) + " features (" +
+      bytes_text(training) +
+      " for training's vectors of one entry per feature and "
+      "per thread), " +
+      std::to_string(rows) + " examples with " + std::to_string(nnz) + " stored entries (" +
+      bytes_text(matrix) + " as a matrix), " + bytes_text(static_cast<double>(held)) +
+      " of text and entries being read; more than the limit of " +
+      bytes_text(static_cast<double>(options.memory_limit)) +
+      ". Stopped rather than running out of memory part-way");
 }
 
 namespace {

@@ -146,6 +146,14 @@ DataMatrix build_data_matrix(std::vector<Entries>&& parts, int64_t cols, Storage
                              ValueType type);
 DataMatrix build_data_matrix(Entries&& entries, int64_t cols, Storage storage, ValueType type);
 
+// Enforces ReadOptions::memory_limit while reading (the estimate made before reading cannot
+// know the feature count, nor the size of piped input): throws MemoryLimitError, naming the
+// file and the line reached (none when 0), when `held` bytes (text and entries in memory) plus a
+// rows x cols matrix of nnz stored entries (as build_data_matrix would store it) plus
+// training_memory exceed the limit. No-op when the limit is 0.
+void enforce_memory_limit(const ReadOptions& options, const std::string& path, int64_t line,
+                          int64_t held, int64_t rows, int64_t cols, int64_t nnz, bool float32);
+
 // The LIBSVM reader cuts text into chunks of at least this many bytes (no threads for small
 // files), at most max(4 threads, libsvm_max_chunks) of them. Tests lower both to cut small
 // texts into many chunks.
@@ -166,5 +174,9 @@ Dataset parse_libsvm(TextSource source, const std::string& path, const ReadOptio
 // policy) is given for a file read as LIBSVM, instead of silently ignoring it.
 void refuse_csv_options(const std::string& path, const ReadOptions& options);
 Dataset parse_csv(std::string_view text, const std::string& path, const ReadOptions& options);
+// The rest of source's text, for the CSV reader; with a memory limit, a MemoryLimitError once
+// the text passes the limit / kPeakBytesPerTextByte (lograd/memory.h), as the estimate made
+// before reading would have said of a file of that size (piped input has none).
+std::string read_csv_text(TextSource& source, const std::string& path, const ReadOptions& options);
 
 }  // namespace lograd::detail

@@ -276,13 +276,17 @@ std::string_view TextSource::peek(size_t n) { return impl_->peek(n); }
 int64_t TextSource::size_hint() const { return impl_->size; }
 bool TextSource::gzip() const { return impl_->gz; }
 
-std::string read_all(TextSource& source) {
+std::string read_all(TextSource& source, size_t max_bytes, const std::function<void()>& too_long) {
   std::string out;
   size_t size = 0;
-  out.resize(source.size_hint() >= 0 ? static_cast<size_t>(source.size_hint()) + 1
-                                     : size_t{1} << 16);
+  size_t first =
+      source.size_hint() >= 0 ? static_cast<size_t>(source.size_hint()) + 1 : size_t{1} << 16;
+  if (max_bytes > 0) first = std::min(first, max_bytes + 1);
+  out.resize(first);
   for (;;) {
-    if (size == out.size()) out.resize(out.size() * 2);
+    if (max_bytes > 0 && size > max_bytes) too_long();
+    if (size == out.size())
+      out.resize(max_bytes > 0 ? std::min(out.size() * 2, max_bytes + 1) : out.size() * 2);
     const size_t k = source.read(out.data() + size, out.size() - size);
     if (k == 0) break;
     size += k;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,8 +50,10 @@ class TextSource {
 
 // The bytes of the file at path, decompressed when gzip; errors as TextSource.
 std::string read_text_file(const std::string& path);
-// The rest of a source's text.
-std::string read_all(TextSource& source);
+// The rest of a source's text. With max_bytes > 0, calls too_long() (which must throw) once the
+// text would exceed max_bytes.
+std::string read_all(TextSource& source, size_t max_bytes = 0,
+                     const std::function<void()>& too_long = {});
 
 // Decompresses gzip data (concatenated members included); `path` names it in errors.
 std::string gunzip(std::string_view compressed, const std::string& path);

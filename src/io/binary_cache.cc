@@ -13,15 +13,20 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
+#include "data/reader_internal.h"
 #include "io/atomic_file.h"
 #include "lograd/paths.h"
+#include "io/json_depth.h"
 
 namespace lograd {
 namespace {
@@ -199,20 +204,37 @@ Dataset read_binary_cache(const std::string& path) {
   if (meta_len > r.size()) r.fail("the header is longer than the file (truncated?)");
   nlohmann::json meta;
   try {
-    meta = nlohmann::json::parse(r.get_bytes(static_cast<size_t>(meta_len)));
+    meta = io::parse_json_limited(r.get_bytes(static_cast<size_t>(meta_len)),
+                                  path +
+                                      ": not a valid lograd cache: its header nests deeper "
+                                      "than " +
+                                      std::to_string(io::kMaxJsonDepth) + " levels");
   } catch (const nlohmann::json::exception& e) {
     r.fail(std::string("its header is not JSON (") + e.what() + ")");
   }
   r.skip_pad();
   Dataset d;
   try {
-    const auto rows = meta.at("rows").get<int64_t>(), cols = meta.at("cols").get<int64_t>();
-    const auto stored = meta.at("stored").get<int64_t>();
+    // An integer field of the header (not a fraction, not beyond int64).
+    auto integer = [&](const nlohmann::json& j, const char* key) {
+      const nlohmann::json& v = j.at(key);
+      if (v.is_number_unsigned() && v.get<uint64_t>() <= uint64_t{INT64_MAX})
+        return static_cast<int64_t>(v.get<uint64_t>());
+      if (!v.is_number_integer() || v.is_number_unsigned())
+        r.fail(std::string("its header's \"") + key + "\" is not an integer");
+      return v.get<int64_t>();
+    };
+    const int64_t rows = integer(meta, "rows"), cols = integer(meta, "cols");
+    const int64_t stored = integer(meta, "stored");
     const auto storage = meta.at("storage").get<std::string>();
     const auto dtype = meta.at("dtype").get<std::string>();
     if (rows < 0 || cols < 0 || stored < 0 || cols > INT32_MAX) r.fail("negative or huge sizes");
     auto load = [&](auto tag) {
       using S = decltype(tag);
+      auto finite = [&](const std::vector<S>& v) {
+        for (S x : v)
+          if (!std::isfinite(x)) r.fail("a feature value is not finite (NaN or infinite)");
+      };
       if (storage == "csr") {
         CsrMatrix<S> m;
         m.rows = rows;
@@ -225,10 +247,14 @@ Dataset read_binary_cache(const std::string& path) {
         } catch (const ValueError& e) {
           r.fail(e.what());
         }
+        finite(m.val);
         d.x = DataMatrix(std::move(m));
       } else if (storage == "dense") {
-        if (cols != 0 && rows > stored / std::max<int64_t>(cols, 1)) r.fail("dense sizes disagree");
-        d.x = DataMatrix(Tensor<S>(Shape{rows, cols}, r.get_array<S>(static_cast<size_t>(rows * cols))));
+        if (cols != 0 && rows > INT64_MAX / cols) r.fail("dense sizes overflow");
+        if (stored != rows * cols) r.fail("dense sizes disagree");
+        std::vector<S> v = r.get_array<S>(static_cast<size_t>(stored));
+        finite(v);
+        d.x = DataMatrix(Tensor<S>(Shape{rows, cols}, std::move(v)));
       } else {
         r.fail("unknown storage '" + storage + "'");
       }
@@ -237,34 +263,68 @@ Dataset read_binary_cache(const std::string& path) {
     else if (dtype == "float64") load(double{});
     else r.fail("unknown value type '" + dtype + "'");
     d.label = r.get_array<int32_t>(static_cast<size_t>(rows));
-    if (meta.at("has_weight").get<bool>()) d.weight = r.get_array<double>(static_cast<size_t>(rows));
+    if (meta.at("has_weight").get<bool>()) {
+      d.weight = r.get_array<double>(static_cast<size_t>(rows));
+      for (double w : d.weight)
+        if (!std::isfinite(w) || w < 0) r.fail("a sample weight is negative or not finite");
+    }
     d.classes = meta.at("classes").get<std::vector<std::string>>();
+    if (std::unordered_set<std::string>(d.classes.begin(), d.classes.end()).size() !=
+        d.classes.size())
+      r.fail("a class name appears twice");
     d.feature_names = meta.at("feature_names").get<std::vector<std::string>>();
+    if (!d.feature_names.empty() && static_cast<int64_t>(d.feature_names.size()) != cols)
+      r.fail(std::to_string(d.feature_names.size()) + " feature names for " + std::to_string(cols) +
+             " features");
     d.source = meta.value("source", path);
     for (int32_t l : d.label)
       if (l < 0 || static_cast<size_t>(l) >= d.classes.size()) r.fail("a label index is out of range");
     if (meta.contains("encoding")) {
       const auto& e = meta["encoding"];
-      d.encoding.delimiter = e.at("delimiter").get<std::string>().at(0);
+      const std::string delimiter = e.at("delimiter").get<std::string>();
+      if (delimiter.size() != 1) r.fail("its encoding's delimiter is not one character");
+      d.encoding.delimiter = delimiter[0];
       d.encoding.header = e.at("header").get<bool>();
+      // Replayed at prediction, where each column's features are written into a row: their
+      // ranges must ascend within the matrix without overlapping, as the CSV reader makes them.
+      int64_t next_feature = 0;
       for (const auto& c : e.at("columns")) {
         CsvColumn col;
         col.name = c.at("name").get<std::string>();
         const std::string k = c.at("kind").get<std::string>();
-        col.kind = k == "categorical" ? CsvColumn::Kind::kCategorical
-                   : k == "label"     ? CsvColumn::Kind::kLabel
-                   : k == "weight"    ? CsvColumn::Kind::kWeight
-                                      : CsvColumn::Kind::kNumeric;
-        col.first_feature = c.at("first_feature").get<int64_t>();
+        if (k == "numeric")
+          col.kind = CsvColumn::Kind::kNumeric;
+        else if (k == "categorical")
+          col.kind = CsvColumn::Kind::kCategorical;
+        else if (k == "label")
+          col.kind = CsvColumn::Kind::kLabel;
+        else if (k == "weight")
+          col.kind = CsvColumn::Kind::kWeight;
+        else
+          r.fail("its encoding has a column of unknown kind '" + k + "'");
+        col.first_feature = integer(c, "first_feature");
         col.categories = c.at("categories").get<std::vector<std::string>>();
+        if (!c.at("fill").is_number()) r.fail("its encoding has a fill that is not a number");
         col.fill = c.at("fill").get<double>();
+        if (!std::isfinite(col.fill)) r.fail("its encoding has a fill that is not finite");
+        const int64_t width = col.kind == CsvColumn::Kind::kCategorical
+                                  ? static_cast<int64_t>(col.categories.size())
+                                  : (col.kind == CsvColumn::Kind::kNumeric ? 1 : 0);
+        if (width > 0 && (col.first_feature < next_feature || col.first_feature > cols - width))
+          r.fail("its encoding maps column '" + col.name + "' to features " +
+                 std::to_string(col.first_feature) + ".." +
+                 std::to_string(col.first_feature + width - 1) +
+                 ", overlapping the columns before it or beyond the " + std::to_string(cols) +
+                 " features");
+        if (width > 0) next_feature = col.first_feature + width;
+        if (std::unordered_set<std::string>(col.categories.begin(), col.categories.end()).size() !=
+            col.categories.size())
+          r.fail("its encoding repeats a category of column '" + col.name + "'");
         d.encoding.columns.push_back(std::move(col));
       }
     }
   } catch (const nlohmann::json::exception& e) {
     r.fail(std::string("its header lacks a field (") + e.what() + ")");
-  } catch (const std::out_of_range&) {
-    r.fail("its header has an empty delimiter");
   }
   if (r.get_bytes(8) != std::string(kEnd, 8)) r.fail("the end marker is missing (truncated or corrupt)");
   const auto length = r.get<uint64_t>();
@@ -304,7 +364,7 @@ std::string stored_key(const std::string& cache) {
     if (r.get<uint32_t>() != kVersion || r.get<uint32_t>() != kByteOrder) return {};
     const auto meta_len = r.get<uint64_t>();
     if (meta_len > r.size()) return {};
-    const auto meta = nlohmann::json::parse(r.get_bytes(static_cast<size_t>(meta_len)));
+    const auto meta = io::parse_json_limited(r.get_bytes(static_cast<size_t>(meta_len)), cache);
     return meta.value("key", std::string());
   } catch (const std::exception&) {
     return {};  // unreadable: rebuilt
@@ -326,6 +386,9 @@ Dataset read_dataset_cached(const std::string& path, const std::string& cache,
   if (stored_key(cache) == key) {
     *hit = true;
     Dataset d = read_binary_cache(cache);
+    detail::enforce_memory_limit(options, cache, 0, 0, d.rows(),
+                                 std::max(d.cols(), options.min_features), d.x.stored(),
+                                 std::string(d.x.dtype()) == "float32");
     if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
     return d;
   }

@@ -3,15 +3,19 @@
 // in their shortest round-trip form, so a state read back is the same bit for bit.
 #include "lograd/checkpoint.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
+#include <optional>
 #include <sstream>
 #include <type_traits>
 
 #include "io/atomic_file.h"
+#include "io/json_depth.h"
 #include "lograd/error.h"
 
 namespace lograd {
@@ -161,18 +165,44 @@ class Reader {
   [[noreturn]] void fail(const std::string& what) const {
     throw Error(path_ + ": " + what +
                 " (the checkpoint is damaged or was not written by this "
-                "lograd; start the training again without --resume)");
+                "lograd; start the training again instead of resuming from it)");
   }
   const json& at(const json& obj, const char* key, const char* where) const {
     const auto it = obj.find(key);
     if (it == obj.end()) fail(std::string("no \"") + key + "\" in " + where);
     return *it;
   }
+  // An integer of type T; nullopt for anything else (a fraction, 1e300, text, out of range).
+  template <class T>
+  static std::optional<T> integer(const json& v) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return std::nullopt;
+      return static_cast<T>(u);
+    }
+    if (!v.is_number_integer()) return std::nullopt;
+    const auto i = v.get<int64_t>();
+    if (i < std::numeric_limits<T>::min() || i > std::numeric_limits<T>::max()) return std::nullopt;
+    return static_cast<T>(i);
+  }
   template <class T>
   T get(const json& obj, const char* key, const char* where) const {
     const json& v = at(obj, key, where);
     try {
-      if constexpr (std::is_floating_point_v<T>) {
+      if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        if (const auto i = integer<T>(v)) return *i;
+        throw std::invalid_argument("not an integer");
+      } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+        if (!v.is_array()) throw std::invalid_argument("not an array");
+        T out;
+        out.reserve(v.size());
+        for (const json& e : v) {
+          const auto i = integer<int64_t>(e);
+          if (!i) throw std::invalid_argument("not an integer");
+          out.push_back(*i);
+        }
+        return out;
+      } else if constexpr (std::is_floating_point_v<T>) {
         if (!v.is_number()) throw std::invalid_argument("not a number");
       }
       return v.get<T>();
@@ -198,14 +228,15 @@ SolverState state_from_json(const json& j, const Reader& r) {
   s.w = r.get<std::vector<double>>(j, "w", where);
   s.grad_norm0 = r.get<double>(j, "grad_norm0", where);
   s.seconds = r.get<double>(j, "seconds", where);
+  if (!r.at(j, "history", where).is_array()) r.fail("\"history\" in \"state\" is not an array");
   for (const json& h : r.at(j, "history", where)) {
     if (!h.is_array() || h.size() != 5) r.fail("a \"history\" record is malformed");
-    try {
-      s.history.push_back({h[0].get<int64_t>(), h[1].get<double>(), h[2].get<double>(),
-                           h[3].get<double>(), h[4].get<double>()});
-    } catch (const std::exception&) {
-      r.fail("a \"history\" record is malformed");
-    }
+    const auto iter = Reader::integer<int64_t>(h[0]);
+    for (size_t k = 1; k < 5; ++k)
+      if (!h[k].is_number()) r.fail("a \"history\" record is malformed");
+    if (!iter) r.fail("a \"history\" record is malformed");
+    s.history.push_back(
+        {*iter, h[1].get<double>(), h[2].get<double>(), h[3].get<double>(), h[4].get<double>()});
   }
   switch (s.kind) {
     case SolverKind::kNewton:
@@ -213,6 +244,7 @@ SolverState state_from_json(const json& j, const Reader& r) {
       s.first = r.get<bool>(j, "first", where);
       break;
     case SolverKind::kLbfgs:
+      if (!r.at(j, "pairs", where).is_array()) r.fail("\"pairs\" in \"state\" is not an array");
       for (const json& p : r.at(j, "pairs", where))
         s.pairs.push_back({r.get<std::vector<double>>(p, "s", "an L-BFGS pair"),
                            r.get<std::vector<double>>(p, "y", "an L-BFGS pair"),
@@ -234,6 +266,87 @@ SolverState state_from_json(const json& j, const Reader& r) {
       }
   }
   return s;
+}
+
+// Checks everything the trainer and the solvers rely on before any of it is used: sizes that
+// agree with one another and with the data's shape, finite numbers within their ranges, an
+// example order that is a permutation of the examples, a shuffling generator that can run.
+// (A checksum only shows that the file is as written, not that a writer wrote sense.)
+void validate(const Checkpoint& c, const Reader& r) {
+  const DataFingerprint& d = c.data;
+  if (d.rows < 0 || d.cols < 0 || d.stored < 0) r.fail("\"data\" has a negative size");
+  if (c.threads < 1) r.fail("\"threads\" is " + std::to_string(c.threads) + ", not a thread count");
+  const SolverState& s = c.state;
+  if (s.iter < 0) r.fail("\"iteration\" is negative");
+  const size_t n = s.w.size();
+  const auto cols = static_cast<uint64_t>(d.cols);
+  if (n != cols && n != cols + 1)
+    r.fail("\"w\" holds " + std::to_string(n) + " parameters for data of " +
+           std::to_string(d.cols) +
+           " features (expected one per feature, and one more for a bias)");
+  auto finite = [&](const std::vector<double>& v, const std::string& what) {
+    for (double x : v)
+      if (!std::isfinite(x)) r.fail(what + " holds a number that is not finite");
+  };
+  auto sized = [&](const std::vector<double>& v, const std::string& what) {
+    if (v.size() != n)
+      r.fail(what + " has " + std::to_string(v.size()) + " entries for " + std::to_string(n) +
+             " parameters");
+    finite(v, what);
+  };
+  auto non_negative = [&](double v, const char* what) {
+    if (!std::isfinite(v) || v < 0) r.fail(std::string(what) + " is not a finite number >= 0");
+  };
+  finite(s.w, "\"w\"");
+  non_negative(s.grad_norm0, "\"grad_norm0\"");
+  non_negative(s.seconds, "\"seconds\"");
+  for (const IterationInfo& h : s.history) {
+    if (h.iter < 0 || h.iter > s.iter)
+      r.fail("a \"history\" record is of iteration " + std::to_string(h.iter) + ", outside 0.." +
+             std::to_string(s.iter));
+    if (!std::isfinite(h.objective) || !std::isfinite(h.grad_norm) ||
+        !std::isfinite(h.target_norm) || !std::isfinite(h.seconds))
+      r.fail("a \"history\" record holds a number that is not finite");
+  }
+  switch (s.kind) {
+    case SolverKind::kNewton:
+      non_negative(s.delta, "\"delta\"");
+      break;
+    case SolverKind::kLbfgs:
+      for (const LbfgsPair& p : s.pairs) {
+        sized(p.s, "an L-BFGS pair's \"s\"");
+        sized(p.y, "an L-BFGS pair's \"y\"");
+        if (!std::isfinite(p.rho)) r.fail("an L-BFGS pair's \"rho\" is not finite");
+      }
+      break;
+    default:
+      if (!std::isfinite(s.lr) || !(s.lr > 0)) r.fail("\"lr\" is not a finite number > 0");
+      if (s.kind == SolverKind::kMomentum) sized(s.velocity, "\"velocity\"");
+      if (s.kind == SolverKind::kAdam) {
+        sized(s.adam_m, "\"adam_m\"");
+        sized(s.adam_v, "\"adam_v\"");
+        for (double v : s.adam_v)
+          if (v < 0) r.fail("\"adam_v\" (a second moment) holds a negative number");
+        if (s.adam_t < 0) r.fail("\"adam_t\" is negative");
+      }
+      if (s.kind == SolverKind::kGd) break;
+      if (!valid_generator_state(s.rng))
+        r.fail(
+            "\"rng\" is not a state of the shuffling generator that can run (unreadable, "
+            "or all zero: it would never shuffle)");
+      if (s.order.size() != static_cast<uint64_t>(d.rows))
+        r.fail("\"order\" has " + std::to_string(s.order.size()) + " entries for " +
+               std::to_string(d.rows) + " examples");
+      std::vector<char> seen(s.order.size(), 0);
+      for (int64_t e : s.order) {
+        if (e < 0 || e >= d.rows || seen[static_cast<size_t>(e)])
+          r.fail("\"order\" is not a permutation of the examples");
+        seen[static_cast<size_t>(e)] = 1;
+      }
+      if (s.epoch_pos < 0 || s.epoch_pos >= std::max<int64_t>(d.rows, 1))
+        r.fail("\"epoch_pos\" is " + std::to_string(s.epoch_pos) + ", outside the epoch of " +
+               std::to_string(d.rows) + " examples");
+  }
 }
 
 }  // namespace
@@ -305,8 +418,11 @@ Checkpoint load_checkpoint(const std::string& path) {
   text << in.rdbuf();
   json doc;
   try {
-    doc = json::parse(text.str());
-  } catch (const json::parse_error& e) {
+    doc = io::parse_json_limited(
+        text.str(), path + ": not a lograd checkpoint: JSON nested deeper than " +
+                        std::to_string(io::kMaxJsonDepth) +
+                        " levels (a checkpoint nests 4); the file is damaged or not a checkpoint");
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw Error(path + ": not a lograd checkpoint: the JSON is malformed or cut short (" +
                 std::string(e.what()) + ")");
   }
@@ -339,6 +455,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.data.features = r.get<std::string>(d, "features", "\"data\"");
   c.threads = r.get<int>(doc, "threads", "the file");
   c.state = state_from_json(r.at(doc, "state", "the file"), r);
+  validate(c, r);
   return c;
 }
 

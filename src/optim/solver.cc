@@ -1,4 +1,7 @@
 #include <algorithm>
+#include <istream>
+#include <random>
+#include <sstream>
 #include <string>
 
 #include "optim/solver_run.h"
@@ -179,6 +182,17 @@ SolverKind parse_solver(const std::string& name) {
                    "': choose one of gd, sgd, momentum, adam, lbfgs, newton");
 }
 
+bool valid_generator_state(const std::string& text) {
+  std::istringstream is(text);
+  std::mt19937_64 rng;
+  if (!(is >> rng) || !(is >> std::ws).eof()) return false;
+  // The generator's output is its state, twisted and tempered (both one to one): 624 draws
+  // span a whole twisted state, so all of them are 0 exactly when the state is degenerate.
+  for (int k = 0; k < 2 * 312; ++k)
+    if (rng() != 0) return true;
+  return false;
+}
+
 namespace {
 
 // Throws ValueError naming the first way `st` does not fit this objective and these options.
@@ -227,6 +241,8 @@ void check_resume_state(const SolverState& st, const Objective& obj, const Solve
         if (st.adam_t < 0) bad("negative adam step count");
       }
       if (o.kind == SolverKind::kGd) break;
+      if (!valid_generator_state(st.rng))
+        bad("the state's shuffling generator is unreadable or all zero (it would never shuffle)");
       if (static_cast<int64_t>(st.order.size()) != m)
         bad("the state's example order has " + std::to_string(st.order.size()) +
             " entries, the data " + std::to_string(m) + " examples");

@@ -10,7 +10,9 @@
 #include <sstream>
 #include <string>
 
+#include "lograd/binary_cache.h"
 #include "lograd/memory.h"
+#include "lograd/readers.h"
 
 namespace lograd {
 namespace {
@@ -69,13 +71,14 @@ TEST_F(MemoryEstimateTest, PlainTextIsItsSizeTimesTheFactor) {
   EXPECT_EQ(e.how, "file size");
 }
 
-TEST_F(MemoryEstimateTest, GzipUsesTheFooter) {
+TEST_F(MemoryEstimateTest, GzipIsCounted) {
   const std::string text = libsvm_text(2000, 2);
   const std::string gz = gzip(text);
   write(path("a.gz"), gz);
   const MemoryEstimate e = estimate_read_memory(path("a.gz"));
   EXPECT_TRUE(e.gzip);
-  EXPECT_EQ(e.how, "gzip footer");
+  EXPECT_EQ(e.how, "decompressed and counted");
+  EXPECT_EQ(e.trailing_bytes, 0);
   EXPECT_EQ(e.file_bytes, static_cast<int64_t>(gz.size()));
   EXPECT_EQ(e.text_bytes, static_cast<int64_t>(text.size()));
   EXPECT_EQ(e.bytes, static_cast<int64_t>(kPeakBytesPerTextByte * text.size()) +
@@ -97,6 +100,92 @@ TEST_F(MemoryEstimateTest, SeveralMembersAreCountedNotTakenFromTheLastFooter) {
   EXPECT_TRUE(s.stopped_early);
   EXPECT_GT(s.bytes, 100000);
   EXPECT_LT(s.text_bytes, static_cast<int64_t>(big.size()));
+}
+
+// The bomb: members that inflate 1000-fold, then a last member whose footer claims more
+// than the whole compressed file, so that it looked like a single member's. It was estimated
+// from that footer alone.
+TEST_F(MemoryEstimateTest, AGzipBombIsCountedNotTakenFromAPlausibleFooter) {
+  const std::string member(1 << 20, '0'), last = libsvm_text(2000, 4);
+  std::string bomb;
+  for (int k = 0; k < 16; ++k) bomb += gzip(member);
+  bomb += gzip(last);
+  ASSERT_GT(last.size(), bomb.size()) << "the last footer looks like a single member's";
+  write(path("bomb.gz"), bomb);
+  const MemoryEstimate e = estimate_read_memory(path("bomb.gz"));
+  EXPECT_EQ(e.text_bytes, static_cast<int64_t>(16 * member.size() + last.size()));
+  EXPECT_GT(e.bytes, int64_t{16} * 8 << 20);
+}
+
+// Bytes after the last member (zeros, junk) are ignored by the readers, as by gzip -d: they are
+// reported, and not read as a footer (junk ending in ff ff ff 7f claimed 2 GiB of text).
+TEST_F(MemoryEstimateTest, TrailingBytesAfterGzipDataAreReportedNotReadAsAFooter) {
+  const std::string text = libsvm_text(500, 5);
+  write(path("t.gz"), gzip(text) + std::string(10, '\0') + "\xff\xff\xff\x7f");
+  const MemoryEstimate e = estimate_read_memory(path("t.gz"));
+  EXPECT_EQ(e.text_bytes, static_cast<int64_t>(text.size()));
+  EXPECT_EQ(e.trailing_bytes, 14);
+  write(path("two.gz"), gzip(text) + gzip(text));
+  EXPECT_EQ(estimate_read_memory(path("two.gz")).trailing_bytes, 0) << "a second member";
+}
+
+// Training holds vectors of one entry per feature (and per thread): a feature index of 2^31 - 1
+// in a 40-byte file needs hundreds of GB, which no estimate from the file's size shows.
+TEST(TrainingMemory, GrowsWithFeaturesThreadsAndExamples) {
+  const int64_t n = 2147483647;
+  EXPECT_GT(training_memory(1, n, 1), int64_t{8} * 40 * n);
+  EXPECT_GT(training_memory(1, n, 16), training_memory(1, n, 1));
+  EXPECT_EQ(training_memory(1, 1000, 2) - training_memory(1, 1000, 1), 8 * 1000);
+  EXPECT_GT(training_memory(2000, 10, 1), training_memory(1000, 10, 1));
+  EXPECT_EQ(training_memory(0, 0, 1), 0);
+}
+
+// ReadOptions::memory_limit is enforced while reading, where the feature count shows: a
+// MemoryLimitError naming the file and the feature count, not std::bad_alloc in training.
+TEST_F(MemoryEstimateTest, ReadersStopAtTheLimitOnceTheFeatureCountShows) {
+  write(path("huge.svm"), "1 2147483647:1\n-1 1:1\n");
+  ReadOptions o;
+  o.memory_limit = int64_t{1} << 30;
+  try {
+    read_dataset(path("huge.svm"), o);
+    FAIL() << "read 2^31 - 1 features under a 1 GiB limit";
+  } catch (const MemoryLimitError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(path("huge.svm")), std::string::npos) << m;
+    EXPECT_NE(m.find("2147483647 features"), std::string::npos) << m;
+    EXPECT_EQ(m.find("--"), std::string::npos) << "the library names no flag: " << m;
+  }
+  o.memory_limit = 0;
+  EXPECT_EQ(read_dataset(path("huge.svm"), o).cols(), 2147483647) << "no limit: read (sparse)";
+
+  // A CSV file of few rows and many columns: its text is small, its columns are not.
+  std::string csv;
+  for (int j = 0; j < 100000; ++j) csv += "0,";
+  csv += "1\n" + csv + "0\n";
+  write(path("wide.csv"), csv);
+  o.memory_limit = int64_t{32} << 20;
+  EXPECT_GT(o.memory_limit, static_cast<int64_t>(kPeakBytesPerTextByte * csv.size()))
+      << "the estimate from the text's size admits it";
+  try {
+    read_dataset(path("wide.csv"), o);
+    FAIL() << "read 100000 columns under a 32 MiB limit";
+  } catch (const MemoryLimitError& e) {
+    EXPECT_NE(std::string(e.what()).find("100000 features"), std::string::npos) << e.what();
+  }
+  o.memory_limit = int64_t{1} << 30;
+  EXPECT_EQ(read_dataset(path("wide.csv"), o).cols(), 100000) << "admitted under 1 GiB";
+
+  // A binary cache of that width: a few hundred bytes on disk (its estimate), 790 GB to train.
+  o.memory_limit = 0;
+  write_binary_cache(read_dataset(path("huge.svm"), o), path("huge.lgb"));
+  o.memory_limit = int64_t{1} << 30;
+  EXPECT_LT(estimate_read_memory(path("huge.lgb")).bytes, 4096);
+  try {
+    read_dataset(path("huge.lgb"), o);
+    FAIL() << "loaded a cache of 2^31 - 1 features under a 1 GiB limit";
+  } catch (const MemoryLimitError& e) {
+    EXPECT_NE(std::string(e.what()).find("2147483647 features"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(MemoryEstimateTest, ABinaryCacheIsNotText) {

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "lograd/readers.h"
 
@@ -96,6 +98,89 @@ TEST(BinaryCache, TruncatedOrCorruptFilesAreExplained) {
   EXPECT_THROW(read_binary_cache(p), Error);
   std::filesystem::remove(p);
   EXPECT_FALSE(is_binary_cache(p));
+}
+
+// Caches that write_binary_cache writes faithfully (it does not judge what it is given), as a
+// forger would make them: each is refused on loading, naming what is wrong.
+TEST(BinaryCache, ForgedContentsAreRefused) {
+  struct Case {
+    const char* what;
+    std::function<void(Dataset&)> forge;
+  };
+  const std::vector<Case> cases = {
+      {"a feature value is not finite",
+       [](Dataset& d) {
+         d.x = DataMatrix(Tensor<float>::matrix(3, 4, {0, NAN, 0, -2, 0.25f, 0, 0, 0, 1, 2, 3, 4}));
+       }},
+      {"a feature value is not finite",
+       [](Dataset& d) {
+         d.x = DataMatrix(CsrMatrix<double>::from_dense(
+             Tensor<double>::matrix(3, 4, {0, 1, 0, -2, 0.25, 0, 0, 0, 1, INFINITY, 3, 4})));
+       }},
+      {"a sample weight is negative",
+       [](Dataset& d) {
+         d.weight = {1.0, -1e20, 0.5};
+       }},
+      {"a sample weight is negative",
+       [](Dataset& d) {
+         d.weight = {1.0, NAN, 0.5};
+       }},
+      {"a class name appears twice",
+       [](Dataset& d) {
+         d.classes = {"yes", "yes"};
+       }},
+      {"overlapping the columns before it or beyond the 4 features",
+       [](Dataset& d) { d.encoding.columns[2].first_feature = 1000000; }},
+      {"overlapping the columns before it or beyond the 4 features",
+       [](Dataset& d) { d.encoding.columns[1].categories.push_back("z"); }},
+      {"overlapping the columns before it or beyond the 4 features",
+       [](Dataset& d) { d.encoding.columns[1].first_feature = -3; }},
+      {"has a fill that is not", [](Dataset& d) { d.encoding.columns[0].fill = NAN; }},
+      {"repeats a category",
+       [](Dataset& d) {
+         d.encoding.columns[1].categories = {"x", "x"};
+       }},
+      {"feature names for 4 features", [](Dataset& d) { d.feature_names.pop_back(); }},
+  };
+  const std::string p = temp_path("forged.lgb");
+  for (bool sparse : {false, true}) {
+    for (const Case& c : cases) {
+      Dataset d = sample(sparse, true);
+      c.forge(d);
+      write_binary_cache(d, p);
+      try {
+        read_binary_cache(p);
+        ADD_FAILURE() << "accepted a cache where " << c.what << " (sparse " << sparse << ")";
+      } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(c.what), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("not a valid lograd cache"), std::string::npos);
+      }
+    }
+  }
+  std::filesystem::remove(p);
+}
+
+// The header is JSON: nesting deep enough to overflow the stack of a recursive copy or dump is
+// refused while parsing.
+TEST(BinaryCache, ADeeplyNestedHeaderIsRefused) {
+  const std::string p = temp_path("deep.lgb");
+  const size_t depth = 1000000;
+  const std::string meta = "{\"rows\":" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  std::string bytes("LOGRADB1", 8);
+  const uint32_t version = 1, order = 0x01020304;
+  const uint64_t len = meta.size();
+  bytes.append(reinterpret_cast<const char*>(&version), 4);
+  bytes.append(reinterpret_cast<const char*>(&order), 4);
+  bytes.append(reinterpret_cast<const char*>(&len), 8);
+  bytes += meta;
+  std::ofstream(p, std::ios::binary) << bytes;
+  try {
+    read_binary_cache(p);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("nests deeper than"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(p);
 }
 
 TEST(BinaryCache, RealDataLoadsIdentically) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <random>
+#include <sstream>
 
 #include "lograd/checkpoint.h"
 #include "lograd/solver.h"
@@ -93,6 +94,11 @@ std::shared_ptr<const SolverState> through_file(const SolverState& st) {
                                .string();
   Checkpoint ck;
   ck.options = {{"solver", solver_name(st.kind)}};
+  // The data's shape as the trainer records it (the loader checks the state against it):
+  // problem()'s 300 examples and 8 features, the bias fitted.
+  ck.data.rows = 300;
+  ck.data.cols = static_cast<int64_t>(st.w.size()) - 1;
+  ck.threads = 1;
   ck.state = st;
   save_checkpoint(ck, path);
   Checkpoint back = load_checkpoint(path);
@@ -229,6 +235,40 @@ TEST(Resume, InterruptsMidEpochAtAMinibatchBoundary) {
   EXPECT_EQ(last->epoch_pos, 64);
   EXPECT_EQ(last->order.size(), 300u);
   EXPECT_TRUE(std::isfinite(r.objective));
+}
+
+// An all-zero std::mt19937_64 returns 0 forever, and std::shuffle's rejection loop on it never
+// ends: such a state (from a forged checkpoint) is refused before the solver draws from it.
+TEST(Resume, AGeneratorThatCannotRunIsRefused) {
+  EXPECT_FALSE(valid_generator_state(""));
+  EXPECT_FALSE(valid_generator_state("1 2 3"));
+  std::ostringstream os;
+  os << std::mt19937_64(7);
+  EXPECT_TRUE(valid_generator_state(os.str()));
+  EXPECT_FALSE(valid_generator_state(os.str() + " 5")) << "nothing may follow the state";
+  std::string zeros;
+  for (int k = 0; k < 312; ++k) zeros += "0 ";
+  EXPECT_FALSE(valid_generator_state(zeros + "0"));
+  EXPECT_FALSE(valid_generator_state(zeros + "312"));
+
+  auto obj = problem(0.01, 0);
+  std::shared_ptr<const SolverState> last;
+  SolverOptions o = options(SolverKind::kSgd, 2);
+  o.on_state = [&](const SolverState& s) { last = std::make_shared<SolverState>(s); };
+  std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
+  minimize(*obj, w, o);
+  ASSERT_TRUE(last);
+  ASSERT_EQ(last->epoch_pos, 0) << "at an epoch boundary: the next epoch starts with a shuffle";
+  auto zero = std::make_shared<SolverState>(*last);
+  zero->rng = zeros + "312";
+  SolverOptions again = options(SolverKind::kSgd, 5);
+  again.resume = zero;
+  try {
+    minimize(*obj, w, again);
+    FAIL() << "resumed from an all-zero generator";
+  } catch (const ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("shuffling generator"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Resume, AStateThatAlreadyMeetsTheStoppingRuleStopsAtOnce) {
