@@ -9,25 +9,10 @@
 #include <vector>
 
 #include "lograd/dataset.h"
+#include "lograd/fingerprint.h"
 #include "lograd/solver.h"
 
 namespace lograd {
-
-// What identifies a training set without storing it.
-struct DataFingerprint {
-  int64_t rows = 0, cols = 0, stored = 0;
-  std::string labels;    // hash of the classes, the per-row labels and the example weights
-  std::string features;  // hash of the feature storage (values and indices)
-};
-
-// The fingerprint of data: its shape and stored count, and 64-bit hashes ("fnv1a64:<hex>") of
-// its labels and of its features (one cheap pass over the storage).
-DataFingerprint fingerprint(const Dataset& data);
-
-// Each way `now` differs from `then` ("rows: 32561 in the checkpoint, 1000 now"); empty when
-// they match.
-std::vector<std::string> fingerprint_differences(const DataFingerprint& then,
-                                                 const DataFingerprint& now);
 
 struct Checkpoint {
   static constexpr const char* kFormat = "lograd-checkpoint";

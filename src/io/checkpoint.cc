@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "io/atomic_file.h"
+#include "io/hash.h"
 #include "io/json_depth.h"
 #include "lograd/error.h"
 
@@ -22,68 +23,7 @@ namespace lograd {
 namespace {
 
 using nlohmann::json;
-
-// FNV-1a, 64 bits (as the model file's checksum), over bytes.
-class Fnv {
- public:
-  void add(const void* data, size_t size) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < size; ++i) {
-      h_ ^= p[i];
-      h_ *= 1099511628211ull;
-    }
-  }
-  void add(std::string_view s) {
-    const uint64_t len = s.size();
-    add(&len, sizeof len);
-    add(s.data(), s.size());
-  }
-  std::string text() const {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64, h_);
-    return buf;
-  }
-
- private:
-  uint64_t h_ = 14695981039346656037ull;
-};
-
-// A fast 64-bit hash of large arrays: 8-byte words through a multiply-xorshift mix (FNV's
-// byte loop would cost more than a pass of the solver on big data).
-class WordHash {
- public:
-  void add(const void* data, size_t size) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-      uint64_t v;
-      std::memcpy(&v, p + i, 8);
-      mix(v);
-    }
-    uint64_t tail = 0;
-    if (size > i) std::memcpy(&tail, p + i, size - i);  // p may be null when size is 0
-    mix(tail ^ (static_cast<uint64_t>(size - i) << 56));
-  }
-  std::string text() const {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "mix64:%016" PRIx64, h_);
-    return buf;
-  }
-
- private:
-  void mix(uint64_t v) {
-    h_ = (h_ ^ v) * 0x9E3779B97F4A7C15ull;
-    h_ ^= h_ >> 29;
-  }
-  uint64_t h_ = 0x243F6A8885A308D3ull;
-};
-
-template <class T>
-void hash_vector(WordHash& h, const std::vector<T>& v) {
-  const uint64_t n = v.size();
-  h.add(&n, sizeof n);
-  h.add(v.data(), v.size() * sizeof(T));
-}
+using detail::Fnv;
 
 std::string checksum_of(const json& doc) {
   json copy = doc;
@@ -350,50 +290,6 @@ void validate(const Checkpoint& c, const Reader& r) {
 }
 
 }  // namespace
-
-DataFingerprint fingerprint(const Dataset& data) {
-  DataFingerprint f;
-  f.rows = data.rows();
-  f.cols = data.cols();
-  f.stored = data.x.stored();
-  Fnv labels;
-  for (const std::string& c : data.classes) labels.add(c);
-  WordHash rest;
-  hash_vector(rest, data.label);
-  hash_vector(rest, data.weight);
-  labels.add(rest.text());
-  f.labels = labels.text();
-  WordHash features;
-  data.x.visit([&](const auto& mat) {
-    using M = std::decay_t<decltype(mat)>;
-    if constexpr (requires { mat.row_ptr; }) {
-      hash_vector(features, mat.row_ptr);
-      hash_vector(features, mat.col);
-      hash_vector(features, mat.val);
-    } else {
-      static_assert(std::is_same_v<M, Tensor<float>> || std::is_same_v<M, Tensor<double>>);
-      hash_vector(features, mat.vec());
-    }
-  });
-  f.features = features.text();
-  return f;
-}
-
-std::vector<std::string> fingerprint_differences(const DataFingerprint& then,
-                                                 const DataFingerprint& now) {
-  std::vector<std::string> d;
-  auto count = [&](const char* what, int64_t a, int64_t b) {
-    if (a != b)
-      d.push_back(std::string(what) + ": " + std::to_string(a) + " in the checkpoint, " +
-                  std::to_string(b) + " now");
-  };
-  count("examples", then.rows, now.rows);
-  count("features", then.cols, now.cols);
-  count("stored entries", then.stored, now.stored);
-  if (then.labels != now.labels) d.push_back("the labels or example weights differ");
-  if (then.features != now.features) d.push_back("the feature values differ");
-  return d;
-}
 
 void save_checkpoint(const Checkpoint& c, const std::string& path) {
   json doc = {{"format", Checkpoint::kFormat},
