@@ -41,33 +41,6 @@ void write_file(const std::string& path, std::string_view bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size());
 }
 
-// The document with the checksum the writer would give it (nullopt when it is not a JSON object
-// of modest depth: the harness's own dump() recurses).
-std::optional<std::string> with_valid_checksum(std::string_view text) {
-  using nlohmann::json;
-  bool too_deep = false;
-  const auto depth_limit = [&](int depth, json::parse_event_t, json&) {
-    too_deep = too_deep || depth > 64;
-    return true;
-  };
-  try {
-    json doc = json::parse(text, depth_limit, /*allow_exceptions=*/false);
-    if (too_deep || doc.is_discarded() || !doc.is_object()) return std::nullopt;
-    doc.erase("checksum");
-    uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : doc.dump()) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    char sum[32];
-    std::snprintf(sum, sizeof sum, "fnv1a64:%016" PRIx64, h);
-    doc["checksum"] = sum;
-    return doc.dump();
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
-}
-
 bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
@@ -174,6 +147,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   load_and_use(text);
-  if (const auto fixed = with_valid_checksum(text)) load_and_use(*fixed);
+  if (const auto fixed = lograd::fuzz::with_valid_checksum(text)) load_and_use(*fixed);
   return 0;
 }

@@ -94,34 +94,6 @@ std::string csv_for(const lograd::Model& m) {
   return (e.header ? header + "\n" : "") + row + "\n";
 }
 
-// The document with its "checksum" recomputed as save_model does (FNV-1a 64 of the compact
-// dump without "checksum", keys sorted: src/io/model_file.cc), so that mutated files get past
-// the checksum to the field checks behind it. Nothing for text that is not a JSON object.
-std::optional<std::string> with_valid_checksum(std::string_view text) {
-  using nlohmann::json;
-  bool too_deep = false;  // the harness's own dump() recurses; the library's is fuzzed as is
-  const auto depth_limit = [&](int depth, json::parse_event_t, json&) {
-    too_deep = too_deep || depth > 64;
-    return true;
-  };
-  try {
-    json doc = json::parse(text, depth_limit, /*allow_exceptions=*/false);
-    if (too_deep || doc.is_discarded() || !doc.is_object()) return std::nullopt;
-    doc.erase("checksum");
-    uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : doc.dump()) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    char sum[32];
-    std::snprintf(sum, sizeof sum, "fnv1a64:%016" PRIx64, h);
-    doc["checksum"] = sum;
-    return doc.dump();
-  } catch (const json::exception&) {
-    return std::nullopt;
-  }
-}
-
 void load_and_use(std::string_view text) {
   using namespace lograd;
   Model m;
@@ -167,6 +139,6 @@ void load_and_use(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   load_and_use(text);
-  if (const auto fixed = with_valid_checksum(text)) load_and_use(*fixed);
+  if (const auto fixed = lograd::fuzz::with_valid_checksum(text)) load_and_use(*fixed);
   return 0;
 }

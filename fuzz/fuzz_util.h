@@ -2,6 +2,9 @@
 // prints what broke and aborts, which libFuzzer reports as a crash and saves the input.
 #pragma once
 
+#include <cinttypes>
+#include <optional>
+#include <string_view>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +13,8 @@
 #include <tuple>
 #include <unordered_set>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "lograd/dataset.h"
 #include "lograd/error.h"
@@ -102,6 +107,37 @@ inline void check_dataset(const Dataset& d, const std::string& path) {
     LOGRAD_FUZZ_CHECK(labels == 1, "CSV encoding without exactly one label column");
     LOGRAD_FUZZ_CHECK(weights <= 1, "CSV encoding with several weight columns");
     LOGRAD_FUZZ_CHECK((weights == 1) == !d.weight.empty(), "weight column without weights");
+  }
+}
+
+
+// The JSON document with its "checksum" recomputed as the model file and the checkpoint writers
+// do (FNV-1a 64 of the compact dump without "checksum", keys sorted: src/io/model_file.cc,
+// src/io/checkpoint.cc), so that mutated files get past the checksum to the field checks
+// behind it. Nothing for text that is not a JSON object of modest depth (the harness's own
+// dump() recurses; the library's parser is fuzzed as is).
+inline std::optional<std::string> with_valid_checksum(std::string_view text) {
+  using nlohmann::json;
+  bool too_deep = false;
+  const auto depth_limit = [&](int depth, json::parse_event_t, json&) {
+    too_deep = too_deep || depth > 64;
+    return true;
+  };
+  try {
+    json doc = json::parse(text, depth_limit, /*allow_exceptions=*/false);
+    if (too_deep || doc.is_discarded() || !doc.is_object()) return std::nullopt;
+    doc.erase("checksum");
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : doc.dump()) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "fnv1a64:%016" PRIx64, h);
+    doc["checksum"] = sum;
+    return doc.dump();
+  } catch (const json::exception&) {
+    return std::nullopt;
   }
 }
 

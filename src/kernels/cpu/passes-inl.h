@@ -64,21 +64,28 @@ int blocks_for(const M& x, int64_t count) {
 
 // ---- CSR rows ----
 
-// sum_k v[k] w[c[k]] over one CSR row of `len` entries, in four chains.
-// v, c: (len), w: (n) -> scalar
+// The dot product of one CSR row with w in four chains s[q] (entry k goes to chain k mod 4,
+// the tail to chain 0), from entry k to len, then the chains added: (s0 + s1) + (s2 + s3).
+// v, c: (len), w: (n), s: (4) -> scalar
+template <class S>
+HWY_INLINE double csr_dot_from(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c,
+                               int64_t k, int64_t len, const double* HWY_RESTRICT w, double* s) {
+  for (; k + 4 <= len; k += 4) {
+    s[0] += double(v[k]) * w[c[k]];
+    s[1] += double(v[k + 1]) * w[c[k + 1]];
+    s[2] += double(v[k + 2]) * w[c[k + 2]];
+    s[3] += double(v[k + 3]) * w[c[k + 3]];
+  }
+  for (; k < len; ++k) s[0] += double(v[k]) * w[c[k]];
+  return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+// sum_k v[k] w[c[k]] over one CSR row of `len` entries.   v, c: (len), w: (n) -> scalar
 template <class S>
 HWY_INLINE double csr_dot(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c, int64_t len,
                           const double* HWY_RESTRICT w) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int64_t k = 0;
-  for (; k + 4 <= len; k += 4) {
-    s0 += double(v[k]) * w[c[k]];
-    s1 += double(v[k + 1]) * w[c[k + 1]];
-    s2 += double(v[k + 2]) * w[c[k + 2]];
-    s3 += double(v[k + 3]) * w[c[k + 3]];
-  }
-  for (; k < len; ++k) s0 += double(v[k]) * w[c[k]];
-  return (s0 + s1) + (s2 + s3);
+  double s[4] = {0, 0, 0, 0};
+  return csr_dot_from(v, c, 0, len, w, s);
 }
 
 // p[q] = a v[q] for four entries: one widening and one multiply of four lanes where the
@@ -161,16 +168,10 @@ void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t e
         g[c[k + 3]] += p[3];
       }
       // The rest of each row as csr_dot and csr_axpy would finish it.
-      int64_t kn = k;
-      for (; kn + 4 <= len_n; kn += 4) {
-        s0 += double(vn[kn]) * w[cn[kn]];
-        s1 += double(vn[kn + 1]) * w[cn[kn + 1]];
-        s2 += double(vn[kn + 2]) * w[cn[kn + 2]];
-        s3 += double(vn[kn + 3]) * w[cn[kn + 3]];
-      }
-      for (; kn < len_n; ++kn) s0 += double(vn[kn]) * w[cn[kn]];
+      double s[4] = {s0, s1, s2, s3};
+      const double z = csr_dot_from(vn, cn, k, len_n, w, s);
       csr_axpy(v + k, c + k, len - k, a, g);
-      a = coef(i + 1, (s0 + s1) + (s2 + s3));
+      a = coef(i + 1, z);
     }
     v = vn;
     c = cn;
