@@ -7,6 +7,7 @@
 #include "data_options.h"
 #include "io_paths.h"
 #include "lograd/binary_cache.h"
+#include "lograd/memory.h"
 
 namespace lograd::cli {
 namespace {
@@ -27,7 +28,7 @@ void run(const ConvertCli& o) {
   std::printf("%s: %lld examples x %lld features, %s, parsed in %.2f s; wrote %s (%s) in %.2f s\n",
               o.data.c_str(), static_cast<long long>(d.rows()), static_cast<long long>(d.cols()),
               d.x.describe().c_str(), parse, o.out.c_str(),
-              human_bytes(static_cast<double>(d.x.bytes())).c_str(), seconds_since(t1));
+              format_bytes(static_cast<double>(d.x.bytes())).c_str(), seconds_since(t1));
   std::printf("use it in place of the text file: lograd train %s ...\n", o.out.c_str());
 }
 

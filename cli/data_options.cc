@@ -69,7 +69,7 @@ int64_t memory_limit(const DataOptions& o, std::string* source) {
     const int64_t avail = available_memory();
     if (avail < 0) return 0;  // unknown: no limit
     if (source != nullptr)
-      *source = "the default, 80% of the " + human_bytes(static_cast<double>(avail)) +
+      *source = "the default, 80% of the " + format_bytes(static_cast<double>(avail)) +
                 " of memory available";
     return static_cast<int64_t>(0.8 * static_cast<double>(avail));
   }
@@ -108,21 +108,21 @@ void check_memory(const std::vector<std::string>& paths, const DataOptions& o) {
                    path.c_str(), static_cast<long long>(e.trailing_bytes));
     total += e.bytes;
     if (!parts.empty()) parts += " plus ";
-    parts += path + ": about " + human_bytes(static_cast<double>(e.bytes)) +
+    parts += path + ": about " + format_bytes(static_cast<double>(e.bytes)) +
              (e.stopped_early ? " or more" : "");
     if (e.binary_cache) {
-      parts += " (a binary cache of " + human_bytes(static_cast<double>(e.file_bytes)) + ")";
+      parts += " (a binary cache of " + format_bytes(static_cast<double>(e.file_bytes)) + ")";
     } else {
       char factor[16];
       std::snprintf(factor, sizeof factor, "%g", kPeakBytesPerTextByte);
       parts += std::string(" (") + factor + " bytes per byte of its " +
-               human_bytes(static_cast<double>(e.text_bytes)) + " of text" +
+               format_bytes(static_cast<double>(e.text_bytes)) + " of text" +
                (e.gzip ? ", " + e.how : "") + ")";
     }
   }
   if (total <= limit) return;
   throw MemoryLimitError("not enough memory: reading " + parts + " needs more than the limit of " +
-                         human_bytes(static_cast<double>(limit)) + " (" + source +
+                         format_bytes(static_cast<double>(limit)) + " (" + source +
                          "). Refused before reading "
                          "rather than being killed by the system part-way. " +
                          kMemoryAdvice);
@@ -197,16 +197,5 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (bytes >= 1000 && u < 4) {
-    bytes /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
-}
 
 }  // namespace lograd::cli

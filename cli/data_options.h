@@ -59,7 +59,4 @@ void warn_skipped_rows(const Dataset& data, const std::string& path);
 // Seconds since `start` (a steady_clock reading), for timings in summaries.
 double seconds_since(std::chrono::steady_clock::time_point start);
 
-// Human-readable bytes: "5.2 MB".
-std::string human_bytes(double bytes);
-
 }  // namespace lograd::cli

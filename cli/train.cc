@@ -370,7 +370,7 @@ void run(const TrainCli& o) {
   std::printf("data      %s: %lld examples x %lld features, %s, %s, read in %.2f s%s\n",
               o.data.c_str(), static_cast<long long>(data.rows()),
               static_cast<long long>(data.cols()), data.x.describe().c_str(),
-              human_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds,
+              format_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds,
               cache_note.c_str());
   // The penalty as minimised, and LIBLINEAR's form of the same objective (F / lambda).
   const double alpha = to.l1_ratio;

@@ -57,6 +57,9 @@ int64_t available_memory();
 // and lower case are accepted): "512M", "8G", "1.5G", "1000000". Throws ValueError otherwise.
 int64_t parse_byte_size(const std::string& text);
 
+// A byte count for people, in powers of 1000: "512 B", "3.9 MB", "17.2 GB".
+std::string format_bytes(double bytes);
+
 // Thrown when data would need more memory than allowed (the CLI exits with its own status).
 class MemoryLimitError : public Error {
  public:

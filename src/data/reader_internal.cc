@@ -189,21 +189,6 @@ bool stores_dense(Storage storage, int64_t rows, int64_t cols, int64_t nnz, bool
   return cells * value_bytes <= 1.25 * static_cast<double>(nnz) * (value_bytes + 4);
 }
 
-namespace {
-
-std::string bytes_text(double bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB", "PB"};
-  int u = 0;
-  while (bytes >= 1000 && u < 5) {
-    bytes /= 1000;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return buf;
-}
-
-}  // namespace
 
 void enforce_memory_limit(const ReadOptions& options, const std::string& path, int64_t line,
                           int64_t held, int64_t rows, int64_t cols, int64_t nnz, bool float32) {
@@ -220,14 +205,14 @@ void enforce_memory_limit(const ReadOptions& options, const std::string& path, i
       path + ": not enough memory: " +
       (line > 0 ? "reading stopped at line " + std::to_string(line) + ", where the data already"
                 : std::string("the data")) +
-      " needs about " + bytes_text(need) + ": " + std::to_string(cols) + " features (" +
-      bytes_text(training) +
+      " needs about " + format_bytes(need) + ": " + std::to_string(cols) + " features (" +
+      format_bytes(training) +
       " for training's vectors of one entry per feature and "
       "per thread), " +
       std::to_string(rows) + " examples with " + std::to_string(nnz) + " stored entries (" +
-      bytes_text(matrix) + " as a matrix), " + bytes_text(static_cast<double>(held)) +
+      format_bytes(matrix) + " as a matrix), " + format_bytes(static_cast<double>(held)) +
       " of text and entries being read; more than the limit of " +
-      bytes_text(static_cast<double>(options.memory_limit)) +
+      format_bytes(static_cast<double>(options.memory_limit)) +
       ". Stopped rather than running out of memory part-way");
 }
 
