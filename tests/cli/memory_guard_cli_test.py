@@ -16,12 +16,12 @@ generator state and a cache with a negative weight are errors, not a crash, a ha
 import gzip
 import json
 import os
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import unittest
+
+from cli_util import TempDirTest
 
 LOGRAD = None
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -34,21 +34,8 @@ def run(*args, stdin_bytes=None, timeout=300):
                           timeout=timeout)
 
 
-class CliTest(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="lograd_memory_cli_")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def write(self, name, data):
-        p = self.path(name)
-        with open(p, "wb") as f:
-            f.write(data)
-        return p
+class CliTest(TempDirTest):
+    PREFIX = "lograd_memory_cli_"
 
     def expect(self, code, *args, stdin_bytes=None):
         r = run(*args, stdin_bytes=stdin_bytes)

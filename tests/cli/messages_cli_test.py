@@ -11,11 +11,11 @@ data without labels, with the model's missing-value policy.
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
+
+from cli_util import TempDirTest
 
 LOGRAD = None
 EXIT_ERROR = 1
@@ -56,21 +56,8 @@ def libsvm_lines(n=60, seed=5, width=3):
     return lines
 
 
-class Base(unittest.TestCase):
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="lograd_messages_cli_")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def write(self, name, data):
-        p = self.path(name)
-        with open(p, "wb") as f:
-            f.write(data if isinstance(data, bytes) else data.encode())
-        return p
+class Base(TempDirTest):
+    PREFIX = "lograd_messages_cli_"
 
     def write_csv(self, name, rows, header=("x1", "x2", "colour", "label")):
         lines = ([",".join(header)] if header else []) + [",".join(r) for r in rows]

@@ -25,6 +25,8 @@ import tempfile
 import time
 import unittest
 
+from cli_util import TempDirTest
+
 LOGRAD = None
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 A9A = os.path.join(REPO, "data", "a9a.gz")
@@ -42,7 +44,9 @@ def digest(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-class PathsTest(unittest.TestCase):
+class PathsTest(TempDirTest):
+    PREFIX = "lograd_paths_cli_"
+
     @classmethod
     def setUpClass(cls):
         cls.shared = tempfile.mkdtemp(prefix="lograd_paths_cli_shared_")
@@ -55,15 +59,6 @@ class PathsTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.shared, ignore_errors=True)
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="lograd_paths_cli_")
-
-    def tearDown(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
 
     def small_data(self):
         """The first 2000 lines of a9a, as a file of this test."""
