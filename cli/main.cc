@@ -102,10 +102,10 @@ int main(int argc, char** argv) {
   } catch (const ExitWith& e) {
     return e.status;
   } catch (const UsageError& e) {
-    std::cerr << "lograd: error: " << e.what() << "\n";
+    std::cerr << "lograd: error: " << lograd::cli::in_cli_terms(e.what()) << "\n";
     return kExitUsage;
   } catch (const lograd::MemoryLimitError& e) {
-    std::cerr << "lograd: error: " << e.what() << "\n";
+    std::cerr << "lograd: error: " << lograd::cli::in_cli_terms(e.what()) << "\n";
     return kExitMemory;
   } catch (const std::bad_alloc&) {
     std::cerr << "lograd: error: not enough memory: an allocation failed (the data or the model "
@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
                  "more memory, or train on a subsample\n";
     return kExitMemory;
   } catch (const lograd::Error& e) {
-    std::cerr << "lograd: error: " << e.what() << "\n";
+    std::cerr << "lograd: error: " << lograd::cli::in_cli_terms(e.what()) << "\n";
     return kExitError;
   } catch (const std::exception& e) {
     std::cerr << "lograd: internal error: " << e.what()

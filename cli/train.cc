@@ -260,7 +260,7 @@ void run(const TrainCli& o) {
         save_checkpoint(ck, checkpoint);
         checkpoint_iter = ck.state.iter;
       } catch (const Error& e) {  // a full disk must not end hours of training
-        std::fprintf(stderr, "\nlograd: warning: %s; training goes on\n", e.what());
+        std::fprintf(stderr, "\nlograd: warning: %s; training goes on\n", in_cli_terms(e.what()).c_str());
       }
     };
   }

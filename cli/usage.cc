@@ -170,4 +170,18 @@ std::vector<std::string> option_hints(const CLI::App& sub, const std::vector<std
   return hints;
 }
 
+std::string in_cli_terms(std::string message) {
+  // The library's option names (ReadOptions, TrainOptions) and the flags that set them.
+  static const std::pair<const char*, const char*> kFlags[] = {
+      {"`dtype`", "--dtype"},           {"`format`", "--format"},
+      {"`label_column`", "--label-column"}, {"`weight_column`", "--sample-weight-column"},
+      {"`header`", "--header"},         {"`no_header`", "--no-header"},
+      {"`delimiter`", "--delimiter"},   {"`missing`", "--missing"},
+      {"`checkpoint`", "--checkpoint"}};
+  for (const auto& [name, flag] : kFlags)
+    for (size_t at = message.find(name); at != std::string::npos; at = message.find(name, at))
+      message.replace(at, std::char_traits<char>::length(name), flag);
+  return message;
+}
+
 }  // namespace lograd::cli

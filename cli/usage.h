@@ -21,6 +21,11 @@ const CLI::Validator& column_ref();
 // exits with status 2.
 CLI::ValidationError usage_error(const std::string& option, const std::string& message);
 
+// A library message in the CLI's terms: the library names its options as in its API, in
+// backquotes (`missing`, `label_column`, ...), and each front end spells them its own way;
+// here each becomes its flag (--missing, --label-column, ...). Other text is left as it is.
+std::string in_cli_terms(std::string message);
+
 // The hint for an unknown command `word` among `app`'s subcommands: " (did you mean 'train'?)",
 // or "" when none is close.
 std::string command_hint(const CLI::App& app, const std::string& word);

@@ -329,7 +329,7 @@ bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
     switch (options_.missing) {
       case MissingPolicy::kError:
         fail(f[j], "missing value " + quoted(f[j].text) + " in " + describe(j) +
-                       ": use --missing skip-row|zero|mean to drop the row or fill the value");
+                       ": use `missing` skip-row|zero|mean to drop the row or fill the value");
       case MissingPolicy::kSkipRow:
         keep = false;
         break;
@@ -337,7 +337,7 @@ bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
       case MissingPolicy::kMean:
         if (static_cast<int64_t>(j) == weight_)
           fail(f[j], "missing weight " + quoted(f[j].text) + " in " + describe(j) +
-                         ": every example needs a weight (or use --missing skip-row)");
+                         ": every example needs a weight (or use `missing` skip-row)");
         break;
     }
   }
@@ -372,7 +372,7 @@ void CsvReader::gather_stats() {
       if (parsed == NumberParse::kNotFinite)
         fail(f[j], "value " + quoted(f[j].text) + " in " + describe(j) +
                        " is not allowed: expected a finite number (for a missing value leave "
-                       "the field empty or write '?', and choose a --missing policy)");
+                       "the field empty or write '?', and choose a `missing` policy)");
       if (parsed == NumberParse::kOk) {
         // mean_n = mean_{n-1} + (v - mean_{n-1}) / n, with each term divided first: a plain
         // sum overflows on values near the float64 limit (1e308, 1e308 -> inf).
@@ -408,9 +408,9 @@ void CsvReader::gather_stats() {
                            "be one-hot encoded); " +
                            (s.first_text_line == first_line_ && !header_
                                 ? "line " + std::to_string(first_line_) +
-                                      " looks like a header: drop --no-header"
+                                      " looks like a header: drop `no_header`"
                                 : std::string("fix the value, or for a missing value leave the "
-                                              "field empty or write '?' and choose a --missing "
+                                              "field empty or write '?' and choose a `missing` "
                                               "policy")));
   }
   // Text columns whose numbers came first: collect those numbers as categories too.
@@ -488,14 +488,14 @@ Dataset CsvReader::emit() {
   });
   if (data.label.empty())
     throw ParseError(path_, 1, 1,
-                     "no examples left: --missing skip-row dropped all " +
+                     "no examples left: `missing` skip-row dropped all " +
                          std::to_string(skipped_) + " rows, each has a missing value");
   if (options_.classes > 0 && classes.names().size() < static_cast<size_t>(options_.classes))
     throw ParseError(path_, last_line, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(data.label.size()),
                                      options_.classes,
                                      "the labels come from " + describe(label_) +
-                                         ": is that the label column (--label-column)?"));
+                                         ": is that the label column (`label_column`)?"));
 
   for (const CsvColumn& c : encoding_.columns) {
     if (c.kind == Kind::kNumeric) data.feature_names.push_back(c.name);

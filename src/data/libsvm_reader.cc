@@ -150,7 +150,7 @@ void parse_chunk(LibsvmChunk& chunk, const std::string& path, bool wide, ValueTy
       if (!entries.add(static_cast<int32_t>(index - 1), value) && type != ValueType::kAuto)
         fail(value_at, "value " + quoted(value_text) +
                            " is beyond the float32 range (3.4e38): read the data with "
-                           "--dtype float64");
+                           "`dtype` float64");
       if (!wide && type == ValueType::kAuto && !entries.fits_float) {
         chunk.needs_wide = true;
         return;
@@ -328,13 +328,13 @@ void refuse_csv_options(const std::string& path, const ReadOptions& options) {
   auto csv_only = [&](const std::string& option) {
     throw ValueError(option + " applies to CSV input, but '" + path +
                      "' is read as LIBSVM (a label, then index:value pairs); drop the option, "
-                     "or pass --format csv if the file is CSV");
+                     "or read it with `format` csv if the file is CSV");
   };
-  if (!options.label_column.empty()) csv_only("--label-column");
-  if (!options.weight_column.empty()) csv_only("--sample-weight-column");
-  if (options.header) csv_only(*options.header ? "--header" : "--no-header");
-  if (options.delimiter) csv_only("--delimiter");
-  if (options.missing != MissingPolicy::kError) csv_only("--missing");
+  if (!options.label_column.empty()) csv_only("`label_column`");
+  if (!options.weight_column.empty()) csv_only("`weight_column`");
+  if (options.header) csv_only(*options.header ? "`header`" : "`no_header`");
+  if (options.delimiter) csv_only("`delimiter`");
+  if (options.missing != MissingPolicy::kError) csv_only("`missing`");
 }
 
 }  // namespace detail

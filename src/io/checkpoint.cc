@@ -326,7 +326,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (!doc.is_object() || !doc.contains("format") || doc["format"] != json(Checkpoint::kFormat))
     throw Error(path +
                 ": not a lograd checkpoint (no \"format\": \"lograd-checkpoint\"); a "
-                "checkpoint is written by lograd train --checkpoint FILE");
+                "checkpoint is written by training with `checkpoint` FILE");
   const int version = r.get<int>(doc, "version", "the file");
   if (version != Checkpoint::kVersion)
     throw Error(path + ": checkpoint version " + std::to_string(version) +
@@ -339,7 +339,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (sum != checksum_of(doc))
     throw Error(path +
                 ": checksum mismatch: the checkpoint was modified or damaged; start the "
-                "training again without --resume");
+                "training again instead of resuming from it");
   Checkpoint c;
   c.options = r.at(doc, "options", "the file");
   if (!c.options.is_object()) r.fail("\"options\" is not an object");

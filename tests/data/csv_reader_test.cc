@@ -69,7 +69,7 @@ TEST(CsvReader, HeaderCanBeForced) {
   EXPECT_PARSE_ERROR([&] { read_csv(h, o); }, h + ":1:1: ",
                      "expected a number in column 1, found 'x': 2 of its 3 values are numbers");
   EXPECT_PARSE_ERROR([&] { read_csv(h, o); }, h + ":1:1: ",
-                     "line 1 looks like a header: drop --no-header");
+                     "line 1 looks like a header: drop `no_header`");
 }
 
 TEST(CsvReader, DetectsDelimiters) {
@@ -167,7 +167,7 @@ TEST(CsvReader, MissingValuePolicies) {
   TempDir dir;
   const auto path = dir.write("m.csv", "1,a,0\n?,b,1\n3,,0\n5,a,1\n");
   EXPECT_PARSE_ERROR([&] { read_csv(path); }, path + ":2:1: ",
-                     "missing value '?' in column 1: use --missing skip-row|zero|mean");
+                     "missing value '?' in column 1: use `missing` skip-row|zero|mean");
   ReadOptions o;
   o.missing = MissingPolicy::kSkipRow;
   const Dataset skip = read_csv(path, o);
@@ -198,11 +198,11 @@ TEST(CsvReader, MissingValuePolicies) {
   // With a header the message names the column.
   const auto named = dir.write("named.csv", "x,c,y\n1,a,0\n2, ,1\n");
   EXPECT_PARSE_ERROR([&] { read_csv(named); }, named + ":3:4: ",
-                     "missing value '' in column 2 ('c'): use --missing skip-row|zero|mean");
+                     "missing value '' in column 2 ('c'): use `missing` skip-row|zero|mean");
   o.missing = MissingPolicy::kSkipRow;
   const auto all = dir.write("all.csv", "1,?,0\n?,b,1\n");
   EXPECT_PARSE_ERROR([&] { read_csv(all, o); },
-                     all + ":1:1: ", "no examples left: --missing skip-row dropped all 2 rows");
+                     all + ":1:1: ", "no examples left: `missing` skip-row dropped all 2 rows");
 }
 
 TEST(CsvReader, MissingLabelIsAlwaysAnError) {
