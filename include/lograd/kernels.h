@@ -29,7 +29,8 @@
 
 namespace lograd::kernels {
 
-// Rows index[0 .. count) of X in that order, or rows 0 .. count - 1 when index is null.
+// Rows index[0 .. count) of X in that order, or rows 0 .. count - 1 when index is null. The
+// indices must lie in [0, X.rows) (not checked per call: the callers check them once).
 struct Rows {
   const int64_t* index = nullptr;
   int64_t count = 0;
