@@ -174,6 +174,41 @@ TEST(KernelTargets, EveryTargetAgreesWithScalar) {
   set_num_threads(0);
 }
 
+// The fused pass computes each row's dot product while it updates the gradient with the row
+// before (software pipelining, dense and CSR); z must still be exactly X w, as matmul computes
+// it alone, on every target and for rows in any order, with and without the update.
+TEST(KernelTargets, FusedPassKeepsTheDotProducts) {
+  const Data d(97, 29, 0.4);
+  std::vector<int64_t> subset;
+  for (int64_t i = 0; i < d.m; i += 2) subset.push_back((i * 37) % d.m);
+  std::vector<double> w(static_cast<size_t>(d.n));
+  for (int64_t j = 0; j < d.n; ++j) w[static_cast<size_t>(j)] = std::sin(0.3 * double(j) + 1);
+  for (const std::string& t : simd_targets()) {
+    set_simd_target(t);
+    for (const auto& [name, x] : d.views()) {
+      for (const bool use_subset : {false, true}) {
+        const Rows rows = use_subset ? Rows{subset.data(), static_cast<int64_t>(subset.size())}
+                                     : Rows::all(x);
+        std::vector<double> alone(static_cast<size_t>(rows.count));
+        matmul(x, rows, 1, w.data(), nullptr, alone.data());
+        for (const bool with_gradient : {false, true}) {
+          std::vector<double> z(static_cast<size_t>(rows.count)), g(static_cast<size_t>(d.n));
+          LossGradArgs a;
+          a.w = w.data();
+          a.y = d.y.data();
+          a.grad_w = with_gradient ? g.data() : nullptr;
+          a.z = z.data();
+          loss_grad(x, rows, Loss::kLogistic, a);
+          for (size_t i = 0; i < z.size(); ++i)
+            ASSERT_EQ(z[i], alone[i]) << t << " " << name << " position " << i
+                                      << (with_gradient ? " (with the update)" : "");
+        }
+      }
+    }
+  }
+  set_simd_target("");
+}
+
 // The names and the restore: an unknown target is refused with the choices, "" goes back to
 // the best one, which is the first of simd_targets().
 TEST(KernelTargets, SetSimdTarget) {

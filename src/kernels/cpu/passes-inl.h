@@ -339,11 +339,18 @@ double loss_grad_pass(const M& x, const int64_t* rows, int64_t count, const doub
 }
 
 // out (count) = X_R v + c.   X: (m, n), v: (n)
+// Dense rows go four at a time as in the fused passes (dense_groups, same blocks), so X w here
+// is bit for bit the z that loss_grad computes.
 template <class M>
 void matvec_pass(const M& x, const int64_t* rows, int64_t count, const double* v, double c,
                  double* out) {
   for_blocks(count, blocks_for(x, count), [&](int, int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) out[i] = row_dot(x, row_at(rows, i), v) + c;
+    int64_t i = begin;
+    if constexpr (IsDense<M>::value)
+      i = dense_groups(x, rows, begin, end, v, nullptr, [&](const int64_t* idx, double* z, double*) {
+        for (int q = 0; q < 4; ++q) out[idx[q]] = z[q] + c;
+      });
+    for (; i < end; ++i) out[i] = row_dot(x, row_at(rows, i), v) + c;
   });
 }
 
