@@ -290,6 +290,49 @@ class SignalsAndTemporaryFiles(PathsTest):
                          ["c.lgb", "c.svg", "ck", "in.svm", "m.json", "p.txt"])
 
 
+class KillDuringSave(TempDirTest):
+    """Issue 15: 50 runs of kill -9 at random moments during a save leave the old or the new
+    model, loadable, and no temporary file behind once the next save succeeds."""
+    PREFIX = "lograd_kill_cli_"
+
+    def test_kill_9_at_random_moments(self):
+        import random
+        rng = random.Random(15)
+        # 300 examples over 200,000 features: a 4 MB model file, so that a good share of the
+        # kills land while it is being written.
+        lines = []
+        for i in range(300):
+            feats = sorted(rng.sample(range(1, 200001), 40))
+            lines.append(("+1" if i % 2 else "-1") + " " + " ".join(f"{f}:1" for f in feats))
+        data = self.write("wide.svm", "\n".join(lines) + "\n")
+        model = self.path("m.json")
+        args = [LOGRAD, "train", data, "--max-iter", "2", "-q", "-o", model]
+        subprocess.run(args, check=True, capture_output=True)
+        old = digest(model)
+        start = time.monotonic()
+        subprocess.run(args + ["--C", "0.5"], check=True, capture_output=True)
+        new = digest(model)
+        took = time.monotonic() - start
+        self.assertNotEqual(old, new)
+        outcomes = {old: 0, new: 0}
+        for k in range(50):
+            # Each round: the file holds `old`; a run that would write `new` is killed.
+            subprocess.run(args, check=True, capture_output=True)
+            p = subprocess.Popen(args + ["--C", "0.5"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.2, 1.0) * took)
+            p.kill()
+            p.wait()
+            self.assertIn(digest(model), (old, new), f"round {k}: neither the old nor the new model")
+            outcomes[digest(model)] += 1
+            r = subprocess.run([LOGRAD, "eval", "--model", model, data], capture_output=True)
+            self.assertEqual(r.returncode, 0, f"round {k}: {r.stderr}")
+        print(f"50 kills: {outcomes[old]} left the old model, {outcomes[new]} the new one")
+        subprocess.run(args, check=True, capture_output=True)  # the next save succeeds
+        left = [f for f in os.listdir(self.dir) if ".tmp." in f]
+        self.assertEqual(left, [], "temporary files left after a successful save")
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit("usage: paths_cli_test.py PATH/TO/lograd")
