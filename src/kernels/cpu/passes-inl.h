@@ -64,28 +64,59 @@ int blocks_for(const M& x, int64_t count) {
 
 // ---- CSR rows ----
 
-// The dot product of one CSR row with w in four chains s[q] (entry k goes to chain k mod 4,
-// the tail to chain 0), from entry k to len, then the chains added: (s0 + s1) + (s2 + s3).
-// v, c: (len), w: (n), s: (4) -> scalar
+// A CSR dot product, four entries a step. Where the target has 256-bit vectors (AVX2,
+// AVX-512) the four values are widened in one instruction, the four w[c] loaded into one
+// vector and multiplied-added into one accumulator (one FMA for four entries, where four
+// scalar multiply-adds took eight instructions); elsewhere four scalar chains. The lanes are
+// added (l0 + l1) + (l2 + l3) at the end, then the tail entries one by one.
+struct CsrDotAcc {
+#if HWY_TARGET <= HWY_AVX2 && HWY_ARCH_X86
+  __m256d a{};  // zero (no intrinsic: the implicit constructor has no target attribute)
+  template <class S>
+  HWY_INLINE void step4(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c,
+                        const double* HWY_RESTRICT w) {
+    const __m128d lo = _mm_loadh_pd(_mm_load_sd(w + c[0]), w + c[1]);
+    const __m128d hi = _mm_loadh_pd(_mm_load_sd(w + c[2]), w + c[3]);
+    const __m256d wv = _mm256_insertf128_pd(_mm256_castpd128_pd256(lo), hi, 1);
+    __m256d xv;
+    if constexpr (std::is_same_v<S, float>) xv = _mm256_cvtps_pd(_mm_loadu_ps(v));
+    else xv = _mm256_loadu_pd(v);
+    a = _mm256_fmadd_pd(xv, wv, a);
+  }
+  HWY_INLINE double lanes() const {
+    alignas(32) double t[4];
+    _mm256_store_pd(t, a);
+    return (t[0] + t[1]) + (t[2] + t[3]);
+  }
+#else
+  double s[4] = {0, 0, 0, 0};
+  template <class S>
+  HWY_INLINE void step4(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c,
+                        const double* HWY_RESTRICT w) {
+    for (int q = 0; q < 4; ++q) s[q] += double(v[q]) * w[c[q]];
+  }
+  HWY_INLINE double lanes() const { return (s[0] + s[1]) + (s[2] + s[3]); }
+#endif
+};
+
+// The dot product of one CSR row with w, continuing `acc` from entry k to len (four at a
+// step, then the tail).   v, c: (len), w: (n) -> scalar
 template <class S>
 HWY_INLINE double csr_dot_from(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c,
-                               int64_t k, int64_t len, const double* HWY_RESTRICT w, double* s) {
-  for (; k + 4 <= len; k += 4) {
-    s[0] += double(v[k]) * w[c[k]];
-    s[1] += double(v[k + 1]) * w[c[k + 1]];
-    s[2] += double(v[k + 2]) * w[c[k + 2]];
-    s[3] += double(v[k + 3]) * w[c[k + 3]];
-  }
-  for (; k < len; ++k) s[0] += double(v[k]) * w[c[k]];
-  return (s[0] + s[1]) + (s[2] + s[3]);
+                               int64_t k, int64_t len, const double* HWY_RESTRICT w,
+                               CsrDotAcc& acc) {
+  for (; k + 4 <= len; k += 4) acc.step4(v + k, c + k, w);
+  double s = acc.lanes();
+  for (; k < len; ++k) s += double(v[k]) * w[c[k]];
+  return s;
 }
 
 // sum_k v[k] w[c[k]] over one CSR row of `len` entries.   v, c: (len), w: (n) -> scalar
 template <class S>
 HWY_INLINE double csr_dot(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c, int64_t len,
                           const double* HWY_RESTRICT w) {
-  double s[4] = {0, 0, 0, 0};
-  return csr_dot_from(v, c, 0, len, w, s);
+  CsrDotAcc acc;
+  return csr_dot_from(v, c, 0, len, w, acc);
 }
 
 // p[q] = a v[q] for four entries: one widening and one multiply of four lanes where the
@@ -127,7 +158,7 @@ HWY_INLINE void csr_axpy(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c,
 // entries computes the dot product of the next row (gathers from w) and the update of the
 // current one (g += c_i x_i), whose row is in L1 since its own dot product, so the two
 // streams of loads, the gathers and the updates overlap instead of waiting on each other.
-// Each dot runs in four chains, in the same order as csr_dot, so z does not depend on the
+// Each dot runs as csr_dot runs it (CsrDotAcc, same order), so z does not depend on the
 // pipelining. coef(i, z_i) turns the dot product of position i into its update coefficient;
 // rows whose coefficient is 0 get no update. g null: dot products only.
 // X: (m, n), w: (n) -> g: (n) +=
@@ -152,24 +183,20 @@ void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t e
     if (!g || a == 0) {
       a = coef(i + 1, csr_dot(vn, cn, len_n, w));
     } else {
-      double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      CsrDotAcc acc;
       const int64_t both = std::min(len, len_n) & ~int64_t{3};
       int64_t k = 0;
       for (; k < both; k += 4) {
         double p[4];
         scale4(v + k, a, p);
-        s0 += double(vn[k]) * w[cn[k]];
+        acc.step4(vn + k, cn + k, w);
         g[c[k]] += p[0];
-        s1 += double(vn[k + 1]) * w[cn[k + 1]];
         g[c[k + 1]] += p[1];
-        s2 += double(vn[k + 2]) * w[cn[k + 2]];
         g[c[k + 2]] += p[2];
-        s3 += double(vn[k + 3]) * w[cn[k + 3]];
         g[c[k + 3]] += p[3];
       }
       // The rest of each row as csr_dot and csr_axpy would finish it.
-      double s[4] = {s0, s1, s2, s3};
-      const double z = csr_dot_from(vn, cn, k, len_n, w, s);
+      const double z = csr_dot_from(vn, cn, k, len_n, w, acc);
       csr_axpy(v + k, c + k, len - k, a, g);
       a = coef(i + 1, z);
     }
