@@ -217,7 +217,14 @@ void hessian_pass(benchmark::State& state, const MatrixView& x) {
   const double c = 0;
   for (auto _ : state) {
     std::fill(out.begin(), out.end(), 0.0);
-    const double s = kernels::hess_vec(x, kernels::Rows::all(x), 1, u.data(), &c, d.data(), out.data());
+    double s = 0;
+    kernels::HessVecArgs a;
+    a.u = u.data();
+    a.c = &c;
+    a.d = d.data();
+    a.out = out.data();
+    a.out_c = &s;
+    kernels::hess_vec(x, kernels::Rows::all(x), a);
     benchmark::DoNotOptimize(s);
   }
   state.SetBytesProcessed(state.iterations() * x.bytes());

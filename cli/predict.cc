@@ -10,6 +10,7 @@
 #include "data_options.h"
 #include "lograd/atomic_file.h"
 #include "io_paths.h"
+#include "report.h"
 #include "usage.h"
 #include "lograd/train.h"
 
@@ -19,7 +20,7 @@ namespace {
 struct UseCli {
   std::string model, data, out, format = "liblinear";
   DataOptions data_opts;
-  bool proba = false, json = false;
+  bool proba = false, decision = false, json = false;
 };
 
 void run_predict(const UseCli& o) {
@@ -28,9 +29,44 @@ void run_predict(const UseCli& o) {
                       {{"-o", {out, "predictions", {}, /*stdout_ok=*/true}}});
   const Model model = load_model(o.model);
   const Dataset data = read_for_model(o.data, o.data_opts, model, /*unlabelled=*/true);
-  const std::vector<double> p = model.predict_proba(data.x);
   std::string text;
   char buf[32];
+  if (o.decision) {  // the scores W^T x + b, one line per example
+    const std::vector<double> z = model.decision(data.x);
+    const auto k = static_cast<size_t>(model.outputs());
+    for (size_t i = 0; i < z.size(); ++i) {
+      std::snprintf(buf, sizeof buf, "%.17g", z[i]);
+      text += buf;
+      text += (i + 1) % k == 0 ? '\n' : ' ';
+    }
+    return write_file_atomically(out, text);
+  }
+  if (!model.multi_class.empty()) {
+    // liblinear-predict -b 1's layout: a "labels" header, then the predicted label and the K
+    // probabilities in that order; without --proba the label alone.
+    const auto& names = model.labels.names;
+    const size_t k = names.size();
+    const std::vector<double> p = model.class_proba(data.x);
+    if (o.proba) {
+      text += "labels";
+      for (const auto& l : names) text += " " + l;
+      text += '\n';
+    }
+    for (size_t i = 0; i < p.size(); i += k) {
+      size_t best = 0;
+      for (size_t q = 1; q < k; ++q)
+        if (p[i + q] > p[i + best]) best = q;
+      text += names[best];
+      if (o.proba)
+        for (size_t q = 0; q < k; ++q) {
+          std::snprintf(buf, sizeof buf, " %.17g", p[i + q]);
+          text += buf;
+        }
+      text += '\n';
+    }
+    return write_file_atomically(out, text);
+  }
+  const std::vector<double> p = model.predict_proba(data.x);
   for (double v : p) {
     if (o.proba) {
       std::snprintf(buf, sizeof buf, "%.17g\n", v);
@@ -48,6 +84,12 @@ void run_eval(const UseCli& o) {
   check_command_paths({{"--model", {o.model, "model"}}, {"", {o.data, "data"}}}, {});
   const Model model = load_model(o.model);
   const Dataset data = read_for_model(o.data, o.data_opts, model);
+  if (!model.multi_class.empty()) {
+    const ClassMetrics c = evaluate_classes(model, data);
+    if (o.json) std::cout << metrics_json(c, model.labels.names).dump(2) << "\n";
+    else print_class_metrics(c, model.labels.names);
+    return;
+  }
   const BinaryMetrics m = evaluate(model, data);
   if (o.json) {
     nlohmann::json j = {{"count", m.count},         {"accuracy", m.accuracy},
@@ -87,7 +129,9 @@ void register_predict(CLI::App& app) {
   CLI::App* p = app.add_subcommand(
       "predict",
       "Predict with a model: one line per example, the label in its original form (or with "
-      "--proba the probability of the model's positive class). Data with fewer features than the "
+      "--proba the probability of the model's positive class; for a multiclass model a "
+      "'labels ...' header, then the label and the K class probabilities per line, as "
+      "liblinear-predict -b 1). Data with fewer features than the "
       "model reads the missing ones as 0; features beyond the model's are ignored (with a "
       "warning). CSV data is read as the model's training data was: its columns, label column "
       "and --missing policy, unless --missing is given.");
@@ -96,7 +140,12 @@ void register_predict(CLI::App& app) {
                 "data to predict, as for training; the labels may be absent (LIBSVM lines that "
                 "start with index:value, CSV rows without the label column) and are unused")
       ->required();
-  p->add_flag("--proba", o->proba, "print P(positive class) instead of labels");
+  p->add_flag("--proba", o->proba,
+              "print P(positive class) instead of labels (multiclass: the label and every "
+              "class's probability)");
+  p->add_flag("--decision", o->decision,
+              "print the scores w.x + b instead (multiclass: the K scores W^T x + b)")
+      ->excludes("--proba");
   p->add_option("-o,--out", o->out,
                 "write to this file (replaced atomically) instead of standard output ('-')");
   add_data_options(p, o->data_opts, false);
@@ -111,7 +160,9 @@ void register_predict(CLI::App& app) {
   auto e = std::make_shared<UseCli>();
   CLI::App* ev = app.add_subcommand(
       "eval", "Evaluate a model on labelled data: accuracy, log loss, ROC AUC, precision, recall, "
-              "F1 and the confusion matrix (threshold 0.5).");
+              "F1 and the confusion matrix (threshold 0.5); for a multiclass model accuracy, "
+              "log loss, macro and weighted F1, per-class precision and recall, and the K x K "
+              "confusion matrix.");
   ev->add_option("--model,-m", e->model, "the model: lograd JSON or a LIBLINEAR model file")->required();
   ev->add_option("data", e->data, "labelled data (LIBSVM or CSV)")->required();
   ev->add_flag("--json", e->json, "print the metrics as one JSON object");

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "curve.h"
 #include "data_options.h"
+#include "report.h"
 #include "usage.h"
 #include "lograd/binary_cache.h"
 #include "lograd/checkpoint.h"
@@ -29,7 +30,7 @@ namespace {
 
 struct TrainCli {
   std::string data, out, curve, test, init, solver, class_weight, elastic_net;
-  std::string checkpoint, resume, cache;
+  std::string checkpoint, resume, cache, multi_class = "auto";
   int64_t checkpoint_every = 0;
   DataOptions data_opts;
   std::optional<double> lambda, c;
@@ -160,10 +161,22 @@ std::string divergence_message(const TrainResult& r, const std::string& out, boo
   return m;
 }
 
-nlohmann::json metrics_json(const BinaryMetrics& m) {
-  return {{"count", m.count},        {"accuracy", m.accuracy}, {"log_loss", m.log_loss},
-          {"roc_auc", m.roc_auc},    {"precision", m.precision}, {"recall", m.recall},
-          {"f1", m.f1},              {"confusion", {{m.tn, m.fp}, {m.fn, m.tp}}}};
+// A model's metrics on some data, binary or multiclass.
+struct Scores {
+  std::optional<BinaryMetrics> binary;
+  std::optional<ClassMetrics> classes;
+  double accuracy() const { return binary ? binary->accuracy : classes->accuracy; }
+  double log_loss() const { return binary ? binary->log_loss : classes->log_loss; }
+  nlohmann::json json(const Model& model) const {
+    return binary ? metrics_json(*binary) : metrics_json(*classes, model.labels.names);
+  }
+};
+
+Scores score(const Model& model, const Dataset& data) {
+  Scores s;
+  if (model.multi_class.empty()) s.binary = evaluate(model, data);
+  else s.classes = evaluate_classes(model, data);
+  return s;
 }
 
 // Options that do not go together: usage errors (status 2), before anything is read.
@@ -214,7 +227,7 @@ void run(const TrainCli& o) {
   }
   const auto t_load = std::chrono::steady_clock::now();
   ReadOptions ro = read_options(o.data_opts);
-  ro.classes = 2;  // binary training: the reader names the line of a third class
+  ro.min_classes = 2;  // the reader names the file's end when it holds one class
   std::unique_ptr<Model> init;
   if (!o.init.empty()) {
     init = std::make_unique<Model>(load_model(o.init));
@@ -240,6 +253,7 @@ void run(const TrainCli& o) {
   to.fit_bias = !o.no_bias;
   to.standardize = o.standardize;
   to.class_weight = o.class_weight;
+  to.multi_class = o.multi_class;
   to.solver.tol = o.tol;
   to.solver.max_seconds = o.max_seconds;
   to.solver.lr = o.lr;
@@ -283,7 +297,7 @@ void run(const TrainCli& o) {
   // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
   if (!model.encoding.empty())
     model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;
-  const BinaryMetrics train_m = evaluate(model, data);
+  const Scores train_m = score(model, data);
   model.training = {
       {"data", o.data}, {"examples", data.rows()}, {"solver", solver_name(r.solver)},
       {"lambda", r.lambda}, {"C", r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY},
@@ -291,6 +305,8 @@ void run(const TrainCli& o) {
       {"standardize", o.standardize}, {"objective", r.objective},
       {"objective_liblinear", r.objective_liblinear}, {"iterations", r.solve.iterations},
       {"converged", r.solve.converged}, {"stop_reason", r.solve.stop_reason}};
+  if (!model.multi_class.empty()) model.training["multi_class"] = model.multi_class;
+  if (!r.class_objectives.empty()) model.training["class_objectives"] = r.class_objectives;
   if (resume) model.training["resumed_from"] = o.resume;
   save_model(model, out);
   if (!o.curve.empty())
@@ -305,13 +321,23 @@ void run(const TrainCli& o) {
   // An interrupted or diverged run skips --test and --cv: the user wants out, or the
   // settings need changing first.
   const bool full_run = !interrupted && !diverged;
-  std::optional<BinaryMetrics> test_m;
-  if (!o.test.empty() && full_run)
-    test_m = evaluate(model, read_for_model(o.test, o.data_opts, model));
-  std::vector<BinaryMetrics> folds;
+  std::optional<Scores> test_m;
+  if (!o.test.empty() && full_run) test_m = score(model, read_for_model(o.test, o.data_opts, model));
+  std::vector<double> folds;  // accuracy per fold
+  nlohmann::json folds_json = nlohmann::json::array();
   if (o.cv > 0 && full_run) {
     try {
-      folds = cross_validate(data, to, o.cv, o.seed);
+      if (model.multi_class.empty()) {
+        for (const auto& f : cross_validate(data, to, o.cv, o.seed)) {
+          folds.push_back(f.accuracy);
+          folds_json.push_back(metrics_json(f));
+        }
+      } else {
+        for (const auto& f : cross_validate_classes(data, to, o.cv, o.seed)) {
+          folds.push_back(f.accuracy);
+          folds_json.push_back(metrics_json(f, model.labels.names));
+        }
+      }
     } catch (const ValueError& e) {
       throw ValueError("--cv " + std::to_string(o.cv) + ": " + e.what());  // the library names no flag
     }
@@ -353,12 +379,14 @@ void run(const TrainCli& o) {
         {"stop_reason", r.solve.stop_reason}, {"grad_norm", r.solve.grad_norm},
         {"grad_norm0", r.solve.grad_norm0}, {"passes", r.passes}, {"load_seconds", load_seconds},
         {"train_seconds", r.seconds}, {"data_bytes", data.x.bytes()},
-        {"train_accuracy", train_m.accuracy}, {"train", metrics_json(train_m)}, {"model", out}};
-    if (test_m) j["test"] = metrics_json(*test_m);
-    if (!folds.empty()) {
-      j["cv"] = nlohmann::json::array();
-      for (const auto& f : folds) j["cv"].push_back(metrics_json(f));
+        {"train_accuracy", train_m.accuracy()}, {"train", train_m.json(model)}, {"model", out}};
+    if (!model.multi_class.empty()) {
+      j["multi_class"] = model.multi_class;
+      j["classes"] = model.labels.names;
     }
+    if (!r.class_objectives.empty()) j["class_objectives"] = r.class_objectives;
+    if (test_m) j["test"] = test_m->json(model);
+    if (!folds.empty()) j["cv"] = folds_json;
     if (r.separable_warning) j["warning"] = "separable";
     if (checkpoint_iter >= 0) j["checkpoint"] = checkpoint;
     if (diverged) j["last_finite_iteration"] = r.solve.last_finite_iter;
@@ -387,7 +415,14 @@ void run(const TrainCli& o) {
     std::snprintf(liblinear_penalty, sizeof liblinear_penalty,
                   "%g||w||_1 + %g||w||^2", alpha, (1 - alpha) / 2);
   }
-  std::printf("objective mean log loss + %s, lambda = %.6g (C = %.6g); bias %s\n", penalty,
+  const size_t classes = model.labels.names.size();
+  if (model.multi_class == "multinomial")
+    std::printf("model     multinomial over %zu classes: softmax of W^T x + b, W %lld x %zu\n",
+                classes, static_cast<long long>(data.cols()), classes);
+  else if (model.multi_class == "ovr")
+    std::printf("model     one-vs-rest: %zu binary models, class q against the rest\n", classes);
+  std::printf("objective mean %s + %s, lambda = %.6g (C = %.6g); bias %s\n",
+              model.multi_class == "multinomial" ? "cross-entropy" : "log loss", penalty,
               r.lambda,
               r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY,
               to.fit_bias ? "fitted, not penalised" : "off");
@@ -398,7 +433,16 @@ void run(const TrainCli& o) {
               : interrupted     ? "interrupted"
                                 : "stopped",
               static_cast<long long>(r.solve.iterations), r.passes, r.seconds);
-  if (r.lambda > 0)
+  if (model.multi_class == "multinomial" && r.lambda > 0)
+    std::printf("result    objective %.12g (scikit-learn form %s + C sum CE: %.12g)\n",
+                r.objective, liblinear_penalty, r.objective_liblinear);
+  else if (model.multi_class == "ovr" && r.lambda > 0) {
+    std::printf("result    sum of the %zu objectives %.12g; per class (LIBLINEAR form %s + C sum "
+                "log(1+e^-ywx)):\n", classes, r.objective, liblinear_penalty);
+    for (size_t q = 0; q < r.class_objectives.size(); ++q)
+      std::printf("          %s: %.12g\n", model.labels.names[q].c_str(),
+                  r.class_objectives[q] / r.lambda);
+  } else if (r.lambda > 0)
     std::printf("result    objective %.12g (LIBLINEAR form %s + C sum log(1+e^-ywx): %.12g)\n",
                 r.objective, liblinear_penalty, r.objective_liblinear);
   else  // F / lambda: no LIBLINEAR form without a penalty (C infinite)
@@ -406,16 +450,20 @@ void run(const TrainCli& o) {
                 r.objective);
   std::printf("          |grad| %.3g, target %.3g (tol %.3g x |grad at 0| %.3g)\n", r.solve.grad_norm,
               o.tol * r.solve.grad_norm0, o.tol, r.solve.grad_norm0);
-  std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy, train_m.log_loss);
-  if (test_m)
+  std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy(),
+              train_m.log_loss());
+  if (test_m && test_m->binary)
     std::printf("test      %s: accuracy %.4f%%, log loss %.6g, ROC AUC %.6f\n", o.test.c_str(),
-                100 * test_m->accuracy, test_m->log_loss, test_m->roc_auc);
+                100 * test_m->accuracy(), test_m->log_loss(), test_m->binary->roc_auc);
+  else if (test_m)
+    std::printf("test      %s: accuracy %.4f%%, log loss %.6g, macro F1 %.6f\n", o.test.c_str(),
+                100 * test_m->accuracy(), test_m->log_loss(), test_m->classes->macro_f1);
   if (!folds.empty()) {
     double mean = 0, sq = 0;
-    for (const auto& f : folds) mean += f.accuracy / folds.size();
-    for (const auto& f : folds) sq += (f.accuracy - mean) * (f.accuracy - mean) / folds.size();
+    for (double f : folds) mean += f / folds.size();
+    for (double f : folds) sq += (f - mean) * (f - mean) / folds.size();
     std::printf("cv        %d folds: accuracy", o.cv);
-    for (const auto& f : folds) std::printf(" %.4f", f.accuracy);
+    for (double f : folds) std::printf(" %.4f", f);
     std::printf("; mean %.4f%% +- %.4f%%\n", 100 * mean, 100 * std::sqrt(sq));
   }
   std::printf("model     %s\n", out.c_str());
@@ -433,7 +481,9 @@ void register_train(CLI::App& app) {
   auto o = std::make_shared<TrainCli>();
   CLI::App* cmd = app.add_subcommand(
       "train",
-      "Train binary logistic regression on LIBSVM or CSV data and save the model.\n"
+      "Train logistic regression on LIBSVM or CSV data and save the model: binary for two\n"
+      "classes; for more, multinomial (softmax) regression, or one-vs-rest with\n"
+      "--multi-class ovr.\n"
       "It minimises  F(w, b) = (1/m) sum_i s_i log(1 + exp(-y_i (w.x_i + b))) + lambda/2 ||w||^2\n"
       "(y_i = +-1, s_i the example weights), i.e. the mean cross-entropy plus an L2 penalty;\n"
       "lambda = 1/(C m) for LIBLINEAR's and scikit-learn's C (default C = 1). The bias b is fitted\n"
@@ -469,8 +519,14 @@ void register_train(CLI::App& app) {
                 "train on (x - mean)/std per feature (scale only with --no-bias); stored in the "
                 "model and applied at prediction; sparse data stays sparse");
   cmd->add_option("--class-weight", o->class_weight,
-                  "'balanced' (weight m/(2 m_c) per class) or 'w0,w1' for the negative/positive class")
+                  "'balanced' (weight m/(K m_c) per class) or 'w0,w1' for the negative/positive class "
+                  "(K classes: K weights, in the model's class order)")
       ->check(class_weight_check());
+  cmd->add_option("--multi-class", o->multi_class,
+                  "auto (default: binary for 2 classes, multinomial for more), multinomial "
+                  "(softmax regression, mean cross-entropy; also for 2 classes) or ovr (one "
+                  "binary model per class against the rest, as LIBLINEAR)")
+      ->check(CLI::IsMember({"auto", "multinomial", "ovr"}));
   cmd->add_option("--solver", o->solver,
                   "newton (truncated Newton, default for L2), lbfgs (default with an L1 term: "
                   "OWL-QN), gd (the lecture's batch gradient descent), sgd, momentum, adam")

@@ -125,14 +125,22 @@ const CLI::Validator& class_weight_check() {
   static const CLI::Validator v(
       [](const std::string& text) -> std::string {
         if (text == "balanced") return {};
-        const size_t comma = text.find(',');
-        double w0 = 0, w1 = 0;
-        if (comma != std::string::npos && parse_number(text.substr(0, comma), &w0) &&
-            parse_number(text.substr(comma + 1), &w1) && std::isfinite(w0) &&
-            std::isfinite(w1) && w0 > 0 && w1 > 0)
-          return {};
+        // Two or more positive numbers (one per class; the count is checked against the
+        // data's classes once they are known).
+        size_t count = 0, at = 0;
+        bool ok = true;
+        while (ok) {
+          const size_t comma = text.find(',', at);
+          double w = 0;
+          ok = parse_number(text.substr(at, comma == std::string::npos ? std::string::npos : comma - at), &w) &&
+               std::isfinite(w) && w > 0;
+          ++count;
+          if (comma == std::string::npos) break;
+          at = comma + 1;
+        }
+        if (ok && count >= 2) return {};
         return "must be 'balanced' or two numbers > 0 'w0,w1' (the weights of the negative and "
-               "positive class, e.g. 1,10), got '" + text + "'";
+               "positive class, e.g. 1,10; for K classes K numbers), got '" + text + "'";
       },
       "balanced|W0,W1");
   return v;

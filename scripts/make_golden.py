@@ -233,6 +233,54 @@ def elementwise_chain():
         seed, inputs, {"e": e, "l": l, "q": q, "r": r, "u": u, "t": t, "loss": loss}, loss)
 
 
+# ---- f. the fused softmax loss with sample weights, L2 and a Hessian-vector product --------
+def softmax_fused():
+    seed = 6
+    m, n, k, lam = 8, 5, 3, 0.1
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(m, n, generator=g, dtype=DTYPE)
+    labels = torch.arange(m) % k  # every class present
+    labels = labels[torch.randperm(m, generator=g)]
+    s = 0.5 + 1.5 * torch.rand(m, generator=g, dtype=DTYPE)  # weights in (0.5, 2)
+    W = 0.5 * torch.randn(n, k, generator=g, dtype=DTYPE)
+    b = 0.1 * torch.randn(k, generator=g, dtype=DTYPE)
+    V = torch.randn(n, k, generator=g, dtype=DTYPE)
+    c = torch.randn(k, generator=g, dtype=DTYPE)
+    inputs = {"X": leaf(X, False), "y": leaf(labels.to(DTYPE), False), "s": leaf(s, False),
+              "W": leaf(W, True), "b": leaf(b, True), "V": leaf(V, False), "c": leaf(c, False)}
+    i = inputs
+    z = i["X"] @ i["W"] + i["b"]
+    p = torch.softmax(z, dim=1)
+    ce = torch.logsumexp(z, dim=1) - z.gather(1, labels.unsqueeze(1)).squeeze(1)
+    loss = (i["s"] * ce).mean() + 0.5 * lam * torch.sum(torch.square(i["W"]))
+    # Hessian of loss w.r.t. (W, b) times the direction (V, c), by double backward.
+    gW, gb = torch.autograd.grad(loss, (i["W"], i["b"]), create_graph=True)
+    hv_W, hv_b = torch.autograd.grad((gW * i["V"]).sum() + (gb * i["c"]).sum(),
+                                     (i["W"], i["b"]), retain_graph=True)
+    # Cross-checks: torch's own weighted cross_entropy, and the closed-form Hessian product
+    # dZ = X V + c, dP = P * (dZ - rowsum(P * dZ)), H v = (X^T (s dP) / m + lam V, sum(s dP) / m).
+    ref = (s * F.cross_entropy(z.detach(), labels, reduction="none")).mean() \
+        + 0.5 * lam * float((W * W).sum())
+    assert abs(float(ref) - float(loss)) <= 1e-14 * abs(float(ref))
+    P = p.detach()
+    dZ = X @ V + c
+    dP = P * (dZ - (P * dZ).sum(dim=1, keepdim=True))
+    sdP = s.unsqueeze(1) * dP
+    assert torch.allclose(hv_W, X.T @ sdP / m + lam * V, rtol=1e-13, atol=1e-15)
+    assert torch.allclose(hv_b, sdP.sum(dim=0) / m, rtol=1e-13, atol=1e-15)
+    fx = fixture(
+        "softmax_fused",
+        "Fused softmax loss with sample weights and L2: X (8,5), y (8) class indices in [0,3) "
+        "(every class present) as floats, s (8) weights in (0.5,2); params W (5,3), b (3); "
+        "z = X@W + b, p = softmax(z), loss = mean_i s_i (logsumexp(z_i) - z_i,y_i) "
+        "+ lambda/2 ||W||_F^2 with lambda = 0.1 (b not penalised) = softmax_loss(W, b, y, s) "
+        "+ L2. hv_W, hv_b: the Hessian of loss w.r.t. (W, b) applied to the constant "
+        "direction (V (5,3), c (3)), by double backward.",
+        seed, inputs, {"z": z, "p": p, "hv_W": hv_W, "hv_b": hv_b, "loss": loss}, loss)
+    fx["lambda"] = lam
+    return fx
+
+
 def dumps(obj, indent=""):
     """JSON with one line per tensor (or scalar), nested objects indented; floats as repr."""
     if isinstance(obj, dict) and obj and "shape" not in obj:
@@ -243,7 +291,7 @@ def dumps(obj, indent=""):
 
 
 BUILDERS = [lecture_default, lecture_soft, logistic_batch_fused, logistic_sparse, mlp_tanh,
-            mlp_relu, elementwise_chain]
+            mlp_relu, elementwise_chain, softmax_fused]
 
 
 def main():

@@ -50,3 +50,28 @@ LOGRAD_HOST_DEVICE inline double logistic_loss(double z, double y) {
 }
 
 }  // namespace lograd
+
+namespace lograd {
+
+// One example's softmax cross-entropy over k scores z (k >= 1) with target class y in
+// [0, k): returns l(z, y) = log sum_j e^z_j - z_y, and writes p = softmax(z) into p (k), both
+// from one exponential per score, shifted by max z so nothing overflows. The gradient in z is
+// p - onehot(y) (the lecture's a - y with K outputs); the Hessian is diag(p) - p p^T.
+// A NaN score gives NaN loss and probabilities.
+LOGRAD_HOST_DEVICE inline double softmax_term(const double* z, long long k, long long y,
+                                              double* p) {
+  double top = z[0];
+  for (long long j = 1; j < k; ++j) top = z[j] > top ? z[j] : top;
+  double sum = 0;
+  for (long long j = 0; j < k; ++j) sum += (p[j] = std::exp(z[j] - top));
+  const double inv = 1 / sum;
+  for (long long j = 0; j < k; ++j) p[j] *= inv;
+  double loss = std::log(sum) + (top - z[y]);  // top - z_y first: exact when they are close
+  if (top != top) {
+    for (long long j = 0; j < k; ++j) p[j] = top;
+    loss = top;
+  }
+  return loss;
+}
+
+}  // namespace lograd

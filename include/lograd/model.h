@@ -1,4 +1,5 @@
-// lograd/model.h: a trained binary logistic-regression model and its files.
+// lograd/model.h: a trained logistic-regression model (binary, multinomial or one-vs-rest)
+// and its files.
 #pragma once
 
 #include <cstdint>
@@ -15,24 +16,43 @@ namespace lograd {
 
 struct Model {
   static constexpr const char* kFormat = "lograd-model";
-  static constexpr int kVersion = 1;
+  static constexpr int kVersion = 2;  // binary models are still written as version 1
 
-  std::vector<double> w;         // one weight per feature, in the (standardized) training space
-  double b = 0;                  // bias; 0 and unused when has_bias is false
+  // Binary: one weight per feature. Multiclass (multi_class not empty): W (n_features, K)
+  // row-major, K = labels.names.size(), column q scoring class names[q]. Both in the
+  // (standardized) training space.
+  std::vector<double> w;
+  double b = 0;                  // binary bias; 0 and unused when has_bias is false
+  std::vector<double> biases;    // multiclass: b (K); zeros when has_bias is false
   bool has_bias = true;
-  LabelMap labels;               // names[1] is the positive class
+  // "" for a binary model; "multinomial" (softmax over K scores) or "ovr" (K one-vs-rest
+  // binary models, probabilities sigma(z_q) normalised to sum 1, as LIBLINEAR's -b 1).
+  std::string multi_class;
+  LabelMap labels;               // binary: names[1] is the positive class; multiclass: K classes
   int64_t n_features = 0;
   std::vector<std::string> feature_names;  // may be empty
   std::vector<double> mean, scale;  // --standardize: x' = (x - mean) / scale; empty if off
   CsvEncoding encoding;          // how CSV columns become features; empty for LIBSVM data
   nlohmann::json training;       // options and summary of the run that made it (free-form)
 
-  // Weights and bias in the space of the raw features (standardization folded in).
+  // Number of scores per example: 1 (binary) or K (multiclass).
+  int64_t outputs() const {
+    return multi_class.empty() ? 1 : static_cast<int64_t>(labels.names.size());
+  }
+  // Weights (n, outputs()) and bias(es) (outputs()) in the space of the raw features
+  // (standardization folded in).
   std::vector<double> raw_weights() const;
-  double raw_bias() const;
-  // P(class names[1] | x) for every row of x; x may have fewer or more columns than the
-  // model: missing features count as 0, extra ones are ignored.
+  double raw_bias() const;                 // binary
+  std::vector<double> raw_biases() const;  // any model: (outputs())
+  // Binary: P(class names[1] | x) for every row of x. Multiclass: throws ValueError (use
+  // class_proba). x may have fewer or more columns than the model: missing features count as
+  // 0, extra ones are ignored.
   std::vector<double> predict_proba(const DataMatrix& x) const;
+  // The scores z = W^T x + b, (rows, outputs()) row-major.
+  std::vector<double> decision(const DataMatrix& x) const;
+  // P(class names[q] | x_i) for every class q: (rows, K) row-major, K = labels.names.size()
+  // (a binary model gives (1 - p, p)).
+  std::vector<double> class_proba(const DataMatrix& x) const;
 };
 
 // Writes the model as versioned JSON: to a temporary file in the same directory, flushed and

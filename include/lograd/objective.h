@@ -32,6 +32,9 @@ class Objective {
   virtual void hess_vec(std::span<const double> v, std::span<double> hv) = 0;
   // Diagonal of ∇²f at the Hessian point (a preconditioner).
   virtual void hess_diag(std::span<double> d) = 0;
+  // The diagonal preconditioner of Newton's conjugate gradients (and the norm of its trust
+  // region) at the Hessian point: hess_diag, unless the objective knows better.
+  virtual void preconditioner(std::span<double> d) { hess_diag(d); }
   // The ridge part of the Hessian: ∇²f = l2 I (on the penalised coordinates) + data term.
   virtual double l2() const { return 0; }
   // Strength of the L1 term and how many leading parameters it applies to.
@@ -65,5 +68,19 @@ struct LogisticSpec {
 std::unique_ptr<Objective> make_logistic_objective(std::shared_ptr<const DataMatrix> x,
                                                    std::vector<double> y, std::vector<double> s,
                                                    const LogisticSpec& spec);
+
+// The multinomial (softmax) regression objective over K >= 2 classes, with no reference class:
+//   f(W, b) = (1/m) sum_i s_i (log sum_q e^z_iq - z_i,y_i) + (l2/2) ||W||_F^2,  z_i = W^T x_i + b,
+// F = f + l1 ||W||_1. The parameters are W (n, K) row-major, then b (K) when fitted; b is not
+// penalised (this is scikit-learn's multinomial objective divided by C m). y holds class
+// indices 0 .. K - 1. Standardisation as for the logistic objective. f and its gradient come
+// from the graph's fused softmax_loss op; the Hessian-vector product is one pass over X
+// (the per-row curvature diag(p_i) - p_i p_i^T). f is constant along the biases' common shift
+// (b + c 1), where its Hessian is singular; hess_vec and hess_diag add the curvature
+// (sum_i s_i / m) / K on that one direction, so a Newton model is not singular there (the
+// gradient has no component along it, so steps and the optimum are otherwise unchanged).
+std::unique_ptr<Objective> make_softmax_objective(std::shared_ptr<const DataMatrix> x,
+                                                  int64_t classes, std::vector<double> y,
+                                                  std::vector<double> s, const LogisticSpec& spec);
 
 }  // namespace lograd

@@ -35,7 +35,10 @@ namespace lograd {
   X(kSpMV, "spmv", 1, true, "X . v for a constant sparse CSR X(m,n) and v(n) -> (m)")         \
   X(kLogisticLoss, "logistic_loss", 4, true,                                                    \
     "fused: mean_r s_r (log(1+e^z_r) - y_r z_r), z = X w + b over the data X(m,n) (or its row "  \
-    "subset); inputs w(n), b(), y(m), s(m); one pass computes the loss and its gradient")
+    "subset); inputs w(n), b(), y(m), s(m); one pass computes the loss and its gradient")  \
+  X(kSoftmaxLoss, "softmax_loss", 4, true,                                                      \
+    "fused: mean_r s_r (log sum_j e^Z_rj - Z_r,y_r), Z = X W + b over the data X(m,n) (or its "  \
+    "row subset); inputs W(n,k), b(k) or (1,k), y(m) class indices in [0,k), s(m); one pass")
 
 // What a graph node is: a leaf (parameter or constant) or the result of an op.
 enum class OpKind : uint8_t {

@@ -55,14 +55,22 @@ template <class T>
 Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Var<T> y, Var<T> s,
                      std::shared_ptr<const std::vector<int64_t>> rows = nullptr);
 
-// What a logistic_loss node's last forward computed over its rows R (M = |R|), k outputs.
+// Fused mean softmax cross-entropy over the rows of a constant data matrix X(m,n) (all, or
+// `rows`): (1/|R|) sum_r s_r (log sum_j e^Z_rj - Z_r,y_r), Z = X W + b; W (n,k), b (k), y (m)
+// class indices in [0, k), s (m); k >= 2. One pass (kernels::loss_grad, Loss::kSoftmax)
+// gives the loss and its gradient; the node keeps them, with Z_R, in a LinearLossState.
+template <class T>
+Var<T> softmax_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Var<T> y, Var<T> s,
+                    std::shared_ptr<const std::vector<int64_t>> rows = nullptr);
+
+// What a logistic_loss or softmax_loss node's last forward computed over its rows R (M = |R|), k outputs.
 struct LinearLossState : OpState {
   std::vector<double> grad_w;  // (n, k): d(mean loss)/dw
   std::vector<double> grad_b;  // (k): d(mean loss)/db
   std::vector<double> z;       // (M, k): z_i = W^T x_i + b, by position in R
 };
-// The state of logistic_loss node v after its last forward; throws ValueError if v is not a
-// logistic_loss node.
+// The state of logistic_loss or softmax_loss node v after its last forward; throws
+// ValueError if v is neither.
 template <class T> const LinearLossState& logistic_loss_state(Var<T> v);
 
 // Operators on Vars; a plain number on one side becomes a scalar constant.

@@ -42,6 +42,8 @@ struct ReadOptions {
   int64_t min_features = 0;               // pad the width to at least this many columns
   int32_t classes = 0;  // > 0: the labels hold exactly this many classes (binary training: 2);
                         // a ParseError at the first label of one too many, or at the end
+  int32_t min_classes = 0;  // > 0: at least this many classes (training: 2), else a ParseError
+                            // at the end
   bool labels_optional = false;  // prediction: LIBSVM lines that start with index:value and CSV
                                  // rows without the label column (with `encoding`) are read,
                                  // with the label "" (a class of its own)
@@ -52,7 +54,7 @@ struct ReadOptions {
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
   std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');
                                           // with `encoding`: its delimiter; *.tsv: tab
-  std::string label_column;               // index (0-based) or name; default: the last column
+  std::string label_column;               // number (from 1) or name; default: the last column
   std::string weight_column;              // index or name of a sample-weight column; none if ""
                                           // (both ignored with `encoding`, which names them)
   MissingPolicy missing = MissingPolicy::kError;  // for "?" or empty fields (never the label)

@@ -1,5 +1,6 @@
-// lograd/train.h: the training pipeline for binary logistic regression, from a Dataset to a
-// Model: label mapping, weights, standardisation, the objective and the solver.
+// lograd/train.h: the training pipeline for logistic regression (binary, multinomial and
+// one-vs-rest), from a Dataset to a Model: label mapping, weights, standardisation, the
+// objective and the solver.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,10 @@ struct TrainOptions {
   double l1_ratio = 0;           // alpha: 0 is L2 (ridge), 1 is L1 (lasso), between: elastic net
   bool fit_bias = true;          // the bias is fitted and never penalised
   bool standardize = false;      // x' = (x - mean) / std per feature (no centring without a bias)
-  std::string class_weight;      // "", "balanced", or "w0,w1"
+  std::string class_weight;      // "", "balanced", or "w0,w1" (K classes: K numbers, in class order)
+  // "auto" (binary for two classes, multinomial for more), "multinomial" (softmax over K
+  // scores, also for two classes), or "ovr" (K binary models, class q against the rest).
+  std::string multi_class = "auto";
   SolverOptions solver;
   bool solver_given = false;     // false: newton for L2, lbfgs (OWL-QN) with an L1 term
 
@@ -45,20 +49,26 @@ struct TrainResult {
   SolveResult solve;
   SolverKind solver = SolverKind::kNewton;
   double lambda = 0;                 // the lambda actually used
-  double objective = 0;              // F at the solution (mean form)
+  double objective = 0;              // F at the solution (mean form); ovr: the sum over classes
+  std::vector<double> class_objectives;  // ovr: F of each class's binary model, in class order
   double objective_liblinear = 0;    // 0.5 ||w||^2 + C sum_i s_i loss_i (= F / lambda); NaN if lambda = 0
   double passes = 0;                 // full passes over the feature matrix
   double seconds = 0;                // solver wall time
   bool separable_warning = false;    // lambda = 0 and the model separates the data: the optimum is at infinity
 };
 
-// Trains on data (exactly two classes). `init` warm-starts from a model with the same
-// features (its raw weights are mapped into this run's standardisation). Throws ValueError
+// Trains on data (two or more classes; options.multi_class says how). `init` warm-starts
+// from a model of the same kind with the same features and classes (its raw weights are
+// mapped into this run's standardisation). One-vs-rest does not checkpoint or resume yet. Throws ValueError
 // naming every difference when options.resume does not fit this data or these options.
 // After a divergence the model holds the last finite parameters (solve.stop_reason
 // "diverged", solve.last_finite_iter).
 TrainResult train_logistic(const Dataset& data, const TrainOptions& options,
                            const Model* init = nullptr, const ProgressFn& progress = {});
+
+// What multi_class means for data with `classes` classes: "binary", "multinomial" or "ovr".
+// Throws ValueError for an unknown name.
+std::string resolve_multi_class(const std::string& multi_class, size_t classes);
 
 // The rows `rows` of data, in that order (for cross-validation folds).
 Dataset subset(const Dataset& data, const std::vector<int64_t>& rows);
@@ -66,8 +76,13 @@ Dataset subset(const Dataset& data, const std::vector<int64_t>& rows);
 // The model's metrics on data; throws ValueError naming labels the model does not know.
 BinaryMetrics evaluate(const Model& model, const Dataset& data);
 
+// The multiclass metrics of any model on data (a binary model counts as two classes).
+ClassMetrics evaluate_classes(const Model& model, const Dataset& data);
+
 // Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`).
 std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options,
                                           int k, uint64_t seed);
+std::vector<ClassMetrics> cross_validate_classes(const Dataset& data, const TrainOptions& options,
+                                                 int k, uint64_t seed);
 
 }  // namespace lograd

@@ -490,10 +490,11 @@ Dataset CsvReader::emit() {
     throw ParseError(path_, 1, 1,
                      "no examples left: `missing` skip-row dropped all " +
                          std::to_string(skipped_) + " rows, each has a missing value");
-  if (options_.classes > 0 && classes.names().size() < static_cast<size_t>(options_.classes))
+  if (const int32_t wanted = std::max(options_.classes, options_.min_classes);
+      wanted > 0 && classes.names().size() < static_cast<size_t>(wanted))
     throw ParseError(path_, last_line, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(data.label.size()),
-                                     options_.classes,
+                                     wanted,
                                      "the labels come from " + describe(label_) +
                                          ": is that the label column (`label_column`)?"));
 

@@ -284,10 +284,11 @@ std::optional<Dataset> parse_stream(TextSource& source, const std::string& path,
     throw ParseError(path, 1, 1,
                      "the file has no examples (it is empty or holds only blank lines and "
                      "comments): expected lines of 'label index:value ...'");
-  if (options.classes > 0 && classes.names().size() < static_cast<size_t>(options.classes))
+  if (const int32_t wanted = std::max(options.classes, options.min_classes);
+      wanted > 0 && classes.names().size() < static_cast<size_t>(wanted))
     throw ParseError(path, line_offset, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(labels.size()),
-                                     options.classes, "is it the whole file?"));
+                                     wanted, "is it the whole file?"));
   Dataset data;
   const int64_t cols = std::max(max_index, options.min_features);
   data.x = build_data_matrix(std::move(parts), cols, options.storage,

@@ -54,12 +54,20 @@ Var<T> logistic_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Va
 }
 
 template <class T>
+Var<T> softmax_loss(std::shared_ptr<const DataMatrix> x, Var<T> w, Var<T> b, Var<T> y, Var<T> s,
+                    std::shared_ptr<const std::vector<int64_t>> rows) {
+  if (!x) throw ValueError("softmax_loss: the data matrix is null");
+  const Var<T> in[] = {w, b, y, s};
+  return w.graph->apply(OpKind::kSoftmaxLoss, in, std::move(x), std::move(rows));
+}
+
+template <class T>
 const LinearLossState& logistic_loss_state(Var<T> v) {
   const Node<T>& node = v.graph->node(v.id);
   const auto* state = dynamic_cast<const LinearLossState*>(node.state.get());
-  if (node.op != OpKind::kLogisticLoss || !state)
+  if ((node.op != OpKind::kLogisticLoss && node.op != OpKind::kSoftmaxLoss) || !state)
     throw ValueError("node " + std::to_string(v.id) + " (" + std::string(op_name(node.op)) +
-                     ") is not a logistic_loss node");
+                     ") is not a logistic_loss or softmax_loss node, or has not run forward");
   return *state;
 }
 
@@ -85,6 +93,8 @@ const LinearLossState& logistic_loss_state(Var<T> v) {
   template Var<T> spmv(std::shared_ptr<const CsrMatrix<T>>, Var<T>);                          \
   template Var<T> logistic_loss(std::shared_ptr<const DataMatrix>, Var<T>, Var<T>, Var<T>,     \
                                 Var<T>, std::shared_ptr<const std::vector<int64_t>>);  \
+  template Var<T> softmax_loss(std::shared_ptr<const DataMatrix>, Var<T>, Var<T>, Var<T>,      \
+                               Var<T>, std::shared_ptr<const std::vector<int64_t>>);   \
   template const LinearLossState& logistic_loss_state(Var<T>);
 LOGRAD_INSTANTIATE(float)
 LOGRAD_INSTANTIATE(double)

@@ -11,6 +11,11 @@
 //
 // LIBLINEAR predicts the first label when w . x (+ w_bias * b) > 0, so a lograd model exports
 // its positive class (names[1]) first and imports a LIBLINEAR model as names = {second, first}.
+//
+// With nr_class K > 2 (one-vs-rest, -s 0), "label" lists the K classes and each of the
+// nr_feature (+ 1) lines after "w" holds K weights, one per class in label order; the
+// prediction is the class of the largest score. lograd's one-vs-rest models map to this
+// one to one.
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -64,10 +69,59 @@ bool is_logistic_solver(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+void export_multiclass(const Model& model, const std::string& path) {
+  const auto bad = [&](const std::string& what) {
+    throw ValueError("cannot export LIBLINEAR model to '" + path + "': " + what);
+  };
+  if (model.multi_class != "ovr")
+    bad("LIBLINEAR has no multinomial (softmax) logistic model: its multiclass models are "
+        "one-vs-rest, whose probabilities differ; train with multi_class ovr to export");
+  const size_t k = model.labels.names.size();
+  std::string labels;
+  std::vector<int> ints(k);
+  for (size_t q = 0; q < k; ++q) {
+    if (!integer_label(model.labels.names[q], &ints[q]))
+      bad("label \"" + model.labels.names[q] +
+          "\" is not an integer, and LIBLINEAR needs numeric (integer) labels; relabel the "
+          "classes as integers and retrain, or use the lograd model file");
+    labels += " " + std::to_string(ints[q]);
+  }
+  std::vector<int> sorted = ints;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    bad("two labels are the same integer in LIBLINEAR's format");
+  const std::vector<double> w = model.raw_weights();
+  const std::vector<double> b = model.raw_biases();
+  for (size_t j = 0; j < w.size(); ++j)
+    if (!std::isfinite(w[j])) bad("weight " + std::to_string(j) + " is not finite");
+  bool with_bias = model.has_bias;
+  for (double v : b) {
+    if (!std::isfinite(v)) bad("a bias is not finite");
+    with_bias = with_bias || v != 0;
+  }
+  std::string text = "solver_type L2R_LR\nnr_class " + std::to_string(k) + "\nlabel" + labels +
+                     "\nnr_feature " + std::to_string(model.n_features) + "\nbias " +
+                     (with_bias ? "1" : "-1") + "\nw\n";
+  for (size_t j = 0; j < w.size(); j += k) {
+    for (size_t q = 0; q < k; ++q) text += g17(w[j + q]) + " ";
+    text += "\n";
+  }
+  if (with_bias) {
+    for (size_t q = 0; q < k; ++q) text += g17(b[q]) + " ";
+    text += "\n";
+  }
+  io::write_file_atomically(path, text);
+}
+
+}  // namespace
+
 void export_liblinear(const Model& model, const std::string& path) {
   const auto bad = [&](const std::string& what) {
     throw ValueError("cannot export LIBLINEAR model to '" + path + "': " + what);
   };
+  if (!model.multi_class.empty()) return export_multiclass(model, path);
   if (model.labels.names.size() != 2) bad("a binary model needs exactly two labels");
   int label[2];
   for (int i = 0; i < 2; ++i)
@@ -124,24 +178,28 @@ Model io::parse_liblinear(std::string_view text, const std::string& path) {
     } else if (key == "nr_class") {
       double v;
       if (!parse_double(value, &v) || v != std::trunc(v)) fail("nr_class is not an integer");
-      if (v != 2)
-        fail("it has " + value + " classes; lograd imports binary models only (nr_class 2)");
-      nr_class = 2;
+      if (v < 2 || v > 1e6)
+        fail("nr_class " + value + ": a classifier has from 2 to 1000000 classes");
+      nr_class = static_cast<int64_t>(v);
     } else if (key == "label") {
-      if (nr_class != 2) fail("\"label\" comes before \"nr_class 2\"");
+      if (nr_class < 2) fail("\"label\" comes before \"nr_class\"");
       labels.push_back(value);
-      std::string second;
-      if (!(in >> second)) fail("\"label\" needs two labels");
-      labels.push_back(second);
-      int l[2];
-      for (size_t k = 0; k < 2; ++k)
+      for (int64_t q = 1; q < nr_class; ++q) {
+        std::string next;
+        if (!(in >> next)) fail("\"label\" needs " + std::to_string(nr_class) + " labels");
+        labels.push_back(next);
+      }
+      std::vector<int> l(labels.size());
+      for (size_t k = 0; k < labels.size(); ++k)
         if (!integer_label(labels[k], &l[k]))
           fail("label \"" + labels[k] + "\" is not an integer");
       // Compared as LIBLINEAR compares them, as integers: "1" and "+1" are one class.
-      if (l[0] == l[1])
-        fail("the \"label\" line names the class " + std::to_string(l[0]) + " twice (\"" +
-             labels[0] + "\" and \"" + labels[1] + "\"); a binary model has two different "
-             "classes: the file is damaged, or was edited");
+      for (size_t a = 0; a < l.size(); ++a)
+        for (size_t b = a + 1; b < l.size(); ++b)
+          if (l[a] == l[b])
+            fail("the \"label\" line names the class " + std::to_string(l[a]) + " twice (\"" +
+                 labels[a] + "\" and \"" + labels[b] + "\"); a model has different classes: "
+                 "the file is damaged, or was edited");
     } else if (key == "nr_feature") {
       double v;
       if (!parse_double(value, &v) || v != std::trunc(v) || v < 0)
@@ -164,13 +222,15 @@ Model io::parse_liblinear(std::string_view text, const std::string& path) {
   if (!is_logistic_solver(solver))
     fail("solver_type " + solver +
          " is not logistic regression; lograd imports L2R_LR, L1R_LR and L2R_LR_DUAL models");
-  if (nr_class != 2) fail("no \"nr_class 2\" line");
-  if (labels.size() != 2) fail("no \"label\" line");
+  if (nr_class < 2) fail("no \"nr_class\" line");
+  if (static_cast<int64_t>(labels.size()) != nr_class) fail("no \"label\" line");
   if (nr_feature < 0) fail("no \"nr_feature\" line");
   if (!have_bias) fail("no \"bias\" line");
 
   const bool with_bias = bias >= 0;
-  const int64_t count = nr_feature + (with_bias ? 1 : 0);
+  // Two classes: one weight per feature; K > 2: K per feature (one per class).
+  const int64_t per_row = nr_class == 2 ? 1 : nr_class;
+  const int64_t count = (nr_feature + (with_bias ? 1 : 0)) * per_row;
   std::vector<double> w;
   // Not more than the text can hold (a weight takes at least a digit and a separator), so a
   // header that promises more weights than the file has cannot exhaust memory.
@@ -191,6 +251,25 @@ Model io::parse_liblinear(std::string_view text, const std::string& path) {
   Model m;
   m.n_features = nr_feature;
   m.has_bias = with_bias;
+  m.training =
+      nlohmann::json{{"imported_from", "liblinear"}, {"solver_type", solver}, {"source", path}};
+  if (per_row > 1) {
+    m.multi_class = "ovr";
+    for (const std::string& l : labels) {
+      int v = 0;
+      integer_label(l, &v);
+      m.labels.names.push_back(std::to_string(v));
+    }
+    m.biases.assign(static_cast<size_t>(per_row), 0.0);
+    if (with_bias)
+      for (int64_t q = 0; q < per_row; ++q) {
+        m.biases[static_cast<size_t>(q)] = w[static_cast<size_t>(nr_feature * per_row + q)] * bias;
+        if (!std::isfinite(m.biases[static_cast<size_t>(q)])) fail("a bias weight times bias is not finite");
+      }
+    w.resize(static_cast<size_t>(nr_feature * per_row));
+    m.w = std::move(w);
+    return m;
+  }
   if (with_bias) {
     m.b = w.back() * bias;
     if (!std::isfinite(m.b))
@@ -202,8 +281,6 @@ Model io::parse_liblinear(std::string_view text, const std::string& path) {
   integer_label(labels[0], &first);
   integer_label(labels[1], &second);
   m.labels.names = {std::to_string(second), std::to_string(first)};
-  m.training =
-      nlohmann::json{{"imported_from", "liblinear"}, {"solver_type", solver}, {"source", path}};
   return m;
 }
 

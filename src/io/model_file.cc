@@ -2,6 +2,7 @@
 // message naming the file and the problem for every way a file can be wrong).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -69,18 +70,33 @@ void check_savable(const Model& m, const std::string& path) {
   };
   if (m.n_features < 0) bad("negative n_features");
   const auto n = static_cast<size_t>(m.n_features);
-  if (m.w.size() != n)
-    bad(std::to_string(m.w.size()) + " weights for " + std::to_string(n) + " features");
-  for (size_t j = 0; j < n; ++j)
+  const bool multi = !m.multi_class.empty();
+  if (multi && m.multi_class != "multinomial" && m.multi_class != "ovr")
+    bad("multi_class is '" + m.multi_class + "'; expected multinomial or ovr");
+  const size_t k = multi ? m.labels.names.size() : 1;
+  if (m.w.size() != n * k)
+    bad(std::to_string(m.w.size()) + " weights for " + std::to_string(n) + " features" +
+        (multi ? " and " + std::to_string(k) + " classes" : ""));
+  for (size_t j = 0; j < m.w.size(); ++j)
     if (!std::isfinite(m.w[j]))
       bad("weight " + std::to_string(j) + " is " + std::to_string(m.w[j]) +
           ": training diverged; lower the learning rate or raise the regularization");
   if (!std::isfinite(m.b)) bad("the bias is " + std::to_string(m.b) + ": training diverged");
+  if (multi && m.biases.size() != k)
+    bad(std::to_string(m.biases.size()) + " biases for " + std::to_string(k) + " classes");
+  for (double v : m.biases)
+    if (!std::isfinite(v)) bad("a bias is " + std::to_string(v) + ": training diverged");
   if (!m.feature_names.empty() && m.feature_names.size() != n)
     bad(std::to_string(m.feature_names.size()) + " feature names for " + std::to_string(n) +
         " features");
-  if (m.labels.names.size() != 2 || m.labels.names[0] == m.labels.names[1])
+  if (!multi && (m.labels.names.size() != 2 || m.labels.names[0] == m.labels.names[1]))
     bad("a binary model needs exactly two distinct labels");
+  if (multi) {
+    std::vector<std::string> sorted = m.labels.names;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted.size() < 2 || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      bad("a multiclass model needs at least two distinct labels");
+  }
   if (m.mean.size() != m.scale.size() || (!m.mean.empty() && m.mean.size() != n))
     bad("standardization has " + std::to_string(m.mean.size()) + " means and " +
         std::to_string(m.scale.size()) + " scales for " + std::to_string(n) + " features");
@@ -111,13 +127,27 @@ ordered_json encoding_json(const CsvEncoding& e) {
 ordered_json model_json(const Model& m) {
   ordered_json d;
   d["format"] = Model::kFormat;
-  d["version"] = Model::kVersion;
+  // Version 2 adds multiclass models; a binary model is written as version 1, which every
+  // lograd reads.
+  d["version"] = m.multi_class.empty() ? 1 : 2;
   d["n_features"] = m.n_features;
   d["feature_names"] = m.feature_names;
   d["labels"] = m.labels.names;
   d["has_bias"] = m.has_bias;
-  d["bias"] = m.has_bias ? m.b : 0.0;
-  d["weights"] = m.w;
+  if (m.multi_class.empty()) {
+    d["bias"] = m.has_bias ? m.b : 0.0;
+    d["weights"] = m.w;
+  } else {
+    // "weights": W as n_features rows of K (one per class, in "labels" order); "bias": K.
+    const size_t k = m.labels.names.size();
+    d["multi_class"] = m.multi_class;
+    d["bias"] = m.has_bias ? m.biases : std::vector<double>(k, 0.0);
+    ordered_json rows = ordered_json::array();
+    for (size_t j = 0; j * k < m.w.size(); ++j)
+      rows.push_back(std::vector<double>(m.w.begin() + static_cast<std::ptrdiff_t>(j * k),
+                                         m.w.begin() + static_cast<std::ptrdiff_t>((j + 1) * k)));
+    d["weights"] = std::move(rows);
+  }
   if (m.mean.empty())
     d["standardize"] = nullptr;
   else
@@ -263,11 +293,32 @@ Model model_from_json(const std::string& path, const json& doc) {
     f.fail("field \"feature_names\" has " + std::to_string(m.feature_names.size()) +
            " entries for " + std::to_string(n) + " features");
   m.labels.names = f.strings(f.get("labels"), "labels");
-  if (m.labels.names.size() != 2 || m.labels.names[0] == m.labels.names[1])
-    f.fail("field \"labels\" must hold exactly two distinct labels [negative, positive]");
   m.has_bias = f.boolean(f.get("has_bias"), "has_bias");
-  m.b = f.number(f.get("bias"), "bias");
-  m.w = f.numbers(f.get("weights"), "weights", n);
+  if (const auto mc = doc.find("multi_class"); mc != doc.end() && !mc->is_null()) {
+    m.multi_class = f.string(*mc, "multi_class");
+    if (m.multi_class != "multinomial" && m.multi_class != "ovr")
+      f.fail("field \"multi_class\" is \"" + m.multi_class + "\"; expected multinomial or ovr");
+    std::vector<std::string> sorted = m.labels.names;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted.size() < 2 || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      f.fail("field \"labels\" must hold two or more distinct labels");
+    const size_t k = m.labels.names.size();
+    m.biases = f.numbers(f.get("bias"), "bias", k);
+    const json& rows = f.get("weights");
+    if (!rows.is_array() || rows.size() != n)
+      f.fail("field \"weights\" must hold " + std::to_string(n) + " rows (one per feature) of " +
+             std::to_string(k) + " numbers");
+    m.w.reserve(n * k);
+    for (size_t j = 0; j < n; ++j) {
+      const std::vector<double> r = f.numbers(rows[j], "weights[" + std::to_string(j) + "]", k);
+      m.w.insert(m.w.end(), r.begin(), r.end());
+    }
+  } else {
+    if (m.labels.names.size() != 2 || m.labels.names[0] == m.labels.names[1])
+      f.fail("field \"labels\" must hold exactly two distinct labels [negative, positive]");
+    m.b = f.number(f.get("bias"), "bias");
+    m.w = f.numbers(f.get("weights"), "weights", n);
+  }
   const json& s = f.get("standardize");
   if (!s.is_null()) {
     if (!s.is_object()) f.fail("field \"standardize\" must be an object or null");
@@ -287,8 +338,9 @@ Model model_from_json(const std::string& path, const json& doc) {
         f.fail("weight " + std::to_string(j) + " divided by its standardize.scale is not finite "
                "(the scale is too small for the weight); the model is damaged: retrain or "
                "restore it");
-    if (!std::isfinite(m.raw_bias()))
-      f.fail("the bias less the standardization's mean term is not finite; the model is "
+    for (double v : m.raw_biases())
+      if (!std::isfinite(v))
+        f.fail("the bias less the standardization's mean term is not finite; the model is "
              "damaged: retrain or restore it");
   }
   m.encoding = parse_encoding(f, f.get("encoding"), m.n_features);

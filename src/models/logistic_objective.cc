@@ -103,8 +103,14 @@ class LogisticObjective final : public Objective {
     if (centered_)
       for (int64_t j = 0; j < n_; ++j) c -= spec_.mean[j] * u[j];
     std::vector<double> acc(static_cast<size_t>(n_));
-    const double sum_t =
-        kernels::hess_vec(xv_, kernels::Rows::all(xv_), 1, u.data(), &c, d_.data(), acc.data());
+    double sum_t = 0;
+    kernels::HessVecArgs a;
+    a.u = u.data();
+    a.c = &c;
+    a.d = d_.data();
+    a.out = acc.data();
+    a.out_c = &sum_t;
+    kernels::hess_vec(xv_, kernels::Rows::all(xv_), a);
     for (int64_t j = 0; j < n_; ++j) {
       double a = acc[j];
       if (centered_) a -= spec_.mean[j] * sum_t;

@@ -16,26 +16,34 @@
 namespace lograd {
 namespace {
 
-// Per-row weights: sample weights times class weights.
-std::vector<double> row_weights(const Dataset& data, const std::vector<double>& y,
+// Per-row weights: sample weights times class weights. y holds class indices 0 .. K - 1.
+std::vector<double> row_weights(const Dataset& data, const std::vector<double>& y, size_t k,
                                 const std::string& class_weight) {
   const auto m = static_cast<size_t>(data.rows());
   std::vector<double> s = data.weight.empty() ? std::vector<double>(m, 1.0) : data.weight;
   if (class_weight.empty()) return s;
-  double cw[2] = {1, 1};
+  std::vector<double> cw(k, 1.0);
   if (class_weight == "balanced") {
-    double count[2] = {0, 0};
-    for (double t : y) count[t > 0.5] += 1;
-    for (int c = 0; c < 2; ++c) cw[c] = static_cast<double>(m) / (2 * count[c]);
+    std::vector<double> count(k, 0.0);
+    for (double t : y) count[static_cast<size_t>(t)] += 1;
+    for (size_t c = 0; c < k; ++c)
+      cw[c] = count[c] > 0 ? static_cast<double>(m) / (static_cast<double>(k) * count[c]) : 1.0;
   } else {
     std::istringstream is(class_weight);
-    char comma = 0;
-    if (!(is >> cw[0] >> comma >> cw[1]) || comma != ',' || !is.eof() || !(cw[0] > 0) ||
-        !(cw[1] > 0) || !std::isfinite(cw[0]) || !std::isfinite(cw[1]))
-      throw ValueError("class_weight must be 'balanced' or two positive numbers 'w0,w1' (the "
-                       "weights of the negative and positive class), got '" + class_weight + "'");
+    bool ok = true;
+    for (size_t c = 0; c < k && ok; ++c) {
+      char comma = ',';
+      ok = (c == 0 || ((is >> comma) && comma == ',')) && (is >> cw[c]) && cw[c] > 0 &&
+           std::isfinite(cw[c]);
+    }
+    if (!ok || !(is >> std::ws).eof())
+      throw ValueError(k == 2 ? "class_weight must be 'balanced' or two positive numbers 'w0,w1' (the "
+                                "weights of the negative and positive class), got '" + class_weight + "'"
+                              : "class_weight must be 'balanced' or " + std::to_string(k) +
+                                    " positive numbers 'w0,w1,...' (one per class, in the "
+                                    "model's class order), got '" + class_weight + "'");
   }
-  for (size_t i = 0; i < m; ++i) s[i] *= cw[y[i] > 0.5];
+  for (size_t i = 0; i < m; ++i) s[i] *= cw[static_cast<size_t>(y[i])];
   return s;
 }
 
@@ -58,10 +66,12 @@ void column_stats(const DataMatrix& x, std::vector<double>& mean, std::vector<do
 
 // The options that decide where a run goes, as a checkpoint stores them: the objective's
 // (lambda as used, so --C and --lambda compare by value) and those of the solver in use.
-nlohmann::json decisive_options(const TrainOptions& o, const SolverOptions& so, double lambda) {
+nlohmann::json decisive_options(const TrainOptions& o, const SolverOptions& so, double lambda,
+                                const std::string& mode) {
   nlohmann::json j = {{"solver", solver_name(so.kind)}, {"lambda", lambda},
                       {"l1_ratio", o.l1_ratio},         {"fit_bias", o.fit_bias},
                       {"standardize", o.standardize},   {"class_weight", o.class_weight}};
+  if (mode != "binary") j["multi_class"] = mode;  // binary checkpoints stay as they were
   switch (so.kind) {
     case SolverKind::kNewton: break;
     case SolverKind::kLbfgs: j["lbfgs_memory"] = so.lbfgs_memory; break;
@@ -133,21 +143,12 @@ Dataset subset(const Dataset& data, const std::vector<int64_t>& rows) {
   return out;
 }
 
-TrainResult train_logistic(const Dataset& data, const TrainOptions& options, const Model* init,
-                           const ProgressFn& progress) {
-  const int64_t m = data.rows(), n = data.cols();
-  if (m == 0) throw ValueError("the training data has no examples");
-  TrainResult result;
-  Model& model = result.model;
-  model.labels = binary_label_map(data);
-  const std::vector<double> y = binary_targets(data, model.labels);
-  std::vector<double> s = row_weights(data, y, options.class_weight);
-  // All weights 0 make the loss term 0 whatever w is: the optimum is w = 0 from the start
-  // ("converged after 0 iterations"), a model that learned nothing.
-  if (std::none_of(s.begin(), s.end(), [](double v) { return v > 0; }))
-    throw ValueError("every example has weight 0 (sample weights times class weights): there "
-                     "is nothing to learn from; give some examples a weight > 0");
+namespace {
 
+// The regularisation of a run: lambda from lambda or C, checked, and the objective's spec.
+LogisticSpec make_spec(const Dataset& data, const TrainOptions& options, Model& model,
+                       TrainResult& result) {
+  const int64_t m = data.rows();
   if (options.lambda && options.c)
     throw ValueError("give either lambda or C, not both (lambda = 1 / (C m))");
   double lambda = 1.0 / static_cast<double>(m);  // C = 1
@@ -160,13 +161,12 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   if (!(options.l1_ratio >= 0 && options.l1_ratio <= 1))
     throw ValueError("the L1 share alpha (l1_ratio) must be in [0, 1]");
   result.lambda = lambda;
-
   LogisticSpec spec;
   spec.l2 = lambda * (1 - options.l1_ratio);
   spec.l1 = lambda * options.l1_ratio;
   spec.fit_bias = options.fit_bias;
   model.has_bias = options.fit_bias;
-  model.n_features = n;
+  model.n_features = data.cols();
   model.feature_names = data.feature_names;
   model.encoding = data.encoding;
   if (options.standardize) {
@@ -175,47 +175,51 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
     if (options.fit_bias) spec.mean = model.mean;
     else std::fill(model.mean.begin(), model.mean.end(), 0.0);  // scale only without a bias
   }
+  return spec;
+}
 
-  auto x = std::make_shared<const DataMatrix>(data.x);
-  std::unique_ptr<Objective> obj = make_logistic_objective(x, y, s, spec);
+// Per-row weights of targets y (class indices), refusing all-zero weights.
+std::vector<double> checked_weights(const Dataset& data, const std::vector<double>& y, size_t k,
+                                    const std::string& class_weight) {
+  std::vector<double> s = row_weights(data, y, k, class_weight);
+  // All weights 0 make the loss term 0 whatever w is: the optimum is w = 0 from the start
+  // ("converged after 0 iterations"), a model that learned nothing.
+  if (std::none_of(s.begin(), s.end(), [](double v) { return v > 0; }))
+    throw ValueError("every example has weight 0 (sample weights times class weights): there "
+                     "is nothing to learn from; give some examples a weight > 0");
+  return s;
+}
 
-  // Start point: zeros, or the init model mapped into this run's feature space.
-  std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
-  if (init) {
-    if (init->n_features != n)
-      throw ValueError("the initial model has " + std::to_string(init->n_features) +
-                       " features but the data has " + std::to_string(n));
-    const auto& mine = model.labels.names;
-    const bool same = init->labels.names == mine;
-    const bool swapped = init->labels.names == std::vector<std::string>{mine[1], mine[0]};
-    if (!same && !swapped)
-      throw ValueError("the initial model's classes ('" + init->labels.names[0] + "', '" +
-                       init->labels.names[1] + "') differ from the data's ('" + mine[0] +
-                       "', '" + mine[1] + "')");
-    // A model with the classes the other way round (as LIBLINEAR orders them by first
-    // appearance) predicts the same with every sign flipped.
-    const double sign = swapped ? -1.0 : 1.0;
-    std::vector<double> raw = init->raw_weights();
-    for (double& v : raw) v *= sign;
-    double b = sign * init->raw_bias();
-    for (int64_t j = 0; j < n; ++j) {
-      const double sc = model.scale.empty() ? 1.0 : model.scale[j];
-      const double mu = model.mean.empty() ? 0.0 : model.mean[j];
-      w[j] = raw[j] * sc;
-      b += raw[j] * mu;
+// Maps an init model's raw weights (n, k) and biases (k) into the standardised space of
+// `model` (this run's mean and scale): w = raw * scale, b = raw_b + raw . mean.
+void map_init(const std::vector<double>& raw, std::vector<double> raw_b, const Model& model,
+              int64_t k, bool fit_bias, std::vector<double>& w) {
+  const int64_t n = model.n_features;
+  for (int64_t j = 0; j < n; ++j) {
+    const double sc = model.scale.empty() ? 1.0 : model.scale[j];
+    const double mu = model.mean.empty() ? 0.0 : model.mean[j];
+    for (int64_t q = 0; q < k; ++q) {
+      w[j * k + q] = raw[j * k + q] * sc;
+      raw_b[q] += raw[j * k + q] * mu;
     }
-    if (options.fit_bias) w[n] = b;
   }
+  if (fit_bias)
+    for (int64_t q = 0; q < k; ++q) w[n * k + q] = raw_b[q];
+}
 
+// Runs the solver on obj from w: the solver choice, checkpoints, resume and timing.
+void solve(Objective& obj, std::vector<double>& w, const Dataset& data, const TrainOptions& options,
+           const LogisticSpec& spec, const std::string& mode, bool has_init,
+           const ProgressFn& progress, TrainResult& result) {
   SolverOptions so = options.solver;
   if (!options.solver_given) so.kind = spec.l1 > 0 ? SolverKind::kLbfgs : SolverKind::kNewton;
   result.solver = so.kind;
   if (options.resume || options.on_checkpoint) {
-    const nlohmann::json decisive = decisive_options(options, so, lambda);
+    const nlohmann::json decisive = decisive_options(options, so, result.lambda, mode);
     DataFingerprint print = fingerprint(data);
     if (options.resume) {
-      if (init) throw ValueError("give an initial model or a checkpoint to resume, not both: a "
-                                 "resumed run continues from the parameters in its checkpoint");
+      if (has_init) throw ValueError("give an initial model or a checkpoint to resume, not both: a "
+                                     "resumed run continues from the parameters in its checkpoint");
       check_resumable(*options.resume, print, decisive);
       // Shares the checkpoint's state (aliasing constructor): no copy of the vectors.
       so.resume = std::shared_ptr<const SolverState>(options.resume, &options.resume->state);
@@ -233,14 +237,57 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
-  result.solve = minimize(*obj, w, so, progress);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  result.passes = obj->passes();
+  result.solve = minimize(obj, w, so, progress);
+  result.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  result.passes += obj.passes();
   result.objective = result.solve.objective;
-  result.objective_liblinear = lambda > 0 ? result.objective / lambda : NAN;
+  result.objective_liblinear = result.lambda > 0 ? result.objective / result.lambda : NAN;
+}
+
+// The data matrix shared with an objective that lives shorter than `data` (no copy).
+std::shared_ptr<const DataMatrix> borrowed(const Dataset& data) {
+  return std::shared_ptr<const DataMatrix>(std::shared_ptr<const DataMatrix>(), &data.x);
+}
+
+TrainResult train_binary(const Dataset& data, const TrainOptions& options, const Model* init,
+                         const ProgressFn& progress) {
+  const int64_t n = data.cols();
+  TrainResult result;
+  Model& model = result.model;
+  model.labels = binary_label_map(data);
+  const std::vector<double> y = binary_targets(data, model.labels);
+  const std::vector<double> s = checked_weights(data, y, 2, options.class_weight);
+  const LogisticSpec spec = make_spec(data, options, model, result);
+  std::unique_ptr<Objective> obj = make_logistic_objective(borrowed(data), y, s, spec);
+
+  // Start point: zeros, or the init model mapped into this run's feature space.
+  std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
+  if (init) {
+    if (!init->multi_class.empty())
+      throw ValueError("the initial model is a multiclass model (" + init->multi_class + ", " +
+                       std::to_string(init->labels.names.size()) + " classes); this run trains "
+                       "a binary one");
+    if (init->n_features != n)
+      throw ValueError("the initial model has " + std::to_string(init->n_features) +
+                       " features but the data has " + std::to_string(n));
+    const auto& mine = model.labels.names;
+    const bool same = init->labels.names == mine;
+    const bool swapped = init->labels.names == std::vector<std::string>{mine[1], mine[0]};
+    if (!same && !swapped)
+      throw ValueError("the initial model's classes ('" + init->labels.names[0] + "', '" +
+                       init->labels.names[1] + "') differ from the data's ('" + mine[0] +
+                       "', '" + mine[1] + "')");
+    // A model with the classes the other way round (as LIBLINEAR orders them by first
+    // appearance) predicts the same with every sign flipped.
+    const double sign = swapped ? -1.0 : 1.0;
+    std::vector<double> raw = init->raw_weights();
+    for (double& v : raw) v *= sign;
+    map_init(raw, {sign * init->raw_bias()}, model, 1, options.fit_bias, w);
+  }
+  solve(*obj, w, data, options, spec, "binary", init != nullptr, progress, result);
   model.w.assign(w.begin(), w.begin() + n);
   model.b = options.fit_bias ? w[n] : 0.0;
-  if (lambda == 0) {
+  if (result.lambda == 0) {
     // Without regularisation, data that the model separates perfectly has its optimum at
     // infinity: any finite model can be improved by scaling it up.
     const std::vector<double> p = model.predict_proba(data.x);
@@ -251,7 +298,142 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   return result;
 }
 
+// Throws ValueError unless init is a multiclass model of `mode` over these classes and features.
+void check_multi_init(const Model& init, const Model& model, const std::string& mode) {
+  if (init.multi_class != mode)
+    throw ValueError("the initial model is " +
+                     (init.multi_class.empty() ? std::string("a binary model")
+                                               : "a " + init.multi_class + " model") +
+                     "; this run trains a " + mode + " model of " +
+                     std::to_string(model.labels.names.size()) + " classes");
+  if (init.n_features != model.n_features)
+    throw ValueError("the initial model has " + std::to_string(init.n_features) +
+                     " features but the data has " + std::to_string(model.n_features));
+  if (init.labels.names != model.labels.names)
+    throw ValueError("the initial model's classes differ from the data's (or are in another "
+                     "order)");
+}
+
+TrainResult train_multinomial(const Dataset& data, const LabelMap& labels,
+                              const TrainOptions& options, const Model* init,
+                              const ProgressFn& progress) {
+  const int64_t n = data.cols(), k = static_cast<int64_t>(labels.names.size());
+  TrainResult result;
+  Model& model = result.model;
+  model.labels = labels;
+  model.multi_class = "multinomial";
+  const std::vector<double> y = class_indices(data, labels);
+  const std::vector<double> s = checked_weights(data, y, static_cast<size_t>(k), options.class_weight);
+  const LogisticSpec spec = make_spec(data, options, model, result);
+  std::unique_ptr<Objective> obj = make_softmax_objective(borrowed(data), k, y, s, spec);
+  std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
+  if (init) {
+    check_multi_init(*init, model, "multinomial");
+    map_init(init->raw_weights(), init->raw_biases(), model, k, options.fit_bias, w);
+  }
+  solve(*obj, w, data, options, spec, "multinomial", init != nullptr, progress, result);
+  model.w.assign(w.begin(), w.begin() + n * k);
+  model.biases.assign(static_cast<size_t>(k), 0.0);
+  if (options.fit_bias) std::copy(w.begin() + n * k, w.end(), model.biases.begin());
+  return result;
+}
+
+// K binary models, class q against the rest, one after the other (each pass uses every
+// kernel thread). The result's objective is the sum of the K objectives.
+TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOptions& options,
+                      const Model* init, const ProgressFn& progress) {
+  if (options.resume || options.on_checkpoint)
+    throw ValueError("checkpoints and resuming are not supported for one-vs-rest training yet; "
+                     "train a multinomial model (multi_class multinomial) to checkpoint it");
+  const int64_t n = data.cols(), k = static_cast<int64_t>(labels.names.size());
+  TrainResult result;
+  Model& model = result.model;
+  model.labels = labels;
+  model.multi_class = "ovr";
+  const std::vector<double> cls = class_indices(data, labels);
+  // Class weights apply per class of the K-class problem, before the split into binary ones.
+  const std::vector<double> s = checked_weights(data, cls, static_cast<size_t>(k), options.class_weight);
+  const LogisticSpec spec = make_spec(data, options, model, result);
+  if (init) check_multi_init(*init, model, "ovr");
+  const std::vector<double> init_raw = init ? init->raw_weights() : std::vector<double>();
+  const std::vector<double> init_b = init ? init->raw_biases() : std::vector<double>();
+  model.w.assign(static_cast<size_t>(n * k), 0.0);
+  model.biases.assign(static_cast<size_t>(k), 0.0);
+  result.objective = 0;
+  result.solve.converged = true;
+  for (int64_t q = 0; q < k; ++q) {
+    std::vector<double> y(cls.size());
+    for (size_t i = 0; i < y.size(); ++i) y[i] = cls[i] == double(q) ? 1.0 : 0.0;
+    std::unique_ptr<Objective> obj = make_logistic_objective(borrowed(data), y, s, spec);
+    std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
+    if (init) {
+      std::vector<double> raw(static_cast<size_t>(n));
+      for (int64_t j = 0; j < n; ++j) raw[j] = init_raw[j * k + q];
+      map_init(raw, {init_b[q]}, model, 1, options.fit_bias, w);
+    }
+    TrainResult part;
+    part.lambda = result.lambda;
+    solve(*obj, w, data, options, spec, "ovr", init != nullptr, progress, part);
+    for (int64_t j = 0; j < n; ++j) model.w[j * k + q] = w[j];
+    if (options.fit_bias) model.biases[q] = w[n];
+    result.class_objectives.push_back(part.objective);
+    result.objective += part.objective;
+    result.seconds += part.seconds;
+    result.passes += part.passes;
+    result.solver = part.solver;
+    // The run's solve summary: the worst class (not converged, most iterations).
+    const SolveResult& p = part.solve;
+    const bool worse = !p.converged || p.iterations > result.solve.iterations;
+    if (result.solve.converged && worse) {
+      result.solve = p;
+    }
+    if (!p.converged) {
+      result.solve = p;
+      if (p.stop_reason == "interrupted" || p.stop_reason == "diverged") break;
+    }
+  }
+  result.solve.objective = result.objective;
+  result.objective_liblinear = result.lambda > 0 ? result.objective / result.lambda : NAN;
+  return result;
+}
+
+}  // namespace
+
+std::string resolve_multi_class(const std::string& multi_class, size_t classes) {
+  if (multi_class != "auto" && multi_class != "multinomial" && multi_class != "ovr")
+    throw ValueError("multi_class must be auto, multinomial or ovr, got '" + multi_class + "'");
+  if (multi_class == "multinomial") return "multinomial";
+  if (classes <= 2) return "binary";
+  return multi_class == "ovr" ? "ovr" : "multinomial";
+}
+
+TrainResult train_logistic(const Dataset& data, const TrainOptions& options, const Model* init,
+                           const ProgressFn& progress) {
+  if (data.rows() == 0) throw ValueError("the training data has no examples");
+  const LabelMap labels = class_label_map(data);
+  const std::string mode = resolve_multi_class(options.multi_class, labels.names.size());
+  if (mode == "binary") return train_binary(data, options, init, progress);
+  if (mode == "multinomial") return train_multinomial(data, labels, options, init, progress);
+  return train_ovr(data, labels, options, init, progress);
+}
+
+ClassMetrics evaluate_classes(const Model& model, const Dataset& data) {
+  const std::vector<double> y = class_indices(data, model.labels);
+  for (size_t i = 0; i < y.size(); ++i)
+    if (y[i] < 0) {
+      std::string known;
+      for (size_t q = 0; q < model.labels.names.size(); ++q)
+        known += (q ? ", '" : "'") + model.labels.names[q] + "'";
+      throw ValueError("the data has label '" + data.classes[static_cast<size_t>(data.label[i])] +
+                       "' (row " + std::to_string(i + 1) + "), which the model does not know: its "
+                       "classes are " + known);
+    }
+  return class_metrics(y, model.class_proba(data.x), static_cast<int64_t>(model.labels.names.size()));
+}
+
 BinaryMetrics evaluate(const Model& model, const Dataset& data) {
+  if (!model.multi_class.empty())
+    throw ValueError("binary metrics of a multiclass model: use evaluate_classes");
   const std::vector<double> y = binary_targets(data, model.labels);
   for (size_t i = 0; i < y.size(); ++i)
     if (y[i] < 0)
@@ -262,8 +444,11 @@ BinaryMetrics evaluate(const Model& model, const Dataset& data) {
   return binary_metrics(y, p);
 }
 
-std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options, int k,
-                                          uint64_t seed) {
+namespace {
+
+template <class Metrics, class Eval>
+std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions& options, int k,
+                                         uint64_t seed, Eval eval) {
   const int64_t m = data.rows();
   if (k < 2 || k > m)
     throw ValueError("cross-validation needs 2 <= K <= the number of examples (" +
@@ -272,7 +457,7 @@ std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOption
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
-  std::vector<BinaryMetrics> folds;
+  std::vector<Metrics> folds;
   for (int f = 0; f < k; ++f) {
     std::vector<int64_t> train_rows, test_rows;
     for (int64_t i = 0; i < m; ++i)
@@ -285,9 +470,23 @@ std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOption
     fold_options.on_checkpoint = nullptr;
     fold_options.resume = nullptr;
     const TrainResult r = train_logistic(train, fold_options);
-    folds.push_back(evaluate(r.model, subset(data, test_rows)));
+    folds.push_back(eval(r.model, subset(data, test_rows)));
   }
   return folds;
+}
+
+}  // namespace
+
+std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options, int k,
+                                          uint64_t seed) {
+  return cross_validate_with<BinaryMetrics>(
+      data, options, k, seed, [](const Model& m, const Dataset& d) { return evaluate(m, d); });
+}
+
+std::vector<ClassMetrics> cross_validate_classes(const Dataset& data, const TrainOptions& options,
+                                                 int k, uint64_t seed) {
+  return cross_validate_with<ClassMetrics>(
+      data, options, k, seed, [](const Model& m, const Dataset& d) { return evaluate_classes(m, d); });
 }
 
 }  // namespace lograd

@@ -97,7 +97,7 @@ void solve_newton(Run& run, std::vector<double>& w) {
   if (st ? run.check_resumed(f, gnorm) : run.report(0, f, gnorm, w))
     return void(end_iteration(run.result.iterations));
   for (int64_t iter = run.result.iterations + 1;; ++iter) {
-    obj.hess_diag(m);
+    obj.preconditioner(m);
     // LIBLINEAR's preconditioner M = (1 - a) I + a diag(H) with a = 0.01, for its sum-form
     // Hessian I + C X^T D X; in our mean form that Hessian is scaled by l2, so the identity
     // part becomes l2 I. Without an L2 term, a floor relative to the largest entry.

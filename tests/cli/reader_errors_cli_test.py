@@ -145,14 +145,21 @@ class ReaderErrors(unittest.TestCase):
         self.refused("one.csv", "x,y\n1,yes\n2,yes\n", ":3:1: ",
                      "every one of the 2 examples has the label 'yes'", "--label-column")
 
-    def test_three_classes_are_named_with_what_to_do(self):
-        msg = self.refused("three.svm", "1 1:1\n2 1:2\n\n3 1:3\n1 1:4\n", ":4:1: ",
-                           "label '3' makes 3 classes (before it: '1', '2')",
-                           "lograd trains binary models",
-                           "keep two classes", "map the labels to two")
-        self.refused("three.csv", "x,kind\n1,cat\n2,dog\n3,bird\n", ":4:3: ",
-                     "label 'bird' makes 3 classes (before it: 'cat', 'dog')",
-                     "column 2 ('kind')")
+    def test_three_classes_train_a_multinomial_model(self):
+        # Once refused ("lograd trains binary models"); now three classes make a softmax model
+        # whose classes keep their original text, in numeric or text order.
+        for name, data, labels in (("three.svm", "1 1:1\n2 1:2\n\n3 1:3\n1 1:4\n", ["1", "2", "3"]),
+                                   ("three.csv", "x,kind\n1,cat\n2,dog\n3,bird\n", ["bird", "cat", "dog"])):
+            path = self.write(name, data)
+            out = os.path.join(self.dir, name + ".json")
+            r = run("train", path, "-o", out)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            self.assertIn("multinomial over 3 classes", r.stdout.decode())
+            with open(out) as f:
+                model = json.load(f)
+            self.assertEqual(model["version"], 2)
+            self.assertEqual(model["multi_class"], "multinomial")
+            self.assertEqual(model["labels"], labels)
 
     # -- binary garbage --------------------------------------------------------------------------
 

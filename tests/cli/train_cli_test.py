@@ -347,8 +347,9 @@ HELP = {
               "--class-weight", "--solver", "--tol", "--max-iter", "--max-seconds", "--lr",
               "--epochs", "--batch-size", "--seed", "--cv", "--test", "--init", "--curve",
               "-q,--quiet", "--json", "--sample-weight-column", "--threads", "--checkpoint",
+              "--multi-class",
               "--checkpoint-every", "--resume", "--max-memory", "--cache"] + DATA_OPTS,
-    "predict": ["-m,--model", "--proba", "-o,--out", "--max-memory"] + DATA_OPTS,
+    "predict": ["-m,--model", "--proba", "--decision", "-o,--out", "--max-memory"] + DATA_OPTS,
     "eval": ["-m,--model", "--json", "--max-memory"] + DATA_OPTS,
     "export": ["-m,--model", "--format", "-o,--out"],
 }
@@ -918,7 +919,7 @@ class Weights(LogradTest):
         self.fail("model file not found")
 
     def test_bad_class_weight(self):
-        for bad in ("1", "a,b", "1,-1", "0,1", "1,2,3"):
+        for bad in ("1", "a,b", "1,-1", "0,1", "1,2,-3"):
             self.fails(2, "train", self.data, "--class-weight", bad, "-o", self.path("x.json"),
                        contains="--class-weight")
 
@@ -1632,11 +1633,11 @@ class PredictEvalExport(LogradTest):
         self.assertIn("does not know", r.stderr)
         self.assertEqual(len(self.predict(self.model_path, d)), 10, "predict ignores labels")
         self.fails(1, "train", d, "--test", self.data, "-o", self.path("x.json"))
-        # Three classes cannot train a binary model.
+        # A binary model cannot be evaluated on three classes' data.
         three = self.path("three.libsvm")
         with open(three, "w") as f:
             f.write("1 1:1\n2 1:2\n3 1:3\n")
-        self.fails(1, "train", three, "-o", self.path("x.json"), contains="3")
+        self.fails(1, "eval", "-m", self.model_path, three, contains="does not know")
 
     @unittest.skipUnless(HAVE_LIBLINEAR, "liblinear-predict is not installed")
     def test_predict_with_a_liblinear_model(self):

@@ -31,6 +31,16 @@ std::string value_error_of(const Dataset& d) {
   return "";
 }
 
+std::string value_error_of_classes(const Dataset& d) {
+  try {
+    class_label_map(d);
+  } catch (const ValueError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected a ValueError";
+  return "";
+}
+
 TEST(Labels, CanonicalLabelWritesNumbersInShortestForm) {
   EXPECT_EQ(canonical_label("+1"), "1");
   EXPECT_EQ(canonical_label("1.0"), "1");
@@ -72,8 +82,8 @@ TEST(Labels, BinaryMapRefusesOneClassOrMoreThanTwo) {
   EXPECT_EQ(value_error_of(labelled({"1"}, {0, 0})),
             "only one class ('1') in the training data: binary training needs two");
   EXPECT_EQ(value_error_of(labelled({"1", "2", "3"}, {0, 1, 2})),
-            "3 classes in the training data ('1', '2', '3'): lograd trains binary models: keep "
-            "two classes (e.g. filter the file), or map them to two");
+            "3 classes in the training data ('1', '2', '3'): a binary model needs two; train a "
+            "multiclass model (`multi_class` multinomial or ovr)");
   const std::string many =
       value_error_of(labelled({"a", "b", "c", "d", "e", "f", "g"}, {0, 1, 2, 3, 4, 5, 6}));
   EXPECT_NE(many.find("7 classes in the training data ('a', 'b', 'c', 'd', 'e', ...)"),
@@ -98,7 +108,22 @@ TEST(LabelsRealData, News20HasTwentyClasses) {
   EXPECT_EQ(d.classes.size(), 20u);
   const std::string message = value_error_of(d);
   EXPECT_EQ(message.rfind(d.source + ": 20 classes in the training data (", 0), 0u) << message;
-  EXPECT_NE(message.find("lograd trains binary models"), std::string::npos);
+  EXPECT_NE(message.find("train a multiclass model"), std::string::npos);
+  // class_label_map takes them all, in numeric order.
+  const LabelMap all = class_label_map(d);
+  ASSERT_EQ(all.names.size(), 20u);
+  for (size_t q = 0; q < 20; ++q) EXPECT_EQ(all.names[q], std::to_string(q + 1));
+  const std::vector<double> idx = class_indices(d, all);
+  for (size_t r = 0; r < idx.size(); ++r)
+    EXPECT_EQ(all.names[static_cast<size_t>(idx[r])], d.classes[static_cast<size_t>(d.label[r])]);
+}
+
+TEST(Labels, ClassMapOrdersNumbersNumericallyAndTextAsText) {
+  EXPECT_EQ(class_label_map(labelled({"10", "9", "-1"}, {0, 1, 2})).names, (Names{"-1", "9", "10"}));
+  EXPECT_EQ(class_label_map(labelled({"b", "10", "a"}, {0, 1, 2})).names, (Names{"10", "a", "b"}));
+  EXPECT_EQ(class_indices(labelled({"b", "c", "a"}, {0, 1, 2, 0}),
+                          LabelMap{{"a", "b", "c"}}), (std::vector<double>{1, 2, 0, 1}));
+  EXPECT_NE(value_error_of_classes(labelled({"x"}, {0, 0})).find("only one class"), std::string::npos);
 }
 
 TEST(LabelsRealData, A9aTargets) {

@@ -25,7 +25,10 @@
 
 #include "lograd/csr.h"
 #include "lograd/graph.h"
+#include "lograd/kernels.h"
+#include "lograd/objective.h"
 #include "lograd/lecture.h"
+#include "lograd/loss.h"
 #include "lograd/ops.h"
 #include "lograd/tensor.h"
 
@@ -398,6 +401,68 @@ TEST(GoldenLectureModel, BatchGraphMatchesTorch) {
   EXPECT_TRUE(close("dloss/db", bg.b.grad(), (*fx)["grads"]["b"], kRtol64, kAtol64));
 }
 
+// softmax_fused: the multinomial loss (1/m) sum_i s_i CE(softmax(x_i W + b), y_i) +
+// lambda/2 ||W||^2, its gradient and a Hessian-vector product, by torch's double backward.
+// lograd computes it twice: as a graph around the fused softmax_loss op (loss and gradient),
+// and as the softmax objective (loss, gradient, Hv; z and p through the kernels).
+TEST(GoldenSoftmax, FusedOpAndObjectiveMatchTorch) {
+  std::string error;
+  const std::optional<json> fx = load_fixture("softmax_fused", &error);
+  if (!fx) FAIL() << error;
+  const json& in = (*fx)["inputs"];
+  const double lambda = (*fx).at("lambda").get<double>();
+  const Tensor<double> x = tensor_of<double>(in["X"]), w0 = tensor_of<double>(in["W"]);
+  const Tensor<double> b0 = tensor_of<double>(in["b"]), y = tensor_of<double>(in["y"]);
+  const Tensor<double> s = tensor_of<double>(in["s"]), v = tensor_of<double>(in["V"]);
+  const Tensor<double> c = tensor_of<double>(in["c"]);
+  const int64_t m = x.dim(0), n = x.dim(1), k = w0.dim(1);
+  auto data = std::make_shared<const DataMatrix>(x);
+
+  Graph<double> g;
+  const Var<double> W = g.parameter(w0, "W"), b = g.parameter(b0, "b");
+  const Var<double> loss = softmax_loss(data, W, b, g.constant(y), g.constant(s)) +
+                           (lambda / 2) * sum(square(W));
+  g.backward(loss);
+  EXPECT_TRUE(close("graph loss", loss.value(), (*fx)["outputs"]["loss"], kRtol64, kAtol64));
+  EXPECT_TRUE(close("graph dloss/dW", W.grad(), (*fx)["grads"]["W"], kRtol64, kAtol64));
+  EXPECT_TRUE(close("graph dloss/db", b.grad(), (*fx)["grads"]["b"], kRtol64, kAtol64));
+
+  LogisticSpec spec;
+  spec.l2 = lambda;
+  auto obj = make_softmax_objective(data, k, std::vector<double>(y.data(), y.data() + m),
+                                    std::vector<double>(s.data(), s.data() + m), spec);
+  std::vector<double> p(w0.data(), w0.data() + n * k), grad(static_cast<size_t>(n * k + k));
+  p.insert(p.end(), b0.data(), b0.data() + k);
+  const Tensor<double> f = Tensor<double>::scalar(obj->fun_grad(p, grad));
+  EXPECT_TRUE(close("objective", f, (*fx)["outputs"]["loss"], kRtol64, kAtol64));
+  EXPECT_TRUE(close("objective dW", Tensor<double>(Shape{n, k}, std::vector<double>(grad.begin(), grad.begin() + n * k)),
+                    (*fx)["grads"]["W"], kRtol64, kAtol64));
+  EXPECT_TRUE(close("objective db", Tensor<double>(Shape{k}, std::vector<double>(grad.begin() + n * k, grad.end())),
+                    (*fx)["grads"]["b"], kRtol64, kAtol64));
+  obj->set_hessian_point();
+  std::vector<double> dir(v.data(), v.data() + n * k), hv(grad.size());
+  dir.insert(dir.end(), c.data(), c.data() + k);
+  obj->hess_vec(dir, hv);
+  EXPECT_TRUE(close("Hv (W part)", Tensor<double>(Shape{n, k}, std::vector<double>(hv.begin(), hv.begin() + n * k)),
+                    (*fx)["outputs"]["hv_W"], kRtol64, kAtol64));
+  // The objective adds curvature (sum_i s_i / m) / K along the biases' common shift, where the
+  // loss is flat (objective.h): torch's Hv plus that term on c's mean.
+  double s_mean = 0, c_sum = 0;
+  for (int64_t i = 0; i < m; ++i) s_mean += s[i] / double(m);
+  for (int64_t q = 0; q < k; ++q) c_sum += c[q];
+  std::vector<double> hv_b(hv.begin() + n * k, hv.end());
+  for (double& e : hv_b) e -= s_mean / double(k) * c_sum / double(k);
+  EXPECT_TRUE(close("Hv (b part)", Tensor<double>(Shape{k}, hv_b), (*fx)["outputs"]["hv_b"], kRtol64, kAtol64));
+
+  std::vector<double> z(static_cast<size_t>(m * k));
+  const MatrixView xv = data->view();
+  kernels::matmul(xv, kernels::Rows::all(xv), k, w0.data(), b0.data(), z.data());
+  EXPECT_TRUE(close("z = X W + b", Tensor<double>(Shape{m, k}, z), (*fx)["outputs"]["z"], kRtol64, kAtol64));
+  std::vector<double> prob(z.size());
+  for (int64_t i = 0; i < m; ++i) softmax_term(z.data() + i * k, k, 0, prob.data() + i * k);
+  EXPECT_TRUE(close("softmax", Tensor<double>(Shape{m, k}, prob), (*fx)["outputs"]["p"], kRtol64, kAtol64));
+}
+
 // Every fixture file make_golden.py wrote is checked by a test above (a new fixture needs a
 // builder). Other JSON files in the folder (references from other scripts) are not ours.
 TEST(GoldenFixtures, EveryFixtureFileHasATest) {
@@ -412,7 +477,8 @@ TEST(GoldenFixtures, EveryFixtureFileHasATest) {
     if (j.is_object() && j.value("generator", "") == kGenerator)
       on_disk.insert(entry.path().stem().string());
   }
-  const std::set<std::string> tested(kFixtures.begin(), kFixtures.end());
+  std::set<std::string> tested(kFixtures.begin(), kFixtures.end());
+  tested.insert("softmax_fused");  // GoldenSoftmax
   EXPECT_EQ(on_disk, tested) << "a fixture file without a test needs a builder here; a test "
                                 "without its file: "
                              << kRegenerate;

@@ -139,6 +139,23 @@ std::map<OpKind, std::vector<Case>> all_cases() {
         auto rows = std::make_shared<const std::vector<int64_t>>(std::vector<int64_t>{3, 0, 3});
         return logistic_loss(data_operand(true), x[0], x[1], x[2], x[3], rows);
       })};
+  // softmax_loss: W (5,3), b (3), s (4) are checked; the class indices y are a constant (a
+  // small change of a class index is not defined).
+  const std::vector<Tensor<double>> softmax_inputs{
+      rand_tensor({5, 3}, -1, 1, 23), rand_tensor({3}, -0.5, 0.5, 24), rand_tensor({4}, 0.5, 2, 25)};
+  const auto classes = [](auto& g) {
+    using T = typename std::remove_reference_t<decltype(g)>::value_type;
+    return g.constant(Tensor<T>::vector({2, 0, 1, 2}), "y");
+  };
+  c[OpKind::kSoftmaxLoss] = {
+      make_case("dense float64 X(4,5), K = 3", softmax_inputs, [classes](auto& g, auto x) {
+        return softmax_loss(data_operand(false), x[0], x[1], classes(g), x[2]);
+      }),
+      make_case("CSR float32 X(4,5), K = 3, rows {3,0,3}", softmax_inputs,
+                [classes](auto& g, auto x) {
+                  auto rows = std::make_shared<const std::vector<int64_t>>(std::vector<int64_t>{3, 0, 3});
+                  return softmax_loss(data_operand(true), x[0], x[1], classes(g), x[2], rows);
+                })};
   return c;
 }
 

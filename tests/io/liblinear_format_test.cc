@@ -15,6 +15,7 @@
 
 #include "lograd/error.h"
 #include "lograd/model.h"
+#include "lograd/readers.h"
 
 namespace lograd {
 namespace {
@@ -249,15 +250,38 @@ TEST_F(Liblinear, ImportsWhatLiblinearTrainWrites) {
   }
 }
 
-TEST_F(Liblinear, RejectsMulticlassModelsFromLiblinearTrain) {
+// A one-vs-rest model of liblinear-train (nr_class 3) loads as lograd's ovr model and predicts
+// the labels liblinear-predict does; exported back, liblinear-predict reads it and agrees.
+TEST_F(Liblinear, MulticlassModelsGoBothWays) {
   if (!fs::exists(kTrain)) GTEST_SKIP() << kTrain << " not installed (liblinear-tools)";
-  spit(path("d.svm"), "1 1:1\n2 1:-1 2:1\n3 2:-1\n1 1:0.5\n2 2:2\n3 1:-2\n");
-  const std::string cmd = std::string(kTrain) + " -s 0 -q '" + path("d.svm") + "' '" +
+  spit(path("d.svm"), "1 1:1\n2 1:-1 2:1\n3 2:-1\n1 1:0.5\n2 2:2\n3 1:-2\n1 1:2 2:0.5\n3 1:-1 2:-1\n");
+  const std::string cmd = std::string(kTrain) + " -s 0 -B 1 -q '" + path("d.svm") + "' '" +
                           path("d.model") + "' > /dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
-  const std::string msg = load_error(path("d.model"));
-  EXPECT_NE(msg.find("binary models only"), std::string::npos) << msg;
-  EXPECT_EQ(msg.rfind(path("d.model") + ": ", 0), 0u) << msg;
+  const Model m = load_model(path("d.model"));
+  EXPECT_EQ(m.multi_class, "ovr");
+  ASSERT_EQ(m.labels.names.size(), 3u);
+  const auto predict_with_liblinear = [&](const std::string& model) {
+    const std::string p = std::string(kPredict) + " '" + path("d.svm") + "' '" + model + "' '" +
+                          path("out.txt") + "' > /dev/null 2>&1";
+    EXPECT_EQ(std::system(p.c_str()), 0);
+    std::istringstream in(slurp(path("out.txt")));
+    std::vector<std::string> labels;
+    for (std::string l; in >> l;) labels.push_back(l);
+    return labels;
+  };
+  const std::vector<std::string> theirs = predict_with_liblinear(path("d.model"));
+  const Dataset data = read_dataset(path("d.svm"));
+  const std::vector<double> p = m.class_proba(data.x);
+  ASSERT_EQ(theirs.size(), static_cast<size_t>(data.rows()));
+  for (size_t i = 0; i < theirs.size(); ++i) {
+    size_t best = 0;
+    for (size_t q = 1; q < 3; ++q)
+      if (p[i * 3 + q] > p[i * 3 + best]) best = q;
+    EXPECT_EQ(m.labels.names[best], theirs[i]) << "row " << i;
+  }
+  export_liblinear(m, path("back.model"));
+  EXPECT_EQ(predict_with_liblinear(path("back.model")), theirs);
 }
 
 TEST_F(Liblinear, RejectsBrokenFiles) {
@@ -305,7 +329,7 @@ TEST_F(Liblinear, RejectsNumbersBeyondRange) {
       {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 2147483648\nbias -1\nw\n0.5\n",
        "nr_feature 2147483648 is too large"},
       {"solver_type L2R_LR\nnr_class 1e300\nlabel 1 -1\nnr_feature 1\nbias -1\nw\n0.5\n",
-       "it has 1e300 classes"},
+       "nr_class 1e300: a classifier has from 2 to 1000000 classes"},
       {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 2147483647\nbias 1\nw\n0.5\n",
        "it has 1 weights, expected 2147483648"},
       {"solver_type L2R_LR\nnr_class 2\nlabel 1 -1\nnr_feature 1\nbias 1e308\nw\n0.5\n10\n",

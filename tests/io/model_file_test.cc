@@ -382,7 +382,7 @@ TEST_F(ModelFile, WrongFormatIsRejected) {
 TEST_F(ModelFile, NewerVersionAsksForANewerLograd) {
   save_model(awkward_model(), path("model.json"));
   json doc = json::parse(slurp(path("model.json")));
-  doc["version"] = 2;
+  doc["version"] = 3;
   spit(path("model.json"), doc.dump());
   const std::string msg = load_error(path("model.json"));
   EXPECT_NE(msg.find(path("model.json") + ": written by a newer lograd"), std::string::npos) << msg;

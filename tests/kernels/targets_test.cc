@@ -120,12 +120,63 @@ Results run_all(const MatrixView& x, const Data& d, const std::vector<int64_t>& 
     std::vector<double> dw(static_cast<size_t>(rows.count)), hv(static_cast<size_t>(n));
     for (size_t i = 0; i < dw.size(); ++i) dw[i] = i % 5 == 0 ? 0.0 : 0.1 + 0.01 * double(i % 7);
     const double hc = 0.75;
-    out.add(hess_vec(x, rows, 1, u.data(), &hc, dw.data(), hv.data()), count * (xw_bound + 1));
+    double sum_t = 0;
+    HessVecArgs ha;
+    ha.u = u.data();
+    ha.c = &hc;
+    ha.d = dw.data();
+    ha.out = hv.data();
+    ha.out_c = &sum_t;
+    hess_vec(x, rows, ha);
+    out.add(sum_t, count * (xw_bound + 1));
     for (double v : hv) out.add(v, count * (xw_bound + 1));
     // diag_xtdx
     std::vector<double> dg(static_cast<size_t>(n));
     diag_xtdx(x, rows, dw.data(), dg.data());
     for (double v : dg) out.add(v, count, x.sparse);
+    // k = 3 outputs (softmax): loss_grad, matmul, matmul_t, hess_vec
+    constexpr int64_t k = 3;
+    std::vector<double> w3(static_cast<size_t>(n * k)), b3{0.1, -0.2, 0.05}, cls(d.y.size());
+    for (size_t j = 0; j < w3.size(); ++j) w3[j] = 0.4 * std::sin(0.7 * double(j)) - 0.02;
+    for (size_t r = 0; r < cls.size(); ++r) cls[r] = double(r % 3);
+    std::vector<double> g3(w3.size()), gb3(k), z3(static_cast<size_t>(rows.count * k));
+    LossGradArgs a3;
+    a3.k = k;
+    a3.w = w3.data();
+    a3.b = b3.data();
+    a3.y = cls.data();
+    a3.s = d.s.data();
+    a3.grad_w = g3.data();
+    a3.grad_b = gb3.data();
+    a3.z = z3.data();
+    out.add(loss_grad(x, rows, Loss::kSoftmax, a3), 2 * count * (xw_bound + 2));
+    for (double v : g3) out.add(v, 2 * count);
+    for (double v : gb3) out.add(v, 2 * count);
+    for (double v : z3) out.add(v, xw_bound + 1);
+    std::vector<double> xv3(z3.size());
+    matmul(x, rows, k, w3.data(), b3.data(), xv3.data());
+    for (double v : xv3) out.add(v, xw_bound + 1);
+    std::vector<double> u3(z3.size()), xtu3(w3.size());
+    for (size_t i = 0; i < u3.size(); ++i) u3[i] = i % 4 == 0 ? 0.0 : std::cos(double(i));
+    matmul_t(x, rows, k, u3.data(), xtu3.data());
+    for (double v : xtu3) out.add(v, count);
+    std::vector<double> p3(z3.size()), hv3(w3.size()), hc3(k);
+    for (int64_t i = 0; i < rows.count; ++i) {
+      double sum = 0;
+      for (int64_t q = 0; q < k; ++q) sum += (p3[i * k + q] = 1 + 0.5 * std::sin(double(i + q)));
+      for (int64_t q = 0; q < k; ++q) p3[i * k + q] /= sum;
+    }
+    HessVecArgs h3;
+    h3.k = k;
+    h3.u = w3.data();
+    h3.c = b3.data();
+    h3.d = dw.data();
+    h3.p = p3.data();
+    h3.out = hv3.data();
+    h3.out_c = hc3.data();
+    hess_vec(x, rows, h3);
+    for (double v : hv3) out.add(v, 2 * count * (xw_bound + 1));
+    for (double v : hc3) out.add(v, 2 * count * (xw_bound + 1));
   }
   return out;
 }
@@ -226,15 +277,20 @@ TEST(KernelTargets, SetSimdTarget) {
   EXPECT_EQ(simd_target(), simd_targets().front());
 }
 
-// k outputs per example: the CPU kernels do k = 1, and say so for anything else.
-TEST(KernelTargets, OtherOutputCountsAreRefused) {
+// The losses need their output counts: the logistic k = 1, the softmax k >= 2.
+TEST(KernelTargets, LossAndOutputCountMustFit) {
   const Data d(4, 3, 1.0);
   const MatrixView x = MatrixView::dense(d.dense64.data(), 4, 3);
-  std::vector<double> w(6), out(8);
-  EXPECT_THROW(matmul(x, Rows::all(x), 2, w.data(), nullptr, out.data()), std::exception);
+  std::vector<double> w(9), y(4, 0.0);
   LossGradArgs a;
+  a.w = w.data();
+  a.y = y.data();
   a.k = 3;
   EXPECT_THROW(loss_grad(x, Rows::all(x), Loss::kLogistic, a), std::exception);
+  a.k = 1;
+  EXPECT_THROW(loss_grad(x, Rows::all(x), Loss::kSoftmax, a), std::exception);
+  a.k = 0;
+  EXPECT_THROW(loss_grad(x, Rows::all(x), Loss::kSoftmax, a), std::exception);
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <hwy/highway.h>
 
 #include "kernels/cpu/passes-inl.h"
+// after passes-inl.h, whose row types it uses
+#include "kernels/cpu/multi-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace lograd::kernels::HWY_NAMESPACE {
@@ -48,13 +50,42 @@ void MatVecT(const MatrixView& x, const Rows& rows, const double* u, double* out
   visit(x, [&](const auto& m) { matvec_t_pass(m, rows.index, rows.count, u, out); });
 }
 
-double HessVec(const MatrixView& x, const Rows& rows, const double* u, double c, const double* d,
-               double* out) {
-  return visit(x, [&](const auto& m) { return hess_vec_pass(m, rows.index, rows.count, u, c, d, out); });
+void HessVec(const MatrixView& x, const Rows& rows, const HessVecArgs& a) {
+  const double sum_t = visit(x, [&](const auto& m) {
+    return hess_vec_pass(m, rows.index, rows.count, a.u, a.c ? a.c[0] : 0.0, a.d, a.out);
+  });
+  if (a.out_c) a.out_c[0] += sum_t;
+}
+
+// k >= 2 (multi-inl.h).
+double MultiLossGrad(const MatrixView& x, const Rows& rows, const LossGradArgs& a) {
+  return visit(x, [&](const auto& m) {
+    return multi::loss_grad_pass(m, rows.index, rows.count, a.k, a.w, a.b, a.y, a.s, a.grad_w,
+                                 a.grad_b, a.z);
+  });
+}
+
+void MultiMatmul(const MatrixView& x, const Rows& rows, int64_t k, const double* v,
+                 const double* c, double* out) {
+  visit(x, [&](const auto& m) { multi::matmul_pass(m, rows.index, rows.count, k, v, c, out); });
+}
+
+void MultiMatmulT(const MatrixView& x, const Rows& rows, int64_t k, const double* u, double* out) {
+  visit(x, [&](const auto& m) { multi::matmul_t_pass(m, rows.index, rows.count, k, u, out); });
+}
+
+void MultiHessVec(const MatrixView& x, const Rows& rows, const HessVecArgs& a) {
+  visit(x, [&](const auto& m) {
+    multi::hess_vec_pass(m, rows.index, rows.count, a.k, a.u, a.c, a.d, a.p, a.out, a.out_c);
+  });
 }
 
 void DiagXtDX(const MatrixView& x, const Rows& rows, const double* d, double* out) {
   visit(x, [&](const auto& m) { diag_xtdx_pass(m, rows.index, rows.count, d, out); });
+}
+
+void MultiDiagXtDX(const MatrixView& x, const Rows& rows, int64_t k, const double* d, double* out) {
+  visit(x, [&](const auto& m) { multi::diag_xtdx_pass(m, rows.index, rows.count, k, d, out); });
 }
 
 // The target this copy was compiled for (HWY_SCALAR, HWY_AVX2, ...).
@@ -76,14 +107,19 @@ HWY_EXPORT(MatVec);
 HWY_EXPORT(MatVecT);
 HWY_EXPORT(HessVec);
 HWY_EXPORT(DiagXtDX);
+HWY_EXPORT(MultiLossGrad);
+HWY_EXPORT(MultiMatmul);
+HWY_EXPORT(MultiMatmulT);
+HWY_EXPORT(MultiHessVec);
+HWY_EXPORT(MultiDiagXtDX);
 HWY_EXPORT(Target);
 
 namespace {
 
 void check_k(int64_t k, const char* what) {
-  if (k != 1)
+  if (k < 1)
     throw ValueError(std::string(what) + ": " + std::to_string(k) +
-                     " outputs per example; the CPU kernels implement k = 1 (binary models)");
+                     " outputs per example; k must be >= 1");
 }
 
 void check_rows(const MatrixView& x, const Rows& rows, const char* what) {
@@ -113,33 +149,45 @@ std::string upper(std::string s) {
 double loss_grad(const MatrixView& x, Rows rows, Loss loss, const LossGradArgs& a) {
   check_k(a.k, "loss_grad");
   check_rows(x, rows, "loss_grad");
-  if (loss != Loss::kLogistic) throw ValueError("loss_grad: unknown loss");
-  return HWY_DYNAMIC_DISPATCH(LossGrad)(x, rows, a);
+  if (loss == Loss::kLogistic && a.k == 1) return HWY_DYNAMIC_DISPATCH(LossGrad)(x, rows, a);
+  if (loss == Loss::kSoftmax && a.k >= 2) return HWY_DYNAMIC_DISPATCH(MultiLossGrad)(x, rows, a);
+  throw ValueError("loss_grad: the logistic loss needs k = 1 and the softmax loss k >= 2, got k = " +
+                   std::to_string(a.k));
 }
 
 void matmul(const MatrixView& x, Rows rows, int64_t k, const double* v, const double* c,
             double* out) {
   check_k(k, "matmul");
   check_rows(x, rows, "matmul");
-  HWY_DYNAMIC_DISPATCH(MatVec)(x, rows, v, c ? c[0] : 0.0, out);
+  if (k == 1) HWY_DYNAMIC_DISPATCH(MatVec)(x, rows, v, c ? c[0] : 0.0, out);
+  else HWY_DYNAMIC_DISPATCH(MultiMatmul)(x, rows, k, v, c, out);
 }
 
 void matmul_t(const MatrixView& x, Rows rows, int64_t k, const double* u, double* out) {
   check_k(k, "matmul_t");
   check_rows(x, rows, "matmul_t");
-  HWY_DYNAMIC_DISPATCH(MatVecT)(x, rows, u, out);
+  if (k == 1) HWY_DYNAMIC_DISPATCH(MatVecT)(x, rows, u, out);
+  else HWY_DYNAMIC_DISPATCH(MultiMatmulT)(x, rows, k, u, out);
 }
 
-double hess_vec(const MatrixView& x, Rows rows, int64_t k, const double* u, const double* c,
-                const double* d, double* out) {
-  check_k(k, "hess_vec");
+void hess_vec(const MatrixView& x, Rows rows, const HessVecArgs& a) {
+  check_k(a.k, "hess_vec");
   check_rows(x, rows, "hess_vec");
-  return HWY_DYNAMIC_DISPATCH(HessVec)(x, rows, u, c ? c[0] : 0.0, d, out);
+  if (a.k == 1) HWY_DYNAMIC_DISPATCH(HessVec)(x, rows, a);
+  else if (!a.p) throw ValueError("hess_vec: k > 1 needs the probabilities p");
+  else HWY_DYNAMIC_DISPATCH(MultiHessVec)(x, rows, a);
 }
 
 void diag_xtdx(const MatrixView& x, Rows rows, const double* d, double* out) {
   check_rows(x, rows, "diag_xtdx");
   HWY_DYNAMIC_DISPATCH(DiagXtDX)(x, rows, d, out);
+}
+
+void diag_xtdx(const MatrixView& x, Rows rows, int64_t k, const double* d, double* out) {
+  check_k(k, "diag_xtdx");
+  check_rows(x, rows, "diag_xtdx");
+  if (k == 1) HWY_DYNAMIC_DISPATCH(DiagXtDX)(x, rows, d, out);
+  else HWY_DYNAMIC_DISPATCH(MultiDiagXtDX)(x, rows, k, d, out);
 }
 
 std::vector<std::string> simd_targets() {
