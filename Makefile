@@ -47,12 +47,20 @@ demo: build
 	@echo "== lograd eval: the saved model on the test file =="
 	@$(BUILD_DIR)/lograd eval --model $(DEMO_DIR)/a9a.model.json data/a9a.t.gz
 	@echo
+	@echo "== lograd train: multinomial (softmax) regression on USPS digits (10 classes, bundled) =="
+	@$(BUILD_DIR)/lograd train data/usps.train.csv.gz --no-header --label-column 1 \
+	  --test data/usps.test.csv.gz -o $(DEMO_DIR)/usps.model.json
+	@echo
+	@echo "== lograd eval: its confusion matrix on the held-out digits =="
+	@$(BUILD_DIR)/lograd eval --model $(DEMO_DIR)/usps.model.json data/usps.test.csv.gz
+	@echo
 	@$(BUILD_DIR)/lograd graph --out $(DEMO_DIR)/lecture.svg
 	@$(BUILD_DIR)/lograd graph --m 4 --out $(DEMO_DIR)/lecture_batch.svg
 	@echo
 	@echo "Written:"
 	@echo "  $(DEMO_DIR)/a9a.model.json     the trained model (lograd predict --model ... DATA)"
 	@echo "  $(DEMO_DIR)/a9a_curve.svg      the loss curve of that training run"
+	@echo "  $(DEMO_DIR)/usps.model.json    the 10-class softmax model of the USPS digits"
 	@echo "  $(DEMO_DIR)/lecture.svg        the computation graph of the lecture's example"
 	@echo "  $(DEMO_DIR)/lecture_batch.svg  the same graph vectorised over 4 examples"
 

@@ -220,10 +220,19 @@ void validate(const Checkpoint& c, const Reader& r) {
   if (s.iter < 0) r.fail("\"iteration\" is negative");
   const size_t n = s.w.size();
   const auto cols = static_cast<uint64_t>(d.cols);
-  if (n != cols && n != cols + 1)
+  // A multinomial run has K parameters per feature (and K biases); others one (and a bias).
+  uint64_t k = 1;
+  if (const auto it = c.options.find("classes"); it != c.options.end()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() < 2 || it->get<uint64_t>() > (1u << 20))
+      r.fail("\"classes\" is " + it->dump() + ", not a class count (2 .. 1048576)");
+    k = it->get<uint64_t>();
+  }
+  if (n % k != 0 || (n / k != cols && n / k != cols + 1))  // no product: cols is untrusted
     r.fail("\"w\" holds " + std::to_string(n) + " parameters for data of " +
-           std::to_string(d.cols) +
-           " features (expected one per feature, and one more for a bias)");
+           std::to_string(d.cols) + " features" +
+           (k > 1 ? " and " + std::to_string(k) + " classes (expected " + std::to_string(k) +
+                        " per feature, and " + std::to_string(k) + " more for the biases)"
+                  : " (expected one per feature, and one more for a bias)"));
   auto finite = [&](const std::vector<double>& v, const std::string& what) {
     for (double x : v)
       if (!std::isfinite(x)) r.fail(what + " holds a number that is not finite");

@@ -209,13 +209,20 @@ void map_init(const std::vector<double>& raw, std::vector<double> raw_b, const M
 
 // Runs the solver on obj from w: the solver choice, checkpoints, resume and timing.
 void solve(Objective& obj, std::vector<double>& w, const Dataset& data, const TrainOptions& options,
-           const LogisticSpec& spec, const std::string& mode, bool has_init,
+           const LogisticSpec& spec, const std::string& mode, int64_t classes, bool has_init,
            const ProgressFn& progress, TrainResult& result) {
   SolverOptions so = options.solver;
-  if (!options.solver_given) so.kind = spec.l1 > 0 ? SolverKind::kLbfgs : SolverKind::kNewton;
+  // The default: newton for L2, lbfgs (OWL-QN) with an L1 term, and lbfgs for multinomial
+  // models of sparse data. Measured on news20 (sparse, 20 classes): lbfgs reaches
+  // scikit-learn's objective in about 400 iterations (37 s), newton takes 841 (170 s); on USPS
+  // (dense, 10 classes) newton converges in 14 iterations (2 s), lbfgs not in 1,000.
+  if (!options.solver_given)
+    so.kind = spec.l1 > 0 || (mode == "multinomial" && data.x.is_sparse()) ? SolverKind::kLbfgs
+                                                                           : SolverKind::kNewton;
   result.solver = so.kind;
   if (options.resume || options.on_checkpoint) {
-    const nlohmann::json decisive = decisive_options(options, so, result.lambda, mode);
+    nlohmann::json decisive = decisive_options(options, so, result.lambda, mode);
+    if (mode == "multinomial") decisive["classes"] = classes;  // W is n x classes
     DataFingerprint print = fingerprint(data);
     if (options.resume) {
       if (has_init) throw ValueError("give an initial model or a checkpoint to resume, not both: a "
@@ -284,7 +291,7 @@ TrainResult train_binary(const Dataset& data, const TrainOptions& options, const
     for (double& v : raw) v *= sign;
     map_init(raw, {sign * init->raw_bias()}, model, 1, options.fit_bias, w);
   }
-  solve(*obj, w, data, options, spec, "binary", init != nullptr, progress, result);
+  solve(*obj, w, data, options, spec, "binary", 2, init != nullptr, progress, result);
   model.w.assign(w.begin(), w.begin() + n);
   model.b = options.fit_bias ? w[n] : 0.0;
   if (result.lambda == 0) {
@@ -331,7 +338,7 @@ TrainResult train_multinomial(const Dataset& data, const LabelMap& labels,
     check_multi_init(*init, model, "multinomial");
     map_init(init->raw_weights(), init->raw_biases(), model, k, options.fit_bias, w);
   }
-  solve(*obj, w, data, options, spec, "multinomial", init != nullptr, progress, result);
+  solve(*obj, w, data, options, spec, "multinomial", k, init != nullptr, progress, result);
   model.w.assign(w.begin(), w.begin() + n * k);
   model.biases.assign(static_cast<size_t>(k), 0.0);
   if (options.fit_bias) std::copy(w.begin() + n * k, w.end(), model.biases.begin());
@@ -373,7 +380,7 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
     }
     TrainResult part;
     part.lambda = result.lambda;
-    solve(*obj, w, data, options, spec, "ovr", init != nullptr, progress, part);
+    solve(*obj, w, data, options, spec, "ovr", 2, init != nullptr, progress, part);
     for (int64_t j = 0; j < n; ++j) model.w[j * k + q] = w[j];
     if (options.fit_bias) model.biases[q] = w[n];
     result.class_objectives.push_back(part.objective);

@@ -43,8 +43,10 @@ std::optional<Dataset> read_case(const nlohmann::json& c) {
 // scikit-learn's LogisticRegression(multi_class='multinomial', solver='lbfgs', tol=1e-10, C=1):
 // the same objective (its value divided by C m), so the optima agree. scikit-learn stops on
 // its relative decrease of f (the reference's max_grad is 1.6e-6 on USPS, 7.7e-6 on news20),
-// short of the optimum by about 1e-6 relative: lograd's objective may be lower by that, never
-// higher, and the probabilities agree to 1e-4.
+// short of the optimum by about 1e-6 relative, with probabilities off by up to 2e-4: lograd's
+// objective (at the default tolerance and solver) may be lower by that, never higher. The
+// reference's "polished" optimum continues scikit-learn's to a gradient below 1e-9 with
+// scipy: lograd's probabilities agree with it to 1e-4, and with scikit-learn's own to 5e-4.
 TEST(TrainMultinomial, SameOptimumAsScikitLearn) {
   const nlohmann::json ref =
       reference("sklearn_multinomial_reference.json", "scripts/make_sklearn_multinomial_ref.py");
@@ -57,7 +59,6 @@ TEST(TrainMultinomial, SameOptimumAsScikitLearn) {
     ASSERT_EQ(data->rows(), c["rows"].get<int64_t>()) << name;
     TrainOptions o;
     o.c = 1.0;
-    o.solver.tol = 1e-8;
     const TrainResult r = train_logistic(*data, o);
     EXPECT_TRUE(r.solve.converged) << name << ": " << r.solve.stop_reason;
     EXPECT_EQ(r.model.multi_class, "multinomial");
@@ -69,16 +70,28 @@ TEST(TrainMultinomial, SameOptimumAsScikitLearn) {
     EXPECT_LE(r.objective, want * (1 + 1e-9)) << name << ": not lower than scikit-learn's";
     EXPECT_GE(r.objective, want * (1 - 1e-6)) << name << ": more than 1e-6 below scikit-learn's";
     const std::vector<int64_t> rows = c["proba_rows"].get<std::vector<int64_t>>();
-    const Dataset some = subset(*data, rows);
-    const std::vector<double> p = r.model.class_proba(some.x);
-    const auto want_p = c["proba"].get<std::vector<std::vector<double>>>();
+    const std::vector<double> p = r.model.class_proba(subset(*data, rows).x);
     const size_t k = classes.size();
-    double worst = 0;
-    for (size_t i = 0; i < rows.size(); ++i)
-      for (size_t q = 0; q < k; ++q) worst = std::max(worst, std::abs(p[i * k + q] - want_p[i][q]));
-    EXPECT_LE(worst, 1e-4) << name << ": largest probability difference";
-    std::printf("%s: objective %.12g (scikit-learn %.12g), %lld iterations, probabilities within %.2g\n",
-                name.c_str(), r.objective, want, static_cast<long long>(r.solve.iterations), worst);
+    auto max_diff = [&](const nlohmann::json& proba) {
+      const auto want_p = proba.get<std::vector<std::vector<double>>>();
+      double worst = 0;
+      for (size_t i = 0; i < rows.size(); ++i)
+        for (size_t q = 0; q < k; ++q) worst = std::max(worst, std::abs(p[i * k + q] - want_p[i][q]));
+      return worst;
+    };
+    const double vs_sklearn = max_diff(c["proba"]);
+    EXPECT_LE(vs_sklearn, 5e-4) << name << ": largest probability difference to scikit-learn's";
+    double vs_polished = NAN;
+    if (c.contains("polished")) {
+      vs_polished = max_diff(c["polished"]["proba"]);
+      EXPECT_LE(vs_polished, 1e-4) << name << ": largest probability difference to the optimum";
+      EXPECT_NEAR(r.objective, c["polished"]["objective"].get<double>(),
+                  1e-9 * c["polished"]["objective"].get<double>()) << name;
+    }
+    std::printf("%s: objective %.12g (scikit-learn %.12g), %s %lld iterations, probabilities "
+                "within %.2g of scikit-learn's, %.2g of the polished optimum\n",
+                name.c_str(), r.objective, want, solver_name(r.solver),
+                static_cast<long long>(r.solve.iterations), vs_sklearn, vs_polished);
     ++tested;
   }
   if (tested == 0) GTEST_SKIP() << "datasets not found in " << kData;
