@@ -1,5 +1,6 @@
 #include "lograd/lecture.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -25,6 +26,53 @@ void validate(const LectureExample& ex) {
     if (!finite(ex.x[i]) || !finite(ex.w[i]))
       throw ValueError("x and w must be finite numbers (entry " + std::to_string(i + 1) + ")");
   if (!finite(ex.b) || !finite(ex.lr)) throw ValueError("b and lr must be finite numbers");
+}
+
+SoftmaxExample default_softmax_example(int64_t classes) {
+  if (classes < 2)
+    throw ValueError("softmax regression needs at least 2 classes, got " + std::to_string(classes));
+  return SoftmaxExample{{1.0, 2.0},
+                        1,
+                        default_softmax_weights(2, classes),
+                        std::vector<double>(static_cast<size_t>(classes), 0.0),
+                        0.1};
+}
+
+std::vector<double> default_softmax_weights(int64_t features, int64_t classes) {
+  std::vector<double> w;
+  for (int64_t i = 0; i < features; ++i)
+    for (int64_t k = 0; k < classes; ++k) w.push_back(0.1 * static_cast<double>(k - i));
+  return w;
+}
+
+void validate(const SoftmaxExample& ex) {
+  const size_t n = ex.x.size(), k = ex.b.size();
+  if (k < 2)
+    throw ValueError("softmax regression needs at least 2 classes, but b has " + std::to_string(k) +
+                     " value(s): give one bias per class");
+  if (n == 0)
+    throw ValueError("the example has no features: give at least one value, e.g. x = (1.0, 2.0)");
+  if (ex.w.size() != n * k)
+    throw ValueError("W has " + std::to_string(ex.w.size()) + " weights but x has " +
+                     std::to_string(n) + " features and there are " + std::to_string(k) +
+                     " classes: give n x K = " + std::to_string(n * k) +
+                     " weights, row by row (feature 1's weight for each class, then feature "
+                     "2's, ...)");
+  if (ex.y < 0 || ex.y >= static_cast<int64_t>(k))
+    throw ValueError("y must be the true class, an index from 0 to " + std::to_string(k - 1) +
+                     " for " + std::to_string(k) + " classes, got " + std::to_string(ex.y));
+  auto finite = [](double v) { return std::isfinite(v); };
+  for (size_t i = 0; i < n; ++i)
+    if (!finite(ex.x[i]))
+      throw ValueError("x must be finite numbers (entry " + std::to_string(i + 1) + ")");
+  for (size_t i = 0; i < ex.w.size(); ++i)
+    if (!finite(ex.w[i]))
+      throw ValueError("W must be finite numbers (row " + std::to_string(i / k + 1) + ", class " +
+                       std::to_string(i % k) + ")");
+  for (size_t j = 0; j < k; ++j)
+    if (!finite(ex.b[j]))
+      throw ValueError("b must be finite numbers (class " + std::to_string(j) + ")");
+  if (!finite(ex.lr)) throw ValueError("lr must be a finite number");
 }
 
 namespace {
@@ -122,6 +170,69 @@ LectureTrace trace_lecture(const LectureExample& ex, LossForm form) {
   return t;
 }
 
+template <class T>
+SoftmaxGraph<T> build_softmax_graph(Graph<T>& g, const SoftmaxExample& ex, LossForm form) {
+  validate(ex);
+  const auto n = static_cast<int64_t>(ex.x.size());
+  const auto k = static_cast<int64_t>(ex.b.size());
+  auto cast = [](const std::vector<double>& v) { return std::vector<T>(v.begin(), v.end()); };
+  SoftmaxGraph<T> sg;
+  sg.x = g.constant(Tensor<T>::matrix(1, n, cast(ex.x)), "x");  // the example as a row
+  sg.w = g.parameter(Tensor<T>::matrix(n, k, cast(ex.w)), "W");
+  sg.b = g.parameter(Tensor<T>::vector(cast(ex.b)), "b");
+  const Var<T> xw = matmul(sg.x, sg.w);  // (1, K): x^T W = (W^T x)^T
+  g.set_name(xw, "xW");
+  sg.z = add_bias(xw, sg.b);
+  g.set_name(sg.z, "z");
+  Tensor<T> onehot(Shape{1, k});
+  onehot[ex.y] = T(1);
+  sg.y = g.constant(std::move(onehot), "y");
+  // a = e^(z - max z) / sum e^(z - max z). The shift is a constant read from z's value now;
+  // a replay after set_value keeps it, which leaves a unchanged (softmax ignores shifts).
+  const Tensor<T>& zv = sg.z.value();
+  const T zmax = *std::max_element(zv.data(), zv.data() + zv.numel());
+  const Var<T> shifted = sg.z - g.constant(Tensor<T>::scalar(zmax), "max z");
+  g.set_name(shifted, "z - max z");
+  const Var<T> e = exp(shifted);
+  g.set_name(e, "e");
+  const Var<T> sum_e = sum(e);
+  g.set_name(sum_e, "sum e");
+  sg.a = e / sum_e;
+  g.set_name(sg.a, "a");
+  if (form == LossForm::kFused) {
+    sg.loss = softmax_cross_entropy(sg.z, sg.y);
+  } else {
+    const Var<T> ya = sg.y * sg.a;
+    g.set_name(ya, "y * a");
+    const Var<T> a_y = sum(ya);  // one-hot y: exactly a_y
+    g.set_name(a_y, "a_y");
+    const Var<T> log_a_y = log(a_y);
+    g.set_name(log_a_y, "log a_y");
+    sg.loss = -log_a_y;
+  }
+  g.set_name(sg.loss, "L");
+  return sg;
+}
+
+SoftmaxTrace trace_softmax(const SoftmaxExample& ex, LossForm form) {
+  Graph<double> g;
+  const SoftmaxGraph<double> sg = build_softmax_graph(g, ex, form);
+  auto values = [](const Tensor<double>& t) {
+    return std::vector<double>(t.data(), t.data() + t.numel());
+  };
+  SoftmaxTrace t;
+  t.z = values(sg.z.value());
+  t.a = values(sg.a.value());
+  t.loss = sg.loss.item();
+  g.backward(sg.loss);
+  t.dz = values(sg.z.grad());
+  t.dw = values(sg.w.grad());
+  t.db = values(sg.b.grad());
+  for (size_t i = 0; i < ex.w.size(); ++i) t.w_new.push_back(ex.w[i] - ex.lr * t.dw[i]);
+  for (size_t j = 0; j < ex.b.size(); ++j) t.b_new.push_back(ex.b[j] - ex.lr * t.db[j]);
+  return t;
+}
+
 template LectureGraph<float> build_lecture_graph(Graph<float>&, const LectureExample&, LossForm);
 template LectureGraph<double> build_lecture_graph(Graph<double>&, const LectureExample&, LossForm);
 template BatchGraph<float> build_batch_graph(Graph<float>&, const Tensor<float>&,
@@ -130,5 +241,7 @@ template BatchGraph<float> build_batch_graph(Graph<float>&, const Tensor<float>&
 template BatchGraph<double> build_batch_graph(Graph<double>&, const Tensor<double>&,
                                               const Tensor<double>&, const Tensor<double>&,
                                               double, LossForm);
+template SoftmaxGraph<float> build_softmax_graph(Graph<float>&, const SoftmaxExample&, LossForm);
+template SoftmaxGraph<double> build_softmax_graph(Graph<double>&, const SoftmaxExample&, LossForm);
 
 }  // namespace lograd
