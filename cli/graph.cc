@@ -1,4 +1,6 @@
-// `lograd graph`: the computation graph of the lecture's example, as Graphviz DOT or a picture.
+// `lograd graph`: the computation graph of the lecture's example (binary, or softmax over K
+// classes with --classes K), as Graphviz DOT or a picture.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -53,7 +55,29 @@ void write_output(const std::string& dot, const std::string& out) {
   std::cerr << "lograd: wrote " << out << "\n";
 }
 
+// The one-example softmax graph of --classes K: x (1, n), W (n, K), b (K), a = softmax(z).
+void run_softmax(const GraphOptions& o) {
+  if (o.m != 1)
+    throw usage_error("--m",
+                      "the softmax graph (--classes) is drawn for one example; drop --m "
+                      "for it, or drop --classes for the binary graph over M examples");
+  const SoftmaxExample ex = resolve_softmax_example(o.example);
+  Graph<double> g;
+  const Var<double> loss =
+      build_softmax_graph(g, ex, o.fused ? LossForm::kFused : LossForm::kPrimitive).loss;
+  g.backward(loss);
+  DotOptions d;
+  d.loss_id = loss.id;
+  d.max_values = static_cast<int>(std::clamp<size_t>(ex.w.size(), 4, 12));  // all of a small W
+  d.title = "lograd: softmax regression over " + std::to_string(ex.b.size()) +
+            " classes, one example, " +
+            (o.fused ? "fused softmax_cross_entropy loss" : "loss -log a_y from primitive ops") +
+            "; each box: op, shape, value, gradient dL/d(node)";
+  write_output(to_dot(g, d), o.out);
+}
+
 void run(const GraphOptions& o) {
+  if (o.example.classes) return run_softmax(o);
   const LectureExample ex = resolve_example(o.example);
   if (o.m < 1) throw ValueError("--m must be at least 1, got " + std::to_string(o.m));
   const LossForm form = o.fused ? LossForm::kFused : LossForm::kPrimitive;
@@ -86,14 +110,16 @@ void register_graph(CLI::App& app) {
       "graph",
       "Write the computation graph of the lecture's example as Graphviz DOT, each node with its "
       "op, shape, value and gradient; parameters and the loss are coloured apart. Takes the "
-      "same example options as `explain`.");
+      "same example options as `explain`; with --classes K, the softmax graph of one example: "
+      "z = add_bias(matmul(x, W), b), a = softmax(z) from exp, sum and div, L = -log a_y.");
   add_example_options(cmd, o->example, /*with_lr=*/false);
   cmd->add_option("--m", o->m,
                   "draw the vectorised graph over M examples (the given one, then M-1 random "
                   "ones); default 1, the lecture's per-feature graph")
       ->check(positive_number());
   cmd->add_flag("--fused", o->fused,
-                "build the loss with the fused bce_with_logits op instead of primitive ops");
+                "build the loss with the fused bce_with_logits op (softmax_cross_entropy with "
+                "--classes) instead of primitive ops");
   cmd->add_option("--seed", o->seed, "seed of the random examples of --m (default 1)");
   cmd->add_option("--out,-o", o->out,
                   "output: FILE.dot for DOT text, FILE.svg / .png / .pdf for a picture rendered "
