@@ -56,6 +56,7 @@ demo: build
 	@echo
 	@$(BUILD_DIR)/lograd graph --out $(DEMO_DIR)/lecture.svg
 	@$(BUILD_DIR)/lograd graph --m 4 --out $(DEMO_DIR)/lecture_batch.svg
+	@$(BUILD_DIR)/lograd graph --classes 3 --out $(DEMO_DIR)/softmax.svg
 	@echo
 	@echo "Written:"
 	@echo "  $(DEMO_DIR)/a9a.model.json     the trained model (lograd predict --model ... DATA)"
@@ -63,6 +64,7 @@ demo: build
 	@echo "  $(DEMO_DIR)/usps.model.json    the 10-class softmax model of the USPS digits"
 	@echo "  $(DEMO_DIR)/lecture.svg        the computation graph of the lecture's example"
 	@echo "  $(DEMO_DIR)/lecture_batch.svg  the same graph vectorised over 4 examples"
+	@echo "  $(DEMO_DIR)/softmax.svg        the softmax step over 3 classes (lograd explain --classes 3)"
 
 test: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure --parallel $(JOBS)
