@@ -89,7 +89,7 @@ TEST(TrainMultinomial, SameOptimumAsScikitLearn) {
       vs_polished = max_diff(c["polished"]["proba"]);
       EXPECT_LE(vs_polished, 1e-4) << name << ": largest probability difference to the optimum";
       EXPECT_NEAR(r.objective, c["polished"]["objective"].get<double>(),
-                  1e-9 * c["polished"]["objective"].get<double>()) << name;
+                  1e-7 * c["polished"]["objective"].get<double>()) << name;
     }
     std::printf("%s: objective %.12g (scikit-learn %.12g), %s %lld iterations, probabilities "
                 "within %.2g of scikit-learn's, %.2g of the polished optimum\n",
