@@ -1,6 +1,7 @@
 // libFuzzer harness for the model loader (parse_model: lograd JSON or LIBLINEAR text, in
 // memory). A lograd::Error is the normal answer to a bad file; anything else is a bug. A model
-// that loads must be usable: consistent sizes, finite numbers, predictions in [0, 1], and its
+// that loads (binary or multiclass) must be usable: consistent sizes, finite numbers,
+// probabilities in [0, 1] (summing to 1 over the classes), and its
 // CSV encoding must replay on a file written for it without crashing.
 #include <algorithm>
 #include <cinttypes>
@@ -27,11 +28,20 @@ const std::string kPath = "fuzz.model";
 void check_model(const lograd::Model& m) {
   LOGRAD_FUZZ_CHECK(m.n_features >= 0, "negative n_features");
   const auto n = static_cast<size_t>(m.n_features);
-  LOGRAD_FUZZ_CHECK(m.w.size() == n, "weight count differs from n_features");
+  const bool multi = !m.multi_class.empty();
+  LOGRAD_FUZZ_CHECK(!multi || m.multi_class == "multinomial" || m.multi_class == "ovr",
+                    "unknown multi_class");
+  const size_t k = multi ? m.labels.names.size() : 1;
+  LOGRAD_FUZZ_CHECK(m.w.size() == n * k, "weight count differs from n_features x outputs");
   for (double v : m.w) LOGRAD_FUZZ_CHECK(std::isfinite(v), "weight not finite");
   LOGRAD_FUZZ_CHECK(std::isfinite(m.b), "bias not finite");
-  LOGRAD_FUZZ_CHECK(m.labels.names.size() == 2 && m.labels.names[0] != m.labels.names[1],
-                    "not two distinct labels");
+  LOGRAD_FUZZ_CHECK(!multi || m.biases.size() == k, "bias count differs from the classes");
+  for (double v : m.biases) LOGRAD_FUZZ_CHECK(std::isfinite(v), "bias not finite");
+  std::vector<std::string> names = m.labels.names;
+  std::sort(names.begin(), names.end());
+  LOGRAD_FUZZ_CHECK((multi ? names.size() >= 2 : names.size() == 2) &&
+                        std::adjacent_find(names.begin(), names.end()) == names.end(),
+                    multi ? "fewer than two or repeated labels" : "not two distinct labels");
   LOGRAD_FUZZ_CHECK(m.feature_names.empty() || m.feature_names.size() == n,
                     "feature name count differs from n_features");
   LOGRAD_FUZZ_CHECK(m.mean.size() == m.scale.size() && (m.mean.empty() || m.mean.size() == n),
@@ -51,9 +61,21 @@ void check_model(const lograd::Model& m) {
 }
 
 void check_probabilities(const lograd::Model& m, const lograd::DataMatrix& x) {
-  const std::vector<double> p = m.predict_proba(x);
-  LOGRAD_FUZZ_CHECK(static_cast<int64_t>(p.size()) == x.rows(), "one probability per row");
-  for (double v : p) LOGRAD_FUZZ_CHECK(v >= 0 && v <= 1, "probability outside [0, 1]");
+  const size_t k = m.labels.names.size();
+  const std::vector<double> p = m.class_proba(x);
+  LOGRAD_FUZZ_CHECK(p.size() == static_cast<size_t>(x.rows()) * k, "K probabilities per row");
+  for (size_t i = 0; i < p.size(); i += k) {
+    double sum = 0;
+    for (size_t q = 0; q < k; ++q) {
+      LOGRAD_FUZZ_CHECK(p[i + q] >= 0 && p[i + q] <= 1, "probability outside [0, 1]");
+      sum += p[i + q];
+    }
+    LOGRAD_FUZZ_CHECK(std::abs(sum - 1) <= 1e-9, "class probabilities do not sum to 1");
+  }
+  if (m.multi_class.empty()) {
+    const std::vector<double> p1 = m.predict_proba(x);
+    LOGRAD_FUZZ_CHECK(static_cast<int64_t>(p1.size()) == x.rows(), "one probability per row");
+  }
 }
 
 // A CSV field in double quotes ("" for a quote), so any text survives the scanner.
