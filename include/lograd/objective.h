@@ -33,8 +33,13 @@ class Objective {
   // Diagonal of ∇²f at the Hessian point (a preconditioner).
   virtual void hess_diag(std::span<double> d) = 0;
   // The diagonal preconditioner of Newton's conjugate gradients (and the norm of its trust
-  // region) at the Hessian point: hess_diag, unless the objective knows better.
-  virtual void preconditioner(std::span<double> d) { hess_diag(d); }
+  // region) at the Hessian point. Returns true when d is the Hessian's diagonal, which Newton
+  // mixes with the ridge as LIBLINEAR does (the default: hess_diag); false when d is to be used
+  // as it is.
+  virtual bool preconditioner(std::span<double> d) {
+    hess_diag(d);
+    return true;
+  }
   // The ridge part of the Hessian: ∇²f = l2 I (on the penalised coordinates) + data term.
   virtual double l2() const { return 0; }
   // Strength of the L1 term and how many leading parameters it applies to.

@@ -97,14 +97,15 @@ void solve_newton(Run& run, std::vector<double>& w) {
   if (st ? run.check_resumed(f, gnorm) : run.report(0, f, gnorm, w))
     return void(end_iteration(run.result.iterations));
   for (int64_t iter = run.result.iterations + 1;; ++iter) {
-    obj.preconditioner(m);
-    // LIBLINEAR's preconditioner M = (1 - a) I + a diag(H) with a = 0.01, for its sum-form
-    // Hessian I + C X^T D X; in our mean form that Hessian is scaled by l2, so the identity
-    // part becomes l2 I. Without an L2 term, a floor relative to the largest entry.
-    double dmax = 0;
-    for (double v : m) dmax = std::max(dmax, v);
-    const double ridge = obj.l2() > 0 ? obj.l2() : std::max(1e-12 * dmax, 1e-300);
-    for (double& v : m) v = 0.99 * ridge + 0.01 * v;
+    if (obj.preconditioner(m)) {
+      // LIBLINEAR's preconditioner M = (1 - a) I + a diag(H) with a = 0.01, for its sum-form
+      // Hessian I + C X^T D X; in our mean form that Hessian is scaled by l2, so the identity
+      // part becomes l2 I. Without an L2 term, a floor relative to the largest entry.
+      double dmax = 0;
+      for (double v : m) dmax = std::max(dmax, v);
+      const double ridge = obj.l2() > 0 ? obj.l2() : std::max(1e-12 * dmax, 1e-300);
+      for (double& v : m) v = 0.99 * ridge + 0.01 * v;
+    }
     if (first) {
       std::vector<double> minv_g(n);
       for (size_t i = 0; i < n; ++i) minv_g[i] = g[i] / m[i];
