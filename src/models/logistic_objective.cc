@@ -9,6 +9,7 @@
 #include "lograd/loss.h"
 #include "lograd/objective.h"
 #include "lograd/ops.h"
+#include "models/linear_problem.h"
 
 namespace lograd {
 namespace {
@@ -18,24 +19,9 @@ class LogisticObjective final : public Objective {
   LogisticObjective(std::shared_ptr<const DataMatrix> x, std::vector<double> y,
                     std::vector<double> s, const LogisticSpec& spec)
       : x_(std::move(x)), xv_(x_->view()), m_(x_->rows()), n_(x_->cols()), spec_(spec) {
-    if (static_cast<int64_t>(y.size()) != m_)
-      throw ShapeError("logistic objective: " + std::to_string(y.size()) + " targets for " +
-                       std::to_string(m_) + " examples");
-    if (s.empty()) s.assign(static_cast<size_t>(m_), 1.0);
-    if (static_cast<int64_t>(s.size()) != m_)
-      throw ShapeError("logistic objective: " + std::to_string(s.size()) + " weights for " +
-                       std::to_string(m_) + " examples");
-    if (m_ == 0) throw ValueError("the training data has no examples");
-    if (!(spec.l2 >= 0) || !(spec.l1 >= 0) || !std::isfinite(spec.l2) || !std::isfinite(spec.l1))
-      throw ValueError("regularisation strengths must be finite and >= 0");
-    standardized_ = !spec.scale.empty();
+    inv_scale_ = detail::check_linear_problem("logistic objective", m_, n_, y.size(), s, spec);
+    standardized_ = !inv_scale_.empty();
     centered_ = standardized_ && !spec.mean.empty() && spec.fit_bias;
-    if (standardized_) {
-      if (static_cast<int64_t>(spec.scale.size()) != n_ ||
-          (!spec.mean.empty() && static_cast<int64_t>(spec.mean.size()) != n_))
-        throw ShapeError("standardisation statistics do not match the feature count");
-      for (double v : spec.scale) inv_scale_.push_back(v > 0 ? 1 / v : 1.0);
-    }
     s_ = s;
     y_ = y;
     build_graph(std::move(y), std::move(s));

@@ -48,6 +48,14 @@ inline const double* pad(int slot, const double* a, int64_t rows, int64_t k, int
   return out;
 }
 
+// c (kp) = the k values at src, pad lanes 0; whether any is non-zero (a row to update).
+inline bool row_coefficients(const double* src, int64_t k, int64_t kp, double* c) {
+  bool any = false;
+  for (int64_t q = 0; q < k; ++q) any |= (c[q] = src[q]) != 0;
+  for (int64_t q = k; q < kp; ++q) c[q] = 0;
+  return any;
+}
+
 // z (NR, kp) = X_tile Wp + bp for NR (1 or 4) dense rows xr[q] of n entries.
 // xr: NR x (n), wp: (n, kp), bp: (kp) or null -> z: (NR, kp)
 template <int NR, class S>
@@ -285,10 +293,7 @@ void matmul_t_pass(const M& x, const int64_t* rows, int64_t count, int64_t k, co
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     multi_rows(x, rows, begin, end, kp, nullptr, nullptr, acc.block(blk),
                [&](int64_t i, const double*, double* c) {
-                 bool any = false;
-                 for (int64_t q = 0; q < k; ++q) any |= (c[q] = u[i * k + q]) != 0;
-                 for (int64_t q = k; q < kp; ++q) c[q] = 0;
-                 return any;
+                 return row_coefficients(u + i * k, k, kp, c);
                });
   });
   acc.finish(k, out);
@@ -338,10 +343,7 @@ void diag_xtdx_pass(const M& x, const int64_t* rows, int64_t count, int64_t k, c
   for_blocks(count, blocks, [&](int blk, int64_t begin, int64_t end) {
     multi_rows<true>(x, rows, begin, end, kp, nullptr, nullptr, acc.block(blk),
                      [&](int64_t i, const double*, double* c) {
-                       bool any = false;
-                       for (int64_t q = 0; q < k; ++q) any |= (c[q] = d[i * k + q]) != 0;
-                       for (int64_t q = k; q < kp; ++q) c[q] = 0;
-                       return any;
+                       return row_coefficients(d + i * k, k, kp, c);
                      });
   });
   acc.finish(k, out);
