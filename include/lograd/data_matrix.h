@@ -31,6 +31,14 @@ class DataMatrix {
   explicit DataMatrix(std::shared_ptr<const M> matrix) : storage_(std::move(matrix)) {
     check();
   }
+  // Borrows memory another owner holds (a numpy array, a scipy CSR matrix, an MPI rank's
+  // shard) without copying it; `owner` is kept alive while this matrix or a copy lives, and the
+  // viewed memory must not change meanwhile. Throws ValueError naming the first problem: a
+  // negative size, a dense stride below cols, CSR row pointers that decrease, column indices
+  // out of range or not strictly ascending within a row, a value that is NaN or infinite.
+  static DataMatrix borrow(const MatrixView& view, std::shared_ptr<const void> owner);
+  // Whether the storage is borrowed (borrow()) rather than owned.
+  bool is_borrowed() const { return borrowed_ != nullptr; }
 
   int64_t rows() const;
   int64_t cols() const;
@@ -48,11 +56,16 @@ class DataMatrix {
   // matrix (or a copy sharing its storage) lives.
   MatrixView view() const;
 
-  // Calls f with the stored CsrMatrix<T> or Tensor<T> (by const reference).
+  // Calls f with the stored CsrMatrix<T> or Tensor<T> (by const reference); a borrowed matrix
+  // is copied into one for the call (f must not keep a reference to it).
   template <class F>
   decltype(auto) visit(F&& f) const {
-    return std::visit([&](const auto& p) -> decltype(auto) { return f(*p); }, storage_);
+    const DataMatrix copy = borrowed_ ? owned() : DataMatrix(std::monostate{});
+    const Storage& s = borrowed_ ? copy.storage_ : storage_;
+    return std::visit([&](const auto& p) -> decltype(auto) { return f(*p); }, s);
   }
+  // The same matrix in storage of its own (a copy when borrowed, else shared).
+  DataMatrix owned() const;
   // The rows with the given indices, in that order, in the same storage form.
   DataMatrix select_rows(std::span<const int64_t> rows) const;
   // A copy with `cols` columns: new columns are zero, columns beyond `cols` are dropped.
@@ -62,8 +75,11 @@ class DataMatrix {
   DataMatrix to_sparse() const;
 
  private:
+  struct Borrowed;
+  explicit DataMatrix(std::monostate) {}  // empty storage, for visit() of a borrowed matrix
   void check() const;
   Storage storage_;
+  std::shared_ptr<const Borrowed> borrowed_;  // set for borrowed storage (storage_ then unused)
 };
 
 }  // namespace lograd
