@@ -18,6 +18,10 @@ packages=(
   libhwy-dev                             # Highway: SIMD of the dense kernels
   graphviz                               # `lograd graph` pictures
   python3                                # the CLI end-to-end tests (standard library only)
+  python3-dev pybind11-dev               # the Python module (python/)
+  python3-numpy python3-scipy            # ... and its tests: arrays, sparse matrices,
+  python3-sklearn python3-pandas         #     scikit-learn's estimator checks (with pandas)
+  python3-pytest                         #     run by pytest
   liblinear-tools                        # the peer the interop tests compare against
   qemu-user                              # the portable build's test on CPUs without AVX
 )

@@ -59,6 +59,10 @@ struct Model {
 // synced, then renamed over `path`, so an existing model is never left half-written.
 void save_model(const Model& model, const std::string& path);
 
+// The text save_model writes (for pickling, or sending a model elsewhere); `name` stands for
+// the destination in messages. Throws ValueError for a model that cannot be written.
+std::string model_text(const Model& model, const std::string& name = "model");
+
 // Reads a model written by save_model, or a LIBLINEAR model file (detected by its first line).
 // Throws Error explaining what is wrong with a file that is not a valid model.
 Model load_model(const std::string& path);

@@ -404,19 +404,21 @@ json parse_json(const std::string& path, std::string_view text) {
 
 }  // namespace
 
-void save_model(const Model& model, const std::string& path) {
-  check_savable(model, path);
+std::string model_text(const Model& model, const std::string& name) {
+  check_savable(model, name);
   ordered_json doc = model_json(model);
-  std::string text;
   try {
     doc["checksum"] = checksum_of(canonical_text(json(doc)));
-    text = doc.dump(1) + "\n";
+    return doc.dump(1) + "\n";
   } catch (const json::type_error& e) {  // 316: a string that is not UTF-8
-    throw ValueError("cannot save model to '" + path +
+    throw ValueError("cannot save model to '" + name +
                      "': a feature name, label or category is not valid UTF-8 (" + e.what() +
                      "); convert the data file to UTF-8, e.g. with iconv");
   }
-  io::write_file_atomically(path, text);
+}
+
+void save_model(const Model& model, const std::string& path) {
+  io::write_file_atomically(path, model_text(model, path));
 }
 
 Model load_model(const std::string& path) { return parse_model(read_whole_file(path), path); }
