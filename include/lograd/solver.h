@@ -115,6 +115,10 @@ bool valid_generator_state(const std::string& text);
 // Called after each iteration; return false to stop (reported as "interrupted").
 using ProgressFn = std::function<bool(const IterationInfo&)>;
 
+// Throws ValueError naming the first option outside its domain (tol <= 0, max_iter < 1, a
+// negative or NaN lr, batch_size < 1, momentum or betas outside [0, 1), ...); minimize calls it.
+void check_options(const SolverOptions& options);
+
 // Minimises F from w (warm start: w's initial value), leaving the result in w; with
 // options.resume, continues that run instead (w's initial value is then ignored). Throws
 // ValueError when the resume state does not fit the objective or the options.

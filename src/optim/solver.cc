@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <istream>
 #include <random>
 #include <sstream>
@@ -260,6 +261,33 @@ void check_resume_state(const SolverState& st, const Objective& obj, const Solve
 
 }  // namespace
 
+void check_options(const SolverOptions& o) {
+  auto bad = [](const std::string& what, double v) {
+    std::ostringstream os;
+    os << what << ", got " << v;
+    return ValueError(os.str());
+  };
+  if (!(o.tol > 0)) throw bad("tol must be > 0", o.tol);
+  if (o.max_iter < 1) throw bad("max_iter must be at least 1", static_cast<double>(o.max_iter));
+  if (!(o.max_seconds >= 0)) throw bad("max_seconds must be >= 0 (0: no limit)", o.max_seconds);
+  if (o.kind == SolverKind::kNewton || o.kind == SolverKind::kLbfgs) {
+    if (o.kind == SolverKind::kLbfgs && o.lbfgs_memory < 1)
+      throw bad("lbfgs_memory must be at least 1", o.lbfgs_memory);
+    return;
+  }
+  if (!(o.lr >= 0) || !std::isfinite(o.lr))
+    throw bad("lr (the step size) must be > 0, or 0 for the default", o.lr);
+  if (o.kind == SolverKind::kGd) return;
+  if (o.batch_size < 1) throw bad("batch_size must be at least 1", static_cast<double>(o.batch_size));
+  if (o.kind == SolverKind::kMomentum && !(o.momentum >= 0 && o.momentum < 1))
+    throw bad("momentum must be in [0, 1)", o.momentum);
+  if (o.kind == SolverKind::kAdam) {
+    if (!(o.beta1 >= 0 && o.beta1 < 1)) throw bad("beta1 must be in [0, 1)", o.beta1);
+    if (!(o.beta2 >= 0 && o.beta2 < 1)) throw bad("beta2 must be in [0, 1)", o.beta2);
+    if (!(o.adam_eps > 0)) throw bad("adam_eps must be > 0", o.adam_eps);
+  }
+}
+
 SolveResult minimize(Objective& objective, std::vector<double>& w, const SolverOptions& options,
                      const ProgressFn& progress) {
   if (options.resume) {
@@ -269,8 +297,7 @@ SolveResult minimize(Objective& objective, std::vector<double>& w, const SolverO
   if (static_cast<int64_t>(w.size()) != objective.dim())
     throw ShapeError("minimize: the start point has " + std::to_string(w.size()) +
                      " parameters, the objective " + std::to_string(objective.dim()));
-  if (!(options.tol > 0)) throw ValueError("tol must be > 0, got " + std::to_string(options.tol));
-  if (options.max_iter < 1) throw ValueError("max-iter must be at least 1");
+  check_options(options);
   if (options.kind == SolverKind::kNewton && objective.l1() > 0)
     throw ValueError("the newton solver handles the L2 penalty only: with an L1 term use the "
                      "lbfgs (OWL-QN) or gd (proximal) solver");
