@@ -54,6 +54,9 @@ demo: build
 	@echo "== lograd eval: its confusion matrix on the held-out digits =="
 	@$(BUILD_DIR)/lograd eval --model $(DEMO_DIR)/usps.model.json data/usps.test.csv.gz
 	@echo
+	@echo "== Python: lograd.LogisticRegression beside scikit-learn (python/examples/quickstart.py) =="
+	@PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 python/examples/quickstart.py data $(DEMO_DIR)
+	@echo
 	@$(BUILD_DIR)/lograd graph --out $(DEMO_DIR)/lecture.svg
 	@$(BUILD_DIR)/lograd graph --m 4 --out $(DEMO_DIR)/lecture_batch.svg
 	@$(BUILD_DIR)/lograd graph --classes 3 --out $(DEMO_DIR)/softmax.svg
@@ -62,6 +65,7 @@ demo: build
 	@echo "  $(DEMO_DIR)/a9a.model.json     the trained model (lograd predict --model ... DATA)"
 	@echo "  $(DEMO_DIR)/a9a_curve.svg      the loss curve of that training run"
 	@echo "  $(DEMO_DIR)/usps.model.json    the 10-class softmax model of the USPS digits"
+	@echo "  $(DEMO_DIR)/a9a.python.model.json  the a9a model trained from Python"
 	@echo "  $(DEMO_DIR)/lecture.svg        the computation graph of the lecture's example"
 	@echo "  $(DEMO_DIR)/lecture_batch.svg  the same graph vectorised over 4 examples"
 	@echo "  $(DEMO_DIR)/softmax.svg        the softmax step over 3 classes (lograd explain --classes 3)"
