@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "lograd/collective.h"
 #include "lograd/data_matrix.h"
 
 namespace lograd {
@@ -87,5 +88,15 @@ std::unique_ptr<Objective> make_logistic_objective(std::shared_ptr<const DataMat
 std::unique_ptr<Objective> make_softmax_objective(std::shared_ptr<const DataMatrix> x,
                                                   int64_t classes, std::vector<double> y,
                                                   std::vector<double> s, const LogisticSpec& spec);
+
+// One rank's part of a data-parallel objective over `examples` examples in all: `local` is the
+// ordinary objective of this rank's shard (its own mean, the whole penalty); every value,
+// gradient, Hessian-vector product, Hessian diagonal and line-search value is weighted by
+// local->examples() / examples and summed over ranks by `collective`, in rank order, so each
+// rank sees the full objective's (the same bits on every rank). Every rank needs at least one
+// example. Minibatch evaluation (fun_grad_rows) throws ValueError: not data-parallel yet.
+std::unique_ptr<Objective> make_shard_objective(std::unique_ptr<Objective> local,
+                                                int64_t examples,
+                                                std::shared_ptr<Collective> collective);
 
 }  // namespace lograd

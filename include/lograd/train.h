@@ -18,6 +18,7 @@
 namespace lograd {
 
 struct Checkpoint;  // lograd/checkpoint.h: a solver's full state, written and resumed
+class Collective;  // lograd/collective.h: the sums of data-parallel training
 
 struct TrainOptions {
   // Regularisation: F(w) = mean_i s_i loss_i + lambda ((1 - alpha)/2 ||w||^2 + alpha ||w||_1).
@@ -42,6 +43,13 @@ struct TrainOptions {
   // class_weight, and the solver's lr, batch_size, seed, ...) must be this run's; tol,
   // max_iter and max_seconds may change.
   std::shared_ptr<const Checkpoint> resume;
+
+  // Data-parallel training: `data` is this rank's shard of the examples, and every rank calls
+  // train_logistic at once with its own shard and the same options; sums over the examples
+  // (and the labels, counts, class weights and standardisation) are taken over all ranks, so
+  // every rank returns the same model. Null (or one rank): one process. Every rank needs at
+  // least one example and the same feature count; newton, lbfgs and gd only; no checkpoints.
+  std::shared_ptr<Collective> collective;
 };
 
 struct TrainResult {

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "lograd/collective.h"
 #include "lograd/kernels.h"
 #include "lograd/labels.h"
 #include "lograd/objective.h"
@@ -16,9 +17,22 @@
 namespace lograd {
 namespace {
 
+// What the ranks of a data-parallel run agree on (one process: no collective, local counts).
+// Every decision that could stop one rank is made from these shared numbers, so all ranks
+// take it together and none waits forever for the others.
+struct Ranks {
+  Collective* c = nullptr;  // null in one process
+  int64_t m = 0;            // examples over all ranks
+  bool sparse = false;      // some rank stores its shard sparse (the default solver depends on it)
+  double sum(double v) const { return c ? sum_over_ranks(*c, v) : v; }
+  void sum(std::span<double> v) const {
+    if (c) c->sum(v);
+  }
+};
+
 // Per-row weights: sample weights times class weights. y holds class indices 0 .. K - 1.
 std::vector<double> row_weights(const Dataset& data, const std::vector<double>& y, size_t k,
-                                const std::string& class_weight) {
+                                const std::string& class_weight, const Ranks& ranks) {
   const auto m = static_cast<size_t>(data.rows());
   std::vector<double> s = data.weight.empty() ? std::vector<double>(m, 1.0) : data.weight;
   if (class_weight.empty()) return s;
@@ -26,8 +40,10 @@ std::vector<double> row_weights(const Dataset& data, const std::vector<double>& 
   if (class_weight == "balanced") {
     std::vector<double> count(k, 0.0);
     for (double t : y) count[static_cast<size_t>(t)] += 1;
+    ranks.sum(count);
     for (size_t c = 0; c < k; ++c)
-      cw[c] = count[c] > 0 ? static_cast<double>(m) / (static_cast<double>(k) * count[c]) : 1.0;
+      cw[c] = count[c] > 0 ? static_cast<double>(ranks.m) / (static_cast<double>(k) * count[c])
+                           : 1.0;
   } else {
     std::istringstream is(class_weight);
     bool ok = true;
@@ -48,13 +64,16 @@ std::vector<double> row_weights(const Dataset& data, const std::vector<double>& 
 }
 
 // Mean and population standard deviation of every column (zero-variance columns get scale 1).
-void column_stats(const DataMatrix& x, std::vector<double>& mean, std::vector<double>& scale) {
-  const int64_t m = x.rows(), n = x.cols();
+void column_stats(const DataMatrix& x, const Ranks& ranks, std::vector<double>& mean,
+                  std::vector<double>& scale) {
+  const int64_t m = ranks.m, n = x.cols();
   std::vector<double> sum(static_cast<size_t>(n)), sq(static_cast<size_t>(n));
-  std::vector<double> ones(static_cast<size_t>(m), 1.0);
+  std::vector<double> ones(static_cast<size_t>(x.rows()), 1.0);
   const MatrixView xv = x.view();
   kernels::matmul_t(xv, kernels::Rows::all(xv), 1, ones.data(), sum.data());
   kernels::diag_xtdx(xv, kernels::Rows::all(xv), ones.data(), sq.data());
+  ranks.sum(sum);
+  ranks.sum(sq);
   mean.resize(static_cast<size_t>(n));
   scale.resize(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) {
@@ -146,9 +165,9 @@ Dataset subset(const Dataset& data, const std::vector<int64_t>& rows) {
 namespace {
 
 // The regularisation of a run: lambda from lambda or C, checked, and the objective's spec.
-LogisticSpec make_spec(const Dataset& data, const TrainOptions& options, Model& model,
-                       TrainResult& result) {
-  const int64_t m = data.rows();
+LogisticSpec make_spec(const Dataset& data, const TrainOptions& options, const Ranks& ranks,
+                       Model& model, TrainResult& result) {
+  const int64_t m = ranks.m;
   if (options.lambda && options.c)
     throw ValueError("give either lambda or C, not both (lambda = 1 / (C m))");
   double lambda = 1.0 / static_cast<double>(m);  // C = 1
@@ -170,7 +189,7 @@ LogisticSpec make_spec(const Dataset& data, const TrainOptions& options, Model& 
   model.feature_names = data.feature_names;
   model.encoding = data.encoding;
   if (options.standardize) {
-    column_stats(data.x, model.mean, model.scale);
+    column_stats(data.x, ranks, model.mean, model.scale);
     spec.scale = model.scale;
     if (options.fit_bias) spec.mean = model.mean;
     else std::fill(model.mean.begin(), model.mean.end(), 0.0);  // scale only without a bias
@@ -180,11 +199,13 @@ LogisticSpec make_spec(const Dataset& data, const TrainOptions& options, Model& 
 
 // Per-row weights of targets y (class indices), refusing all-zero weights.
 std::vector<double> checked_weights(const Dataset& data, const std::vector<double>& y, size_t k,
-                                    const std::string& class_weight) {
-  std::vector<double> s = row_weights(data, y, k, class_weight);
+                                    const std::string& class_weight, const Ranks& ranks) {
+  std::vector<double> s = row_weights(data, y, k, class_weight, ranks);
   // All weights 0 make the loss term 0 whatever w is: the optimum is w = 0 from the start
   // ("converged after 0 iterations"), a model that learned nothing.
-  if (std::none_of(s.begin(), s.end(), [](double v) { return v > 0; }))
+  const double positive = ranks.sum(
+      static_cast<double>(std::count_if(s.begin(), s.end(), [](double v) { return v > 0; })));
+  if (positive == 0)
     throw ValueError("every example has weight 0 (sample weights times class weights): there "
                      "is nothing to learn from; give some examples a weight > 0");
   return s;
@@ -209,7 +230,7 @@ void map_init(const std::vector<double>& raw, std::vector<double> raw_b, const M
 
 // Runs the solver on obj from w: the solver choice, checkpoints, resume and timing.
 void solve(Objective& obj, std::vector<double>& w, const Dataset& data, const TrainOptions& options,
-           const LogisticSpec& spec, const std::string& mode, int64_t classes, bool has_init,
+           const Ranks& ranks, const LogisticSpec& spec, const std::string& mode, int64_t classes, bool has_init,
            const ProgressFn& progress, TrainResult& result) {
   SolverOptions so = options.solver;
   // The default: newton for L2, lbfgs (OWL-QN) with an L1 term, and lbfgs for multinomial
@@ -217,7 +238,7 @@ void solve(Objective& obj, std::vector<double>& w, const Dataset& data, const Tr
   // scikit-learn's objective in about 400 iterations (37 s), newton takes 841 (170 s); on USPS
   // (dense, 10 classes) newton converges in 14 iterations (2 s), lbfgs not in 1,000.
   if (!options.solver_given)
-    so.kind = spec.l1 > 0 || (mode == "multinomial" && data.x.is_sparse()) ? SolverKind::kLbfgs
+    so.kind = spec.l1 > 0 || (mode == "multinomial" && ranks.sparse) ? SolverKind::kLbfgs
                                                                            : SolverKind::kNewton;
   result.solver = so.kind;
   if (options.resume || options.on_checkpoint) {
@@ -256,16 +277,24 @@ std::shared_ptr<const DataMatrix> borrowed(const Dataset& data) {
   return std::shared_ptr<const DataMatrix>(std::shared_ptr<const DataMatrix>(), &data.x);
 }
 
-TrainResult train_binary(const Dataset& data, const TrainOptions& options, const Model* init,
-                         const ProgressFn& progress) {
+// The objective the solver sees: the local one, or this rank's part of the full one.
+std::unique_ptr<Objective> for_ranks(std::unique_ptr<Objective> local, const Ranks& ranks,
+                                     const TrainOptions& options) {
+  if (!ranks.c) return local;
+  return make_shard_objective(std::move(local), ranks.m, options.collective);
+}
+
+TrainResult train_binary(const Dataset& data, const LabelMap& labels, const TrainOptions& options,
+                         const Ranks& ranks, const Model* init, const ProgressFn& progress) {
   const int64_t n = data.cols();
   TrainResult result;
   Model& model = result.model;
-  model.labels = binary_label_map(data);
+  model.labels = labels;
   const std::vector<double> y = binary_targets(data, model.labels);
-  const std::vector<double> s = checked_weights(data, y, 2, options.class_weight);
-  const LogisticSpec spec = make_spec(data, options, model, result);
-  std::unique_ptr<Objective> obj = make_logistic_objective(borrowed(data), y, s, spec);
+  const std::vector<double> s = checked_weights(data, y, 2, options.class_weight, ranks);
+  const LogisticSpec spec = make_spec(data, options, ranks, model, result);
+  std::unique_ptr<Objective> obj =
+      for_ranks(make_logistic_objective(borrowed(data), y, s, spec), ranks, options);
 
   // Start point: zeros, or the init model mapped into this run's feature space.
   std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
@@ -291,16 +320,16 @@ TrainResult train_binary(const Dataset& data, const TrainOptions& options, const
     for (double& v : raw) v *= sign;
     map_init(raw, {sign * init->raw_bias()}, model, 1, options.fit_bias, w);
   }
-  solve(*obj, w, data, options, spec, "binary", 2, init != nullptr, progress, result);
+  solve(*obj, w, data, options, ranks, spec, "binary", 2, init != nullptr, progress, result);
   model.w.assign(w.begin(), w.begin() + n);
   model.b = options.fit_bias ? w[n] : 0.0;
   if (result.lambda == 0) {
     // Without regularisation, data that the model separates perfectly has its optimum at
     // infinity: any finite model can be improved by scaling it up.
     const std::vector<double> p = model.predict_proba(data.x);
-    bool separated = true;
-    for (size_t i = 0; i < p.size() && separated; ++i) separated = (p[i] > 0.5) == (y[i] > 0.5);
-    result.separable_warning = separated;
+    double wrong = 0;
+    for (size_t i = 0; i < p.size(); ++i) wrong += (p[i] > 0.5) != (y[i] > 0.5);
+    result.separable_warning = ranks.sum(wrong) == 0;
   }
   return result;
 }
@@ -322,7 +351,7 @@ void check_multi_init(const Model& init, const Model& model, const std::string& 
 }
 
 TrainResult train_multinomial(const Dataset& data, const LabelMap& labels,
-                              const TrainOptions& options, const Model* init,
+                              const TrainOptions& options, const Ranks& ranks, const Model* init,
                               const ProgressFn& progress) {
   const int64_t n = data.cols(), k = static_cast<int64_t>(labels.names.size());
   TrainResult result;
@@ -330,15 +359,17 @@ TrainResult train_multinomial(const Dataset& data, const LabelMap& labels,
   model.labels = labels;
   model.multi_class = "multinomial";
   const std::vector<double> y = class_indices(data, labels);
-  const std::vector<double> s = checked_weights(data, y, static_cast<size_t>(k), options.class_weight);
-  const LogisticSpec spec = make_spec(data, options, model, result);
-  std::unique_ptr<Objective> obj = make_softmax_objective(borrowed(data), k, y, s, spec);
+  const std::vector<double> s =
+      checked_weights(data, y, static_cast<size_t>(k), options.class_weight, ranks);
+  const LogisticSpec spec = make_spec(data, options, ranks, model, result);
+  std::unique_ptr<Objective> obj =
+      for_ranks(make_softmax_objective(borrowed(data), k, y, s, spec), ranks, options);
   std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
   if (init) {
     check_multi_init(*init, model, "multinomial");
     map_init(init->raw_weights(), init->raw_biases(), model, k, options.fit_bias, w);
   }
-  solve(*obj, w, data, options, spec, "multinomial", k, init != nullptr, progress, result);
+  solve(*obj, w, data, options, ranks, spec, "multinomial", k, init != nullptr, progress, result);
   model.w.assign(w.begin(), w.begin() + n * k);
   model.biases.assign(static_cast<size_t>(k), 0.0);
   if (options.fit_bias) std::copy(w.begin() + n * k, w.end(), model.biases.begin());
@@ -348,7 +379,7 @@ TrainResult train_multinomial(const Dataset& data, const LabelMap& labels,
 // K binary models, class q against the rest, one after the other (each pass uses every
 // kernel thread). The result's objective is the sum of the K objectives.
 TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOptions& options,
-                      const Model* init, const ProgressFn& progress) {
+                      const Ranks& ranks, const Model* init, const ProgressFn& progress) {
   if (options.resume || options.on_checkpoint)
     throw ValueError("checkpoints and resuming are not supported for one-vs-rest training yet; "
                      "train a multinomial model (multi_class multinomial) to checkpoint it");
@@ -359,8 +390,9 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
   model.multi_class = "ovr";
   const std::vector<double> cls = class_indices(data, labels);
   // Class weights apply per class of the K-class problem, before the split into binary ones.
-  const std::vector<double> s = checked_weights(data, cls, static_cast<size_t>(k), options.class_weight);
-  const LogisticSpec spec = make_spec(data, options, model, result);
+  const std::vector<double> s =
+      checked_weights(data, cls, static_cast<size_t>(k), options.class_weight, ranks);
+  const LogisticSpec spec = make_spec(data, options, ranks, model, result);
   if (init) check_multi_init(*init, model, "ovr");
   const std::vector<double> init_raw = init ? init->raw_weights() : std::vector<double>();
   const std::vector<double> init_b = init ? init->raw_biases() : std::vector<double>();
@@ -371,7 +403,8 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
   for (int64_t q = 0; q < k; ++q) {
     std::vector<double> y(cls.size());
     for (size_t i = 0; i < y.size(); ++i) y[i] = cls[i] == double(q) ? 1.0 : 0.0;
-    std::unique_ptr<Objective> obj = make_logistic_objective(borrowed(data), y, s, spec);
+    std::unique_ptr<Objective> obj =
+        for_ranks(make_logistic_objective(borrowed(data), y, s, spec), ranks, options);
     std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
     if (init) {
       std::vector<double> raw(static_cast<size_t>(n));
@@ -380,7 +413,7 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
     }
     TrainResult part;
     part.lambda = result.lambda;
-    solve(*obj, w, data, options, spec, "ovr", 2, init != nullptr, progress, part);
+    solve(*obj, w, data, options, ranks, spec, "ovr", 2, init != nullptr, progress, part);
     for (int64_t j = 0; j < n; ++j) model.w[j * k + q] = w[j];
     if (options.fit_bias) model.biases[q] = w[n];
     result.class_objectives.push_back(part.objective);
@@ -404,6 +437,65 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
   return result;
 }
 
+// Every rank's classes present in its shard, as one dataset of one example per class (what
+// class_label_map and binary_label_map need to see), with this rank's source for messages.
+Dataset classes_over_ranks(const Dataset& data, Collective& c) {
+  std::vector<bool> present(data.classes.size(), false);
+  for (int32_t l : data.label)
+    if (l >= 0 && static_cast<size_t>(l) < present.size()) present[static_cast<size_t>(l)] = true;
+  std::vector<std::string> mine;
+  for (size_t q = 0; q < present.size(); ++q)
+    if (present[q]) mine.push_back(data.classes[q]);
+  Dataset u;
+  u.source = data.source;
+  for (const std::string& name : c.gather(mine))
+    if (std::find(u.classes.begin(), u.classes.end(), name) == u.classes.end()) {
+      u.label.push_back(static_cast<int32_t>(u.classes.size()));
+      u.classes.push_back(name);
+    }
+  return u;
+}
+
+// The shared counts of a run, and the checks that must fail on every rank at once: the ranks'
+// feature counts differ, a rank has no examples, an option that is not data-parallel yet.
+Ranks agree(const Dataset& data, const TrainOptions& options) {
+  Ranks r;
+  r.m = data.rows();
+  r.sparse = data.x.is_sparse();
+  if (!options.collective || options.collective->size() == 1) return r;
+  r.c = options.collective.get();
+  r.sparse = sum_over_ranks(*r.c, r.sparse ? 1.0 : 0.0) > 0;
+  const std::vector<std::string> shape = r.c->gather(
+      {std::to_string(data.rows()) + " " + std::to_string(data.cols())});
+  int64_t m = 0;
+  std::string rows, cols;
+  bool same_cols = true, empty = false;
+  for (size_t k = 0; k < shape.size(); ++k) {
+    const int64_t rk = std::stoll(shape[k]);
+    const std::string ck = shape[k].substr(shape[k].find(' ') + 1);
+    m += rk;
+    empty = empty || rk == 0;
+    same_cols = same_cols && ck == shape[0].substr(shape[0].find(' ') + 1);
+    rows += (k ? ", " : "") + std::to_string(rk);
+    cols += (k ? ", " : "") + ck;
+  }
+  if (!same_cols)
+    throw ValueError("the ranks' shards have different feature counts (" + cols + ", by rank): "
+                     "agree on the feature count (the largest) before training");
+  if (empty)
+    throw ValueError("a rank has no examples (examples by rank: " + rows + "): every rank "
+                     "needs at least one; run fewer ranks");
+  if (options.resume || options.on_checkpoint)
+    throw ValueError("checkpoints and resuming are not data-parallel yet: run one process");
+  const SolverKind k = options.solver.kind;
+  if (options.solver_given && k != SolverKind::kNewton && k != SolverKind::kLbfgs &&
+      k != SolverKind::kGd)
+    throw ValueError(std::string("the ") + solver_name(k) + " solver does not run data-parallel "
+                     "yet: use newton, lbfgs or gd");
+  r.m = m;
+  return r;
+}
+
 }  // namespace
 
 std::string resolve_multi_class(const std::string& multi_class, size_t classes) {
@@ -416,12 +508,19 @@ std::string resolve_multi_class(const std::string& multi_class, size_t classes) 
 
 TrainResult train_logistic(const Dataset& data, const TrainOptions& options, const Model* init,
                            const ProgressFn& progress) {
-  if (data.rows() == 0) throw ValueError("the training data has no examples");
-  const LabelMap labels = class_label_map(data);
+  const Ranks ranks = agree(data, options);
+  if (ranks.m == 0) throw ValueError("the training data has no examples");
+  const LabelMap labels = ranks.c ? class_label_map(classes_over_ranks(data, *ranks.c))
+                                  : class_label_map(data);
   const std::string mode = resolve_multi_class(options.multi_class, labels.names.size());
-  if (mode == "binary") return train_binary(data, options, init, progress);
-  if (mode == "multinomial") return train_multinomial(data, labels, options, init, progress);
-  return train_ovr(data, labels, options, init, progress);
+  if (mode == "binary") {
+    // binary_label_map's order and messages for two classes (it refuses more than two)
+    const LabelMap two = ranks.c ? binary_label_map(classes_over_ranks(data, *ranks.c))
+                                 : binary_label_map(data);
+    return train_binary(data, two, options, ranks, init, progress);
+  }
+  if (mode == "multinomial") return train_multinomial(data, labels, options, ranks, init, progress);
+  return train_ovr(data, labels, options, ranks, init, progress);
 }
 
 ClassMetrics evaluate_classes(const Model& model, const Dataset& data) {
