@@ -50,6 +50,10 @@ struct ReadOptions {
   int64_t memory_limit = 0;  // > 0: a MemoryLimitError (lograd/memory.h) as soon as the text
                              // and entries held, the final matrix and training on it
                              // (training_memory) would need more bytes than this
+  // Data-parallel reading (LIBSVM only): read only part `shard_rank` of `shard_count` (see
+  // TextSource::shard in src/data/text_file.h: byte ranges cut at line ends for a plain file,
+  // every shard_count-th line for gzip). Line numbers in errors count within the part.
+  int shard_rank = 0, shard_count = 1;
   // CSV only.
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
   std::optional<char> delimiter;          // auto-detected when unset (',', '\t', ';', ' ');

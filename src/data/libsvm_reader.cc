@@ -319,8 +319,16 @@ Dataset parse_libsvm(std::string_view text, const std::string& path, const ReadO
 
 Dataset read_libsvm(const std::string& path, const ReadOptions& options) {
   detail::refuse_csv_options(path, options);
-  return detail::parse_libsvm(
-      detail::TextSource::open(path, options.value_type == ValueType::kAuto), path, options);
+  detail::TextSource source = detail::TextSource::open(path, options.value_type == ValueType::kAuto);
+  if (options.shard_count > 1) {
+    source = source.shard(options.shard_rank, options.shard_count);
+    const std::string part = path + " (part " + std::to_string(options.shard_rank + 1) + " of " +
+                             std::to_string(options.shard_count) + ")";
+    Dataset d = detail::parse_libsvm(std::move(source), part, options);
+    d.source = path;
+    return d;
+  }
+  return detail::parse_libsvm(std::move(source), path, options);
 }
 
 namespace detail {

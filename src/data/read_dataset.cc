@@ -84,6 +84,13 @@ std::optional<bool> looks_like_libsvm(std::string_view text, bool whole) {
 }  // namespace detail
 
 Dataset read_dataset(const std::string& path, const ReadOptions& options) {
+  if (options.shard_count > 1) {  // data-parallel: LIBSVM text only, for now
+    if (is_binary_cache(path) || options.format == FileFormat::kCsv ||
+        (options.format == FileFormat::kAuto && detail::has_csv_extension(path)))
+      throw ValueError("'" + path + "': only LIBSVM text is split across ranks yet (not CSV or a "
+                       "binary cache); convert the data to LIBSVM to train on it data-parallel");
+    return read_libsvm(path, options);
+  }
   if (options.format == FileFormat::kAuto && is_binary_cache(path)) {
     Dataset d = read_binary_cache(path);
     // Its size was estimated before reading; training on its feature count was not.

@@ -43,6 +43,15 @@ struct TextSource::Impl {
   std::vector<unsigned char> in;  // compressed input buffer (file sources)
   std::string pending;            // bytes peeked (or read ahead to find the magic), not yet read
   size_t pending_pos = 0;
+  // shard(): this source serves only rank `shard_rank`'s lines of `shard_count`.
+  int shard_rank = 0, shard_count = 1;
+  bool shard_bytes = false;       // by byte range (plain regular files), else every K-th line
+  bool shard_done = false;
+  int64_t pos = 0;                // byte range: text offset of the next byte served
+  int64_t shard_end = 0;          // byte range: lines that start before this offset are ours
+  int64_t line = 0;               // every K-th line: the current line's number
+  std::string shard_buf;          // every K-th line: text read, not yet filtered
+  size_t shard_buf_pos = 0;
 
   ~Impl() {
     if (gz) inflateEnd(&zs);
@@ -134,7 +143,57 @@ struct TextSource::Impl {
   // Text bytes, past any pending ones.
   size_t next(char* dst, size_t n) { return gz ? inflate_some(dst, n) : raw(dst, n); }
 
-  size_t read(char* dst, size_t n) {
+  size_t read(char* dst, size_t n) { return shard_count > 1 ? shard_read(dst, n) : read_text(dst, n); }
+
+  // The shard's bytes: a byte range cut at line ends, or the lines whose number is rank mod K.
+  size_t shard_read(char* dst, size_t n) {
+    if (shard_done || n == 0) return 0;
+    if (shard_bytes) {
+      size_t k = read_text(dst, n);
+      if (k == 0) {
+        shard_done = true;
+        return 0;
+      }
+      // Ours up to the first line end at or after offset shard_end - 1.
+      const int64_t from = std::max<int64_t>(0, shard_end - 1 - pos);
+      if (from < static_cast<int64_t>(k)) {
+        const void* nl = std::memchr(dst + from, '\n', k - static_cast<size_t>(from));
+        if (nl != nullptr) {
+          k = static_cast<size_t>(static_cast<const char*>(nl) - dst) + 1;
+          shard_done = true;
+        }
+      }
+      pos += static_cast<int64_t>(k);
+      return k;
+    }
+    size_t done = 0;
+    while (done < n) {
+      if (shard_buf_pos == shard_buf.size()) {
+        shard_buf.resize(size_t{1} << 16);
+        const size_t k = read_text(shard_buf.data(), shard_buf.size());
+        shard_buf.resize(k);
+        shard_buf_pos = 0;
+        if (k == 0) break;
+      }
+      const char* p = shard_buf.data() + shard_buf_pos;
+      const size_t avail = shard_buf.size() - shard_buf_pos;
+      const void* nl = std::memchr(p, '\n', avail);
+      const size_t seg = nl != nullptr ? static_cast<size_t>(static_cast<const char*>(nl) - p) + 1 : avail;
+      if (line % shard_count == shard_rank) {
+        const size_t take = std::min(seg, n - done);
+        std::memcpy(dst + done, p, take);
+        done += take;
+        shard_buf_pos += take;
+        if (take == seg && nl != nullptr) ++line;
+      } else {
+        shard_buf_pos += seg;
+        if (nl != nullptr) ++line;
+      }
+    }
+    return done;
+  }
+
+  size_t read_text(char* dst, size_t n) {
     size_t done = 0;
     if (pending_pos < pending.size()) {
       done = std::min(n, pending.size() - pending_pos);
@@ -237,6 +296,11 @@ TextSource TextSource::open(const std::string& path, bool rewindable) {
 
 TextSource TextSource::reopen() {
   Impl& old = *impl_;
+  if (old.shard_count > 1) {  // the same shard again
+    const int rank = old.shard_rank, count = old.shard_count;
+    old.shard_count = 1;
+    return reopen().shard(rank, count);
+  }
   if (old.fd < 0) return over(old.whole, old.path);
   auto impl = std::make_unique<Impl>();
   impl->path = old.path;
@@ -254,6 +318,52 @@ TextSource TextSource::reopen() {
   old.fd = -1;
   impl->start();
   return TextSource(std::move(impl));
+}
+
+TextSource TextSource::shard(int rank, int count) {
+  if (count < 1 || rank < 0 || rank >= count)
+    throw ValueError("a shard needs 0 <= rank < count, got rank " + std::to_string(rank) +
+                     " of " + std::to_string(count));
+  if (impl_->begin < 0)
+    throw ValueError("'" + impl_->path + "' is a pipe or standard input: ranks read their parts "
+                     "of a file by its path; save the data to a file first");
+  TextSource t = reopen();
+  if (count == 1) return t;
+  Impl& s = *t.impl_;
+  s.shard_rank = rank;
+  s.shard_count = count;
+  s.shard_bytes = !s.gz;
+  if (!s.shard_bytes) return t;  // gzip: every rank inflates the stream, keeping every K-th line
+  // A byte range [b, e) of the file, cut at line ends: a line is ours when it starts in it.
+  const int64_t total = s.file_size, b = total * rank / count, e = total * (rank + 1) / count;
+  s.pending.clear();
+  s.pending_pos = 0;
+  s.shard_end = e;
+  s.size = e - b;
+  const int64_t at = b > 0 ? b - 1 : 0;  // the byte before b tells whether a line starts at b
+  if (::lseek(s.fd, s.begin + at, SEEK_SET) != s.begin + at) s.fail_read();
+  s.pos = at;
+  if (b > 0) {
+    std::string block(size_t{1} << 16, '\0');
+    for (;;) {
+      const size_t k = s.raw(block.data(), block.size());
+      if (k == 0) {
+        s.shard_done = true;
+        break;
+      }
+      const void* nl = std::memchr(block.data(), '\n', k);
+      if (nl == nullptr) {
+        s.pos += static_cast<int64_t>(k);
+        continue;
+      }
+      const size_t skip = static_cast<size_t>(static_cast<const char*>(nl) - block.data()) + 1;
+      s.pos += static_cast<int64_t>(skip);
+      s.pending.assign(block.data() + skip, k - skip);
+      break;
+    }
+  }
+  if (s.pos >= e) s.shard_done = true;  // no line starts in [b, e)
+  return t;
 }
 
 void TextSource::stop_keeping() {

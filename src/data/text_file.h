@@ -36,6 +36,12 @@ class TextSource {
   // opened rewindable, the bytes it kept followed by the rest of the pipe. Throws
   // std::logic_error for a pipe not opened rewindable (or no longer keeping its bytes).
   TextSource reopen();
+  // The same text restricted to rank `rank`'s part of `count` (this one is left empty), for
+  // data-parallel reading: a plain file is cut into `count` byte ranges at line ends (a line
+  // belongs to the range it starts in) and the rank reads only its range; a gzip file is
+  // inflated whole by every rank, which keeps the lines whose number is `rank` mod `count`.
+  // reopen() keeps the shard. Throws ValueError for a pipe or standard input.
+  TextSource shard(int rank, int count);
   // Stops keeping a rewindable pipe's bytes (reopen() is then refused): the text is read once.
   void stop_keeping();
   // The size of the text when known before reading it (plain regular files), else -1.
