@@ -12,6 +12,7 @@
 #include <string>
 
 #include "commands.h"
+#include "mpi_world.h"
 #include "usage.h"
 #include "lograd/error.h"
 #include "lograd/kernels.h"
@@ -31,7 +32,30 @@ const CLI::App* find_subcommand(const CLI::App& app, const std::string& name) {
 
 }  // namespace
 
+namespace {
+int run_main(int argc, char** argv);
+}  // namespace
+
+// Under mpirun (LOGRAD_WITH_MPI builds) every rank runs the same command; a rank that ends
+// with an error takes the others down with it (MPI_Abort), since they may be waiting for it
+// in a sum. Interruptions stop every rank together (cli/mpi_world.h) and end normally.
 int main(int argc, char** argv) {
+  using namespace lograd::cli;
+  init_world(&argc, &argv);
+  if (const char* w = world_warning(); *w) std::cerr << "lograd: warning: " << w << "\n";
+  const int status = run_main(argc, argv);
+  if (status != kExitOk && status != kExitSigint && status != kExitSigterm &&
+      status != kExitSighup) {
+    std::cerr.flush();
+    abort_world(status);
+  }
+  finalize_world();
+  return status;
+}
+
+namespace {
+
+int run_main(int argc, char** argv) {
   using namespace lograd::cli;
   // A signal that ends lograd while it writes a file leaves no temporary file behind.
   lograd::remove_temporary_files_on_signals();
@@ -123,3 +147,5 @@ int main(int argc, char** argv) {
   }
   return kExitOk;
 }
+
+}  // namespace

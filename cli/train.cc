@@ -23,6 +23,8 @@
 #include "lograd/parallel.h"
 #include "lograd/atomic_file.h"
 #include "io_paths.h"
+#include "mpi_world.h"
+#include "lograd/collective.h"
 #include "lograd/train.h"
 
 namespace lograd::cli {
@@ -194,8 +196,23 @@ void check_usage(const TrainCli& o) {
                                 "from the parameters in its checkpoint");
 }
 
+// Under mpirun: what data-parallel training does not do yet, refused before anything is read.
+void check_ranks(const TrainCli& o) {
+  auto refuse = [](const char* flag, const std::string& why) {
+    throw usage_error(flag, std::string(flag) + " is not supported under mpirun yet: " + why);
+  };
+  if (!o.test.empty()) refuse("--test", "evaluate the model with lograd eval afterwards");
+  if (o.cv > 0) refuse("--cv", "cross-validate in one process");
+  if (!o.cache.empty()) refuse("--cache", "each rank reads its part of the LIBSVM text");
+  if (!o.checkpoint.empty() || !o.resume.empty())
+    refuse(o.checkpoint.empty() ? "--resume" : "--checkpoint", "train in one process to checkpoint");
+}
+
 void run(const TrainCli& o) {
   set_num_threads(o.threads);
+  World& w = world();
+  const bool ranks = w.size > 1;  // data-parallel, under mpirun
+  if (ranks) check_ranks(o);
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
   const std::string out =
@@ -215,7 +232,7 @@ void run(const TrainCli& o) {
        {"--cache", {o.cache, "binary cache"}}});
   std::vector<std::string> inputs{o.data};
   if (!o.test.empty()) inputs.push_back(o.test);
-  check_memory(inputs, o.data_opts);
+  if (!ranks) check_memory(inputs, o.data_opts);  // each rank reads a part (limit enforced while reading)
   std::shared_ptr<const Checkpoint> resume;
   if (!o.resume.empty()) {
     resume = std::make_shared<const Checkpoint>(load_checkpoint(o.resume));
@@ -227,17 +244,27 @@ void run(const TrainCli& o) {
   }
   const auto t_load = std::chrono::steady_clock::now();
   ReadOptions ro = read_options(o.data_opts);
-  ro.min_classes = 2;  // the reader names the file's end when it holds one class
+  ro.min_classes = ranks ? 0 : 2;  // the reader names the file's end when it holds one class
+  ro.shard_rank = w.rank;
+  ro.shard_count = w.size;
   std::unique_ptr<Model> init;
   if (!o.init.empty()) {
     init = std::make_unique<Model>(load_model(o.init));
     ro.min_features = init->n_features;
   }
   bool cache_hit = false;
-  const Dataset data = with_memory_advice(o.data_opts, [&] {
+  Dataset data = with_memory_advice(o.data_opts, [&] {
     return o.cache.empty() ? read_dataset(o.data, ro)
                            : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
   });
+  int64_t examples = data.rows();
+  if (ranks) {  // every rank's part gets the largest feature count; the example count over all
+    int64_t cols = 0;
+    for (const std::string& c : w.collective->gather({std::to_string(data.cols())}))
+      cols = std::max<int64_t>(cols, std::stoll(c));
+    if (cols > data.cols()) data.x = data.x.with_cols(cols);
+    examples = static_cast<int64_t>(sum_over_ranks(*w.collective, static_cast<double>(data.rows())));
+  }
   const double load_seconds = seconds_since(t_load);
   warn_skipped_rows(data, o.data);
   const std::string cache_note =
@@ -282,16 +309,29 @@ void run(const TrainCli& o) {
   g_stop = false;
   g_signal = 0;
   to.solver.stop = &g_stop;
+  if (ranks) {  // a signal on any rank stops every rank at the same safe point
+    to.collective = w.collective;
+    w.local_stop = &g_stop;
+    to.solver.stop = &w.stop;
+  }
+  const std::atomic<bool>& stop = *to.solver.stop;
 
-  const bool tty = isatty(STDERR_FILENO) && !o.quiet && !o.json;
+  const bool tty = isatty(STDERR_FILENO) && !o.quiet && !o.json && w.rank == 0;
   ProgressLine progress(tty);
   // From here until the model is written, SIGINT and SIGTERM stop training at a safe point.
   std::optional<StopSignals> stop_signals(std::in_place);
   const TrainResult r = train_logistic(data, to, init.get(), [&](const IterationInfo& it) {
     progress(it);
-    return !g_stop.load();
+    return !stop.load();
   });
   progress.clear();
+  if (w.rank != 0) {  // rank 0 writes the model and reports; the others are done
+    if (r.solve.stop_reason == "diverged") throw ExitWith{kExitDiverged};
+    if (r.solve.stop_reason == "interrupted")
+      throw ExitWith{g_signal.load() == SIGTERM ? kExitSigterm
+                     : g_signal.load() == SIGHUP ? kExitSighup : kExitSigint};
+    return;
+  }
 
   Model model = r.model;
   // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
@@ -299,8 +339,8 @@ void run(const TrainCli& o) {
     model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;
   const Scores train_m = score(model, data);
   model.training = {
-      {"data", o.data}, {"examples", data.rows()}, {"solver", solver_name(r.solver)},
-      {"lambda", r.lambda}, {"C", r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY},
+      {"data", o.data}, {"examples", examples}, {"solver", solver_name(r.solver)},
+      {"lambda", r.lambda}, {"C", r.lambda > 0 ? 1 / (r.lambda * examples) : INFINITY},
       {"l1_ratio", to.l1_ratio}, {"class_weight", o.class_weight}, {"tol", o.tol},
       {"standardize", o.standardize}, {"objective", r.objective},
       {"objective_liblinear", r.objective_liblinear}, {"iterations", r.solve.iterations},
@@ -314,7 +354,8 @@ void run(const TrainCli& o) {
                 "lograd train " + std::filesystem::path(o.data).filename().string() + ": " +
                     solver_name(r.solver));
   stop_signals.reset();  // the model is safe: a signal now ends the process as usual
-  const int sig = g_signal.load();  // also one that came after the last step
+  int sig = g_signal.load();  // also one that came after the last step
+  if (sig == 0 && r.solve.stop_reason == "interrupted") sig = SIGTERM;  // another rank's signal
   const bool interrupted = sig != 0;
   const bool diverged = r.solve.stop_reason == "diverged";
 
@@ -372,7 +413,7 @@ void run(const TrainCli& o) {
                          "regularisation the optimum is at infinity. Add --lambda > 0 or --C.\n");
   if (o.json) {
     nlohmann::json j = {
-        {"data", o.data}, {"examples", data.rows()}, {"features", data.cols()},
+        {"data", o.data}, {"examples", examples}, {"features", data.cols()},
         {"storage", data.x.describe()}, {"solver", solver_name(r.solver)}, {"lambda", r.lambda},
         {"objective", r.objective}, {"objective_liblinear", r.objective_liblinear},
         {"iterations", r.solve.iterations}, {"converged", r.solve.converged},
@@ -396,7 +437,7 @@ void run(const TrainCli& o) {
     return;
   }
   std::printf("data      %s: %lld examples x %lld features, %s, %s, read in %.2f s%s\n",
-              o.data.c_str(), static_cast<long long>(data.rows()),
+              o.data.c_str(), static_cast<long long>(examples),
               static_cast<long long>(data.cols()), data.x.describe().c_str(),
               format_bytes(static_cast<double>(data.x.bytes())).c_str(), load_seconds,
               cache_note.c_str());
@@ -424,7 +465,7 @@ void run(const TrainCli& o) {
   std::printf("objective mean %s + %s, lambda = %.6g (C = %.6g); bias %s\n",
               model.multi_class == "multinomial" ? "cross-entropy" : "log loss", penalty,
               r.lambda,
-              r.lambda > 0 ? 1 / (r.lambda * data.rows()) : INFINITY,
+              r.lambda > 0 ? 1 / (r.lambda * examples) : INFINITY,
               to.fit_bias ? "fitted, not penalised" : "off");
   std::printf("solver    %s: %s after %lld iterations, %.1f passes over the data, %.3f s\n",
               solver_name(r.solver),
@@ -450,6 +491,10 @@ void run(const TrainCli& o) {
                 r.objective);
   std::printf("          |grad| %.3g, target %.3g (tol %.3g x |grad at 0| %.3g)\n", r.solve.grad_norm,
               o.tol * r.solve.grad_norm0, o.tol, r.solve.grad_norm0);
+  if (ranks)
+    std::printf("ranks     %d (mpirun), each reading its part of %s; the train metrics below are "
+                "of rank 0's part (%lld examples)\n", w.size, o.data.c_str(),
+                static_cast<long long>(data.rows()));
   std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy(),
               train_m.log_loss());
   if (test_m && test_m->binary)
