@@ -24,6 +24,7 @@ packages=(
   python3-pytest                         #     run by pytest
   liblinear-tools                        # the peer the interop tests compare against
   qemu-user                              # the portable build's test on CPUs without AVX
+  openmpi-bin libopenmpi-dev             # data-parallel training (mpirun -np K lograd train)
 )
 case "$group" in
   "") ;;

@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""Data-parallel training under mpirun, end to end: `mpirun -np K lograd train DATA` for
+K = 1..4 against `lograd train DATA` in one process (a9a: a plain file, read by byte ranges;
+kddcup99 and USPS: gzip, read by every K-th line), newton, lbfgs and gd, binary and
+multiclass; a signal to one rank stops every rank with the model written; a killed rank ends
+mpirun within 30 s with a message naming it.
+
+Objectives must agree to 1e-12 relative and weights to 1e-10, or, where rounding alone moves
+them further, within 10x the distance between two one-process runs on the same rows in two
+orders (the larger of two reorderings; a9a's nearly collinear features leave newton's and lbfgs's weights set only to
+~1e-6 by rounding; see tests/models/train_ranks_test.cc).
+
+usage: mpi_cli_test.py PATH/TO/lograd"""
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+from cli_util import TempDirTest
+
+LOGRAD = None
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", ".."))
+DATASETS = os.environ.get("LOGRAD_DATASETS_DIR", os.path.join(REPO, "..", "shared", "datasets"))
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
+MPIRUN = shutil.which("mpirun")
+
+
+def flat(v):
+    return [x for row in v for x in flat(row)] if isinstance(v, list) else [v]
+
+
+def weights(path):
+    """W and b of a model file; a multinomial model's biases centred (softmax does not change
+    when they all move together, so only their differences are determined)."""
+    with open(path) as f:
+        m = json.load(f)
+    b = flat(m.get("biases") or [m.get("bias", 0.0)])
+    if m.get("multi_class") == "multinomial":
+        b = [v - sum(b) / len(b) for v in b]
+    return flat(m["weights"]) + b
+
+
+def distance(a, b):
+    return max(abs(x - y) for x, y in zip(a, b))
+
+
+@unittest.skipIf(MPIRUN is None, "mpirun is missing: scripts/install-deps.sh installs openmpi-bin")
+class MpiTrain(TempDirTest):
+    PREFIX = "lograd_mpi_"
+
+    def train(self, data, out, args, ranks=None, check=True):
+        cmd = [LOGRAD, "train", data, "-o", out, "--json", "-q", *args]
+        if ranks is not None:
+            cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
+        if check:
+            self.assertEqual(r.returncode, 0, f"{' '.join(cmd)}\n{r.stderr[-3000:]}")
+        return r
+
+    def reordered(self, data, how):
+        """The same examples in another order (for the rounding-noise yardstick)."""
+        opener = gzip.open if data.endswith(".gz") else open
+        with opener(data, "rt") as f:
+            lines = [l for l in f if l.strip()]
+        out = self.path(f"{how}.svm")
+        with open(out, "w") as f:
+            f.writelines(lines[::-1] if how == "reversed"
+                         else lines[len(lines) // 2:] + lines[:len(lines) // 2])
+        return out
+
+    def check(self, data, args, ks, what):
+        one = self.path("one.json")
+        ref = json.loads(self.train(data, one, args).stdout)
+        noise = f_noise = 0.0
+        for how in ("reversed", "rotated"):
+            other = json.loads(self.train(self.reordered(data, how), self.path("o.json"), args).stdout)
+            noise = max(noise, distance(weights(one), weights(self.path("o.json"))))
+            f_noise = max(f_noise, abs(other["objective"] - ref["objective"]))
+        for k in ks:
+            out = self.path(f"k{k}.json")
+            got = json.loads(self.train(data, out, args, ranks=k).stdout)
+            self.assertEqual(got["examples"], ref["examples"], what)
+            self.assertLessEqual(abs(got["objective"] - ref["objective"]),
+                                 max(1e-12 * abs(ref["objective"]), 10 * f_noise),
+                                 f"{what}, {k} ranks")
+            d = distance(weights(out), weights(one))
+            print(f"{what}, {k} ranks: objective {got['objective']!r} (one process "
+                  f"{ref['objective']!r}, rows reordered {f_noise:.3g} apart), weights {d:.3g} apart (rows reordered: {noise:.3g})",
+                  flush=True)
+            self.assertLessEqual(d, max(1e-10, 10 * noise), f"{what}, {k} ranks")
+
+    def test_a9a_every_solver_k_1_to_4(self):
+        data = os.path.join(DATASETS, "a9a")
+        if not os.path.exists(data):
+            self.skipTest(f"{data} is missing")
+        self.check(data, ["--tol", "1e-12"], [1, 2, 3, 4], "a9a newton")
+        self.check(data, ["--solver", "lbfgs", "--tol", "1e-8"], [2, 3, 4], "a9a lbfgs")
+        self.check(data, ["--solver", "gd", "--max-iter", "50"], [2, 3, 4], "a9a gd")
+
+    def test_kddcup99_gzip(self):
+        data = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
+        if not os.path.exists(data):
+            self.skipTest(f"{data} is missing")
+        self.check(data, ["--tol", "1e-10"], [2, 3], "kddcup99 newton")
+
+    def test_multiclass_usps(self):
+        # The bundled USPS digits as LIBSVM (only LIBSVM text is split across ranks yet).
+        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f, \
+                open(self.path("usps.svm"), "w") as g:
+            for line in f:
+                v = line.strip().split(",")
+                g.write(v[0] + " " + " ".join(f"{j}:{x}" for j, x in enumerate(v[1:], 1)
+                                              if float(x) != 0) + "\n")
+        self.check(self.path("usps.svm"), ["--tol", "1e-10"], [2, 4], "usps multinomial")
+        self.check(self.path("usps.svm"), ["--multi-class", "ovr", "--tol", "1e-10"], [3],
+                   "usps one-vs-rest")
+
+    def test_a_signal_to_one_rank_stops_every_rank_with_the_model(self):
+        data = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
+        if not os.path.exists(data):
+            self.skipTest(f"{data} is missing")
+        out = self.path("stopped.json")
+        p = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "2", LOGRAD, "train", data,
+                              "--solver", "gd", "--max-iter", "100000", "--tol", "1e-14", "-o",
+                              out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=ENV)
+        rank = self.wait_for_rank(out)
+        time.sleep(3)
+        os.kill(rank, signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+        self.assertNotEqual(p.returncode, 0, err)
+        self.assertIn("interrupted", err)
+        with open(out) as f:
+            self.assertEqual(json.load(f)["training"]["stop_reason"], "interrupted")
+
+    def test_a_killed_rank_ends_mpirun_within_30_s(self):
+        data = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
+        if not os.path.exists(data):
+            self.skipTest(f"{data} is missing")
+        out = self.path("killed.json")
+        p = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "3", LOGRAD, "train", data,
+                              "--solver", "gd", "--max-iter", "100000", "--tol", "1e-14", "-o",
+                              out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=ENV)
+        rank = self.wait_for_rank(out, last=True)
+        time.sleep(3)
+        killed = time.monotonic()
+        os.kill(rank, signal.SIGKILL)
+        _, err = p.communicate(timeout=60)
+        self.assertLess(time.monotonic() - killed, 30, err)
+        self.assertNotEqual(p.returncode, 0, err)
+        self.assertRegex(err, r"rank \d|process rank", err)
+        self.assertFalse(os.path.exists(out))
+
+    def wait_for_rank(self, marker, last=False):
+        """The pid of a rank (the first or the last) running the command with `marker`."""
+        for _ in range(200):
+            r = subprocess.run(["pgrep", "-f", f"{LOGRAD} train .* {marker}"], capture_output=True,
+                               text=True)
+            pids = sorted(int(x) for x in r.stdout.split())
+            if len(pids) >= 2:
+                return pids[-1] if last else pids[0]
+            time.sleep(0.1)
+        self.fail("the ranks did not start")
+
+
+def main():
+    global LOGRAD
+    if len(sys.argv) < 2:
+        sys.exit("usage: mpi_cli_test.py PATH/TO/lograd")
+    LOGRAD = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
