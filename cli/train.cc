@@ -320,7 +320,7 @@ void run(const TrainCli& o) {
   ProgressLine progress(tty);
   // From here until the model is written, SIGINT and SIGTERM stop training at a safe point.
   std::optional<StopSignals> stop_signals(std::in_place);
-  const TrainResult r = train_logistic(data, to, init.get(), [&](const IterationInfo& it) {
+  TrainResult r = train_logistic(data, to, init.get(), [&](const IterationInfo& it) {
     progress(it);
     return !stop.load();
   });
@@ -333,7 +333,7 @@ void run(const TrainCli& o) {
     return;
   }
 
-  Model model = r.model;
+  Model model = std::move(r.model);  // not a copy: W is n x K doubles
   // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
   if (!model.encoding.empty())
     model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;

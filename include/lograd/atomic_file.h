@@ -4,6 +4,7 @@
 // let a program remove it when a signal ends it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,13 @@ namespace lograd {
 // throws Error naming the path, the step that failed and the errno text. "-" writes to
 // standard output; an existing device or pipe (/dev/null) is written in place.
 void write_file_atomically(const std::string& path, std::string_view content);
+
+// The same, for content made in pieces: `produce` calls `write` with each piece in order, so a
+// large file (a model of millions of weights) never has to be in memory whole. An exception
+// from `produce` removes the temporary file and leaves `path` untouched, as a failed write does.
+void write_file_atomically(
+    const std::string& path,
+    const std::function<void(const std::function<void(std::string_view)>& write)>& produce);
 
 // Removes the temporary files being written at this moment. Async-signal-safe: for handlers
 // of signals that end the process.

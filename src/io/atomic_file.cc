@@ -125,22 +125,38 @@ class TempFile {
   int slot_ = -1;
 };
 
-// Writes all of `content` to fd; returns 0 or the errno of the failure.
-int write_all(int fd, std::string_view content, bool test_limit) {
-  const int64_t limit = test_limit ? g_fail_after_bytes.load() : -1;
-  size_t budget =
-      limit >= 0 ? std::min(content.size(), static_cast<size_t>(limit)) : content.size();
-  size_t done = 0;
-  while (done < budget) {
-    const ssize_t k = ::write(fd, content.data() + done, budget - done);
-    if (k < 0) {
-      if (errno == EINTR) continue;
-      return errno;
+// Writes the pieces it is given to fd, all of each; error() is 0 or the errno of the first
+// failure (nothing more is written after one). With the test limit, the bytes past
+// g_fail_after_bytes (counted over all pieces) fail with ENOSPC.
+class FdWriter {
+ public:
+  FdWriter(int fd, bool test_limit) : fd_(fd), limit_(test_limit ? g_fail_after_bytes.load() : -1) {}
+  void write(std::string_view content) {
+    if (err_ != 0) return;
+    size_t budget = content.size();
+    if (limit_ >= 0)
+      budget = std::min(budget, static_cast<size_t>(std::max<int64_t>(limit_ - written_, 0)));
+    size_t done = 0;
+    while (done < budget) {
+      const ssize_t k = ::write(fd_, content.data() + done, budget - done);
+      if (k < 0) {
+        if (errno == EINTR) continue;
+        err_ = errno;
+        return;
+      }
+      done += static_cast<size_t>(k);
     }
-    done += static_cast<size_t>(k);
+    written_ += static_cast<int64_t>(done);
+    if (done != content.size()) err_ = ENOSPC;
   }
-  return done == content.size() ? 0 : ENOSPC;
-}
+  int error() const { return err_; }
+
+ private:
+  int fd_;
+  int64_t limit_;
+  int64_t written_ = 0;
+  int err_ = 0;
+};
 
 // Removes `.NAME.tmp.*` files in dir that no live writer holds (their flock is free): those of
 // processes killed mid-write. An empty one made in the last two seconds may be a writer that has
@@ -181,11 +197,28 @@ namespace lograd {
 using io::fail;
 
 void write_file_atomically(const std::string& path, std::string_view content) {
+  write_file_atomically(path, [content](const std::function<void(std::string_view)>& write) {
+    write(content);
+  });
+}
+
+void write_file_atomically(
+    const std::string& path,
+    const std::function<void(const std::function<void(std::string_view)>& write)>& produce) {
   using namespace io;
   namespace fs = std::filesystem;
+  // Runs produce into w; the first write error ends it with `fail_write(err)`.
+  const auto produce_into = [&](FdWriter& w, const auto& fail_write) {
+    produce([&](std::string_view piece) {
+      w.write(piece);
+      if (w.error() != 0) fail_write(w.error());
+    });
+  };
   if (path == "-") {  // standard output: nothing to replace
-    if (const int err = write_all(STDOUT_FILENO, content, false); err != 0)
+    FdWriter w(STDOUT_FILENO, false);
+    produce_into(w, [](int err) {
       throw Error(std::string("cannot write to standard output: ") + std::strerror(err));
+    });
     return;
   }
   struct stat st {};
@@ -194,9 +227,12 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     // atomically, and renaming over it would replace the device node itself.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) fail(path, "cannot open it", errno);
-    const int err = write_all(fd, content, false);
-    ::close(fd);
-    if (err != 0) fail(path, "writing", err);
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    FdWriter w(fd, false);
+    produce_into(w, [&](int err) { fail(path, "writing", err); });
     return;
   }
   const fs::path target(path);
@@ -207,8 +243,8 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   TempFile tmp;
   if (!tmp.create(dir, name))
     fail(path, "cannot create a temporary file in '" + dir.string() + "'", errno);
-  if (const int err = write_all(tmp.fd(), content, true); err != 0)
-    fail(path, "writing temporary file '" + tmp.path() + "'", err);
+  FdWriter w(tmp.fd(), true);
+  produce_into(w, [&](int err) { fail(path, "writing temporary file '" + tmp.path() + "'", err); });
   if (::fsync(tmp.fd()) != 0) fail(path, "syncing temporary file '" + tmp.path() + "'", errno);
   if (auto* hook = g_before_rename.load()) hook(tmp.path().c_str());
   // The file stays open (and locked) until renamed, so no other writer takes it for stale.

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "io/atomic_file.h"
+#include "io/json_writer.h"
 #include "io/liblinear_format.h"
 #include "lograd/error.h"
 #include "lograd/model.h"
@@ -29,16 +31,23 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 // FNV-1a, 64 bits, of the canonical text; written as "fnv1a64:<16 hex digits>".
-std::string checksum_of(std::string_view text) {
-  uint64_t h = 14695981039346656037ull;
+constexpr uint64_t kFnvOffset = 14695981039346656037ull;
+
+uint64_t fnv1a64(uint64_t h, std::string_view text) {
   for (unsigned char c : text) {
     h ^= c;
     h *= 1099511628211ull;
   }
+  return h;
+}
+
+std::string checksum_name(uint64_t h) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64, h);
   return buf;
 }
+
+std::string checksum_of(std::string_view text) { return checksum_name(fnv1a64(kFnvOffset, text)); }
 
 // The canonical text the checksum covers: the document without "checksum", keys sorted
 // (nlohmann::json keeps objects in a std::map), no whitespace. Independent of the file's layout.
@@ -123,38 +132,89 @@ ordered_json encoding_json(const CsvEncoding& e) {
                       {"columns", std::move(columns)}};
 }
 
-// The file's document, keys in reading order, without the checksum.
-ordered_json model_json(const Model& m) {
-  ordered_json d;
-  d["format"] = Model::kFormat;
+// The file's top-level members in reading order, without the checksum: each key with the
+// function that writes its value. The weights, feature names and standardization (n or n x K
+// values) go straight from the model to the text, never through a nlohmann::json tree.
+using Member = std::pair<std::string, std::function<void(io::JsonWriter&, bool sorted)>>;
+
+std::vector<Member> model_members(const Model& m) {
+  using W = io::JsonWriter;
+  const auto numbers = [](W& w, const std::vector<double>& v) {
+    w.begin_array();
+    for (double x : v) w.number(x);
+    w.end_array();
+  };
+  const auto strings = [](W& w, const std::vector<std::string>& v) {
+    w.begin_array();
+    for (const std::string& x : v) w.string(x);
+    w.end_array();
+  };
+  std::vector<Member> d;
+  d.emplace_back("format", [](W& w, bool) { w.string(Model::kFormat); });
   // Version 2 adds multiclass models; a binary model is written as version 1, which every
   // lograd reads.
-  d["version"] = m.multi_class.empty() ? 1 : 2;
-  d["n_features"] = m.n_features;
-  d["feature_names"] = m.feature_names;
-  d["labels"] = m.labels.names;
-  d["has_bias"] = m.has_bias;
+  d.emplace_back("version", [&m](W& w, bool) { w.literal(m.multi_class.empty() ? "1" : "2"); });
+  d.emplace_back("n_features", [&m](W& w, bool s) { w.value(json(m.n_features), s); });
+  d.emplace_back("feature_names", [&m, strings](W& w, bool) { strings(w, m.feature_names); });
+  d.emplace_back("labels", [&m, strings](W& w, bool) { strings(w, m.labels.names); });
+  d.emplace_back("has_bias", [&m](W& w, bool) { w.literal(m.has_bias ? "true" : "false"); });
   if (m.multi_class.empty()) {
-    d["bias"] = m.has_bias ? m.b : 0.0;
-    d["weights"] = m.w;
+    d.emplace_back("bias", [&m](W& w, bool) { w.number(m.has_bias ? m.b : 0.0); });
+    d.emplace_back("weights", [&m, numbers](W& w, bool) { numbers(w, m.w); });
   } else {
     // "weights": W as n_features rows of K (one per class, in "labels" order); "bias": K.
     const size_t k = m.labels.names.size();
-    d["multi_class"] = m.multi_class;
-    d["bias"] = m.has_bias ? m.biases : std::vector<double>(k, 0.0);
-    ordered_json rows = ordered_json::array();
-    for (size_t j = 0; j * k < m.w.size(); ++j)
-      rows.push_back(std::vector<double>(m.w.begin() + static_cast<std::ptrdiff_t>(j * k),
-                                         m.w.begin() + static_cast<std::ptrdiff_t>((j + 1) * k)));
-    d["weights"] = std::move(rows);
+    d.emplace_back("multi_class", [&m](W& w, bool) { w.string(m.multi_class); });
+    d.emplace_back("bias", [&m, k, numbers](W& w, bool) {
+      numbers(w, m.has_bias ? m.biases : std::vector<double>(k, 0.0));
+    });
+    d.emplace_back("weights", [&m, k](W& w, bool) {
+      w.begin_array();
+      for (size_t j = 0; j * k < m.w.size(); ++j) {
+        w.begin_array();
+        for (size_t q = 0; q < k; ++q) w.number(m.w[j * k + q]);
+        w.end_array();
+      }
+      w.end_array();
+    });
   }
-  if (m.mean.empty())
-    d["standardize"] = nullptr;
-  else
-    d["standardize"] = ordered_json{{"mean", m.mean}, {"scale", m.scale}};
-  d["encoding"] = encoding_json(m.encoding);
-  d["training"] = ordered_json(m.training);
+  d.emplace_back("standardize", [&m, numbers](W& w, bool) {
+    if (m.mean.empty()) {
+      w.literal("null");
+      return;
+    }
+    w.begin_object();
+    w.key("mean");
+    numbers(w, m.mean);
+    w.key("scale");
+    numbers(w, m.scale);
+    w.end_object();
+  });
+  d.emplace_back("encoding", [&m](W& w, bool s) { w.value(encoding_json(m.encoding), s); });
+  d.emplace_back("training", [&m](W& w, bool s) { w.value(m.training, s); });
   return d;
+}
+
+// Writes the document: pretty (the file's layout, members in reading order, then the
+// checksum when given) or canonical (what the checksum covers: no whitespace, keys sorted at
+// every level as nlohmann::json's std::map keeps them, no checksum).
+void write_model_json(const std::vector<Member>& members, io::JsonWriter& w, bool canonical,
+                      const std::string& checksum) {
+  std::vector<const Member*> order;
+  for (const Member& mb : members) order.push_back(&mb);
+  if (canonical)
+    std::sort(order.begin(), order.end(),
+              [](const Member* a, const Member* b) { return a->first < b->first; });
+  w.begin_object();
+  for (const Member* mb : order) {
+    w.key(mb->first);
+    mb->second(w, canonical);
+  }
+  if (!canonical && !checksum.empty()) {
+    w.key("checksum");
+    w.string(checksum);
+  }
+  w.end_object();
 }
 
 // ---- loading ---------------------------------------------------------------------------------
@@ -404,12 +464,17 @@ json parse_json(const std::string& path, std::string_view text) {
 
 }  // namespace
 
-std::string model_text(const Model& model, const std::string& name) {
-  check_savable(model, name);
-  ordered_json doc = model_json(model);
+namespace {
+
+// The checksum of the model's canonical text, hashed as the text is made (never whole in
+// memory); `name` stands for the destination in messages.
+std::string checksum_of_members(const std::vector<Member>& members, const std::string& name) {
   try {
-    doc["checksum"] = checksum_of(canonical_text(json(doc)));
-    return doc.dump(1) + "\n";
+    uint64_t h = kFnvOffset;
+    io::JsonWriter canonical(-1, [&h](std::string_view piece) { h = fnv1a64(h, piece); });
+    write_model_json(members, canonical, true, "");
+    canonical.flush();
+    return checksum_name(h);
   } catch (const json::type_error& e) {  // 316: a string that is not UTF-8
     throw ValueError("cannot save model to '" + name +
                      "': a feature name, label or category is not valid UTF-8 (" + e.what() +
@@ -417,8 +482,32 @@ std::string model_text(const Model& model, const std::string& name) {
   }
 }
 
+}  // namespace
+
+std::string model_text(const Model& model, const std::string& name) {
+  check_savable(model, name);
+  const std::vector<Member> members = model_members(model);
+  const std::string checksum = checksum_of_members(members, name);
+  std::string text;
+  io::JsonWriter pretty(1, [&text](std::string_view piece) { text += piece; });
+  write_model_json(members, pretty, false, checksum);
+  pretty.raw("\n");
+  pretty.flush();
+  return text;
+}
+
 void save_model(const Model& model, const std::string& path) {
-  io::write_file_atomically(path, model_text(model, path));
+  check_savable(model, path);
+  const std::vector<Member> members = model_members(model);
+  // The checksum first (the canonical text hashed as it is made), then the file, which ends
+  // with it: two passes over the model, and the text never whole in memory.
+  const std::string checksum = checksum_of_members(members, path);
+  io::write_file_atomically(path, [&](const std::function<void(std::string_view)>& write) {
+    io::JsonWriter pretty(1, write);
+    write_model_json(members, pretty, false, checksum);
+    pretty.raw("\n");
+    pretty.flush();
+  });
 }
 
 Model load_model(const std::string& path) { return parse_model(read_whole_file(path), path); }

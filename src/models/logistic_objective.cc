@@ -34,8 +34,18 @@ class LogisticObjective final : public Objective {
   int64_t penalized() const override { return n_; }
   double passes() const override { return passes_; }
 
+  void keep_segments(bool keep) override {
+    keep_segments_ = keep;
+    if (keep) return;
+    have_point_ = have_segment_ = false;
+    w0_ = std::vector<double>();
+    w1_ = std::vector<double>();
+    z0_ = std::vector<double>();
+  }
+
   double fun_grad(std::span<const double> w, std::span<double> g) override {
     passes_ += 1;
+    if (!keep_segments_) return eval(f_, w, g);
     // The segment cache: the point and z = A w of the previous call become w0, z0.
     if (have_point_) {
       z0_ = logistic_loss_state(loss_).z;
@@ -81,20 +91,33 @@ class LogisticObjective final : public Objective {
   }
 
   // A = [(X - 1 mean^T) diag(inv_scale), 1]: Hv = A^T D A v + l2 [v_w, 0]. One pass over X.
+  // The pass reads v itself unless standardized and accumulates into hv itself (zeroed), unless
+  // hv is v: no vectors of n beside those of the solver.
   void hess_vec(std::span<const double> v, std::span<double> hv) override {
-    std::vector<double> u(v.begin(), v.begin() + n_);
+    std::vector<double> u;
+    const double* up = v.data();
     double c = spec_.fit_bias ? v[n_] : 0.0;
-    if (standardized_)
+    if (standardized_) {
+      u.assign(v.begin(), v.begin() + n_);
       for (int64_t j = 0; j < n_; ++j) u[j] *= inv_scale_[j];
+      up = u.data();
+    }
     if (centered_)
-      for (int64_t j = 0; j < n_; ++j) c -= spec_.mean[j] * u[j];
-    std::vector<double> acc(static_cast<size_t>(n_));
+      for (int64_t j = 0; j < n_; ++j) c -= spec_.mean[j] * up[j];
+    std::vector<double> own;
+    double* acc = hv.data();
+    if (hv.data() == v.data()) {
+      own.resize(static_cast<size_t>(n_));
+      acc = own.data();
+    } else {
+      std::fill(hv.begin(), hv.begin() + n_, 0.0);
+    }
     double sum_t = 0;
     kernels::HessVecArgs a;
-    a.u = u.data();
+    a.u = up;
     a.c = &c;
     a.d = d_.data();
-    a.out = acc.data();
+    a.out = acc;
     a.out_c = &sum_t;
     kernels::hess_vec(xv_, kernels::Rows::all(xv_), a);
     for (int64_t j = 0; j < n_; ++j) {
@@ -108,7 +131,7 @@ class LogisticObjective final : public Objective {
   }
 
   void hess_diag(std::span<double> d) override {
-    std::vector<double> q(static_cast<size_t>(n_)), p(static_cast<size_t>(n_));
+    std::vector<double> q(static_cast<size_t>(n_)), p(centered_ ? static_cast<size_t>(n_) : 0);
     double sum_d = 0;
     for (double v : d_) sum_d += v;
     kernels::diag_xtdx(xv_, kernels::Rows::all(xv_), d_.data(), q.data());
@@ -172,7 +195,7 @@ class LogisticObjective final : public Objective {
   std::vector<double> inv_scale_, s_, y_, d_;
   // The last two points of fun_grad and the z of the earlier one (fun_on_last_segment).
   std::vector<double> w0_, w1_, z0_;
-  bool have_point_ = false, have_segment_ = false;
+  bool have_point_ = false, have_segment_ = false, keep_segments_ = true;
   Graph<double> g_;
   Var<double> w_, b_, loss_, f_, batch_f_;
   std::shared_ptr<std::vector<int64_t>> batch_rows_;

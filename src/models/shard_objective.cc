@@ -61,6 +61,8 @@ class ShardObjective final : public Objective {
     return diagonal;
   }
 
+  void keep_segments(bool keep) override { local_->keep_segments(keep); }
+
   double fun_on_last_segment(double t) override {
     double v = local_->fun_on_last_segment(t);
     if (std::isnan(v)) return v;  // every rank's objective keeps the same kind of cache

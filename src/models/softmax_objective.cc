@@ -53,8 +53,18 @@ class SoftmaxObjective final : public Objective {
   }
   double passes() const override { return passes_; }
 
+  void keep_segments(bool keep) override {
+    keep_segments_ = keep;
+    if (keep) return;
+    have_point_ = have_segment_ = false;
+    w0_ = std::vector<double>();
+    w1_ = std::vector<double>();
+    z0_ = std::vector<double>();
+  }
+
   double fun_grad(std::span<const double> w, std::span<double> g) override {
     passes_ += 1;
+    if (!keep_segments_) return eval(f_, w, g);
     if (have_point_) {
       z0_ = logistic_loss_state(loss_).z;
       w0_ = w1_;
@@ -232,7 +242,7 @@ class SoftmaxObjective final : public Objective {
   std::vector<double> inv_scale_, s_, y_, d_, p_;
   double null_ = 0;  // curvature given to the bias direction (1, ..., 1) (hess_vec)
   std::vector<double> w0_, w1_, z0_;
-  bool have_point_ = false, have_segment_ = false;
+  bool have_point_ = false, have_segment_ = false, keep_segments_ = true;
   Graph<double> g_;
   Var<double> w_, b_, loss_, f_, batch_f_;
   std::shared_ptr<std::vector<int64_t>> batch_rows_;

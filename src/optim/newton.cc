@@ -18,11 +18,14 @@ double mnorm(std::span<const double> v, std::span<const double> m) {
 
 // Approximately minimises g^T s + s^T H s / 2 subject to ||s||_M <= delta (Steihaug-Toint).
 // Leaves the step in s and the residual r = -g - H s in r; returns the CG iterations, or -1
-// when the run was asked to stop (s is then incomplete).
+// when the run was asked to stop (s is then incomplete). z, d and hd (n each) are its work
+// space, given by the caller: vectors it does not need meanwhile, so that a step of n
+// parameters holds 7 vectors of n, as LIBLINEAR's TRON, not 10 (the memory of one-vs-rest
+// training on news20 is mostly these and the data).
 int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const double> g,
-              std::span<const double> m, std::vector<double>& s, std::vector<double>& r) {
+              std::span<const double> m, std::vector<double>& s, std::vector<double>& r,
+              std::span<double> z, std::span<double> d, std::span<double> hd) {
   const size_t n = g.size();
-  std::vector<double> z(n), d(n), hd(n);
   std::fill(s.begin(), s.end(), 0.0);
   for (size_t i = 0; i < n; ++i) {
     r[i] = -g[i];
@@ -38,10 +41,15 @@ int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const doub
     obj.hess_vec(d, hd);
     const double dhd = dot(d, hd);
     const double alpha = dhd > 0 ? rz / dhd : INFINITY;
-    // Would the full step leave the region (or is the curvature not positive)?
-    std::vector<double> s_new(n);
-    for (size_t i = 0; i < n; ++i) s_new[i] = s[i] + (std::isfinite(alpha) ? alpha : 0) * d[i];
-    if (!std::isfinite(alpha) || mnorm(s_new, m) > delta) {
+    // Would the full step leave the region (or is the curvature not positive)? ||s + a d||_M
+    // summed as mnorm sums it, without a vector for s + a d.
+    const double a = std::isfinite(alpha) ? alpha : 0;
+    double snew_m = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const double si = s[i] + a * d[i];
+      snew_m += si * si * m[i];
+    }
+    if (!std::isfinite(alpha) || std::sqrt(snew_m) > delta) {
       // tau >= 0 with ||s + tau d||_M = delta.
       double sms = 0, smd = 0, dmd = 0;
       for (size_t i = 0; i < n; ++i) {
@@ -57,7 +65,7 @@ int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const doub
       }
       break;
     }
-    s.swap(s_new);
+    for (size_t i = 0; i < n; ++i) s[i] = s[i] + a * d[i];
     for (size_t i = 0; i < n; ++i) {
       r[i] -= alpha * hd[i];
       z[i] = r[i] / m[i];
@@ -76,9 +84,15 @@ void solve_newton(Run& run, std::vector<double>& w) {
   constexpr double eta0 = 1e-4, eta1 = 0.25, eta2 = 0.75;
   constexpr double sigma1 = 0.25, sigma2 = 0.5, sigma3 = 4.0;
   Objective& obj = run.obj;
+  // Newton never evaluates f along a segment: the objective need not keep one.
+  struct NoSegments {
+    Objective& obj;
+    explicit NoSegments(Objective& o) : obj(o) { obj.keep_segments(false); }
+    ~NoSegments() { obj.keep_segments(true); }
+  } no_segments(obj);
   const SolverState* st = run.resumed();
   const size_t n = w.size();
-  std::vector<double> g(n), g_new(n), w_new(n), s(n), r(n), m(n);
+  std::vector<double> g(n), g_new(n), w_new(n), s(n), r(n), m(n), d(n);
 
   double f = obj.fun_grad(w, g);
   obj.set_hessian_point();
@@ -107,11 +121,12 @@ void solve_newton(Run& run, std::vector<double>& w) {
       for (double& v : m) v = 0.99 * ridge + 0.01 * v;
     }
     if (first) {
-      std::vector<double> minv_g(n);
+      std::span<double> minv_g = d;  // free until trpcg
       for (size_t i = 0; i < n; ++i) minv_g[i] = g[i] / m[i];
       delta = std::sqrt(dot(g, minv_g));  // ||g||_{M^-1}
     }
-    if (trpcg(run, obj, delta, g, m, s, r) < 0) {
+    // w_new and g_new are free until the step is taken: trpcg's z and hd.
+    if (trpcg(run, obj, delta, g, m, s, r, w_new, d, g_new) < 0) {
       // Interrupted inside the step: w, delta and first are still those of the last
       // iteration (a first radius set above is set again the same way on resume).
       run.finish("interrupted", f, gnorm);

@@ -397,6 +397,47 @@ TEST(CsvReader, StorageAndValueTypeChoice) {
   EXPECT_EQ(forced.feature_names.size(), 7u);
 }
 
+// The reader keeps its entries in parts of about 2^18 (a 300-column file: 873 rows a part),
+// in float32 until a value needs float64; the matrix is the same whatever the parts, dense or
+// sparse, and a value needing float64 in the last part turns the whole matrix float64.
+TEST(CsvReader, RowsInSeveralPartsAndALateFloat64Value) {
+  TempDir dir;
+  const int rows = 2000, cols = 300;
+  for (const bool sparse : {false, true}) {
+    SCOPED_TRACE(sparse ? "sparse" : "dense");
+    const auto value = [&](int r, int j) {
+      const int v = (r * 7 + j * 3) % 11 - 5;
+      return sparse && (r + j) % 9 != 0 ? 0 : v;
+    };
+    std::string text, wide_text;
+    std::vector<double> want;
+    for (int r = 0; r < rows; ++r) {
+      std::string line;  // the label last (the default label column)
+      for (int j = 0; j < cols; ++j) {
+        line += std::to_string(value(r, j)) + ",";
+        want.push_back(value(r, j));
+      }
+      const std::string label = std::to_string(r % 3);
+      text += line + label + "\n";
+      wide_text += line + (r == rows - 1 ? "1e39," : "0,") + label + "\n";
+    }
+    const Dataset d = read_csv(dir.write("p.csv", text));
+    EXPECT_EQ(d.x.is_sparse(), sparse);
+    EXPECT_STREQ(d.x.dtype(), "float32");
+    EXPECT_EQ(dense_values(d.x), want);
+    const Dataset w = read_csv(dir.write("w.csv", wide_text));
+    EXPECT_STREQ(w.x.dtype(), "float64");
+    const std::vector<double> got = dense_values(w.x);
+    ASSERT_EQ(got.size(), static_cast<size_t>(rows * (cols + 1)));
+    for (int r = 0; r < rows; ++r)
+      for (int j = 0; j <= cols; ++j)
+        ASSERT_EQ(got[static_cast<size_t>(r * (cols + 1) + j)],
+                  j < cols ? value(r, j) : (r == rows - 1 ? 1e39 : 0.0))
+            << "row " << r << " column " << j;
+    EXPECT_EQ(d.label, w.label);
+  }
+}
+
 TEST(CsvReader, GzipInput) {
   TempDir dir;
   const std::string text = "x;c;y\n1;a;0\n2;b;1\n";

@@ -3,6 +3,8 @@
 #include "io/atomic_file.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -88,6 +90,40 @@ TEST_F(AtomicFileTest, AFailedWriteLeavesTheOldFileAndNoTemporaryFile) {
   io::set_write_failure_after_bytes_for_testing(2);
   EXPECT_THROW(write_file_atomically(target.string(), "new content"), Error);
   EXPECT_EQ(slurp(target), "old");
+  EXPECT_TRUE(others("m.json").empty());
+}
+
+// Content made in pieces: the file is their concatenation; a failure partway (the producer
+// throws, or the disk fills across pieces) leaves the old file and no temporary file.
+TEST_F(AtomicFileTest, ContentInPiecesIsWrittenWholeOrNotAtAll) {
+  const fs::path target = dir_ / "m.json";
+  write_file_atomically(target.string(), [](const std::function<void(std::string_view)>& write) {
+    write("one ");
+    write("");
+    write("two");
+  });
+  EXPECT_EQ(slurp(target), "one two");
+  EXPECT_THROW(write_file_atomically(target.string(),
+                                     [](const std::function<void(std::string_view)>& write) {
+                                       write("half a model");
+                                       throw Error("the producer failed");
+                                     }),
+               Error);
+  EXPECT_EQ(slurp(target), "one two");
+  EXPECT_TRUE(others("m.json").empty());
+  io::set_write_failure_after_bytes_for_testing(5);  // inside the second piece
+  try {
+    write_file_atomically(target.string(), [](const std::function<void(std::string_view)>& write) {
+      write("abc");
+      write("defg");
+      ADD_FAILURE() << "the write after a full disk should have thrown";
+    });
+    ADD_FAILURE() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("No space left on device"), std::string::npos) << e.what();
+  }
+  io::set_write_failure_after_bytes_for_testing(-1);
+  EXPECT_EQ(slurp(target), "one two");
   EXPECT_TRUE(others("m.json").empty());
 }
 

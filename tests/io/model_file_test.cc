@@ -13,9 +13,11 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <random>
 #include <string>
 
 #include "io/atomic_file.h"
+#include "io/json_writer.h"
 #include "lograd/error.h"
 #include "lograd/model.h"
 
@@ -497,6 +499,93 @@ TEST_F(ModelFile, NumberOverflowIsRejected) {
   text.replace(at, 23, "1.7976931348623157e+309");
   spit(path("model.json"), text);
   EXPECT_NE(load_error(path("model.json")).find(path("model.json") + ": "), std::string::npos);
+}
+
+// A multiclass model: K = 3 classes, W (n, 3), with or without standardization.
+Model multiclass_model(const std::string& kind, bool standardized) {
+  Model m = awkward_model();
+  m.multi_class = kind;
+  m.labels.names = {"red", "green", "blue"};
+  m.w.clear();
+  for (int64_t j = 0; j < m.n_features; ++j)
+    for (int q = 0; q < 3; ++q) m.w.push_back((j + 1) * (q - 1.25) / 7.0);
+  m.w[4] = -0.0;
+  m.biases = {0.5, -1.0 / 3.0, 1e-310};
+  m.b = 0;  // a binary model's field
+  if (!standardized) {
+    m.mean.clear();
+    m.scale.clear();
+    m.encoding = CsvEncoding();
+    m.feature_names.clear();
+  }
+  return m;
+}
+
+// The model file is written piece by piece (io::JsonWriter), not through a nlohmann::json
+// tree; it must still be exactly what nlohmann::json's dump(1) makes of its document, and its
+// checksum the FNV-1a of the document's canonical dump().
+TEST_F(ModelFile, FileIsTheDocumentDumpedByNlohmannJson) {
+  Model empty;  // no features, no bias
+  empty.n_features = 0;
+  empty.has_bias = false;
+  empty.labels.names = {"a", "b"};
+  const std::vector<std::pair<std::string, Model>> models = {
+      {"binary", awkward_model()},
+      {"empty", empty},
+      {"multinomial", multiclass_model("multinomial", true)},
+      {"ovr", multiclass_model("ovr", false)}};
+  for (const auto& [name, m] : models) {
+    SCOPED_TRACE(name);
+    save_model(m, path(name + ".json"));
+    const std::string text = slurp(path(name + ".json"));
+    const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(text, doc.dump(1) + "\n");
+    json rest = json::parse(text);
+    rest.erase("checksum");
+    EXPECT_EQ(doc["checksum"], fnv1a64(rest));
+    const Model back = load_model(path(name + ".json"));
+    expect_same_model(m, back);
+    expect_bits_eq(m.biases, back.biases, "biases");
+    EXPECT_EQ(m.multi_class, back.multi_class);
+  }
+}
+
+TEST(JsonWriter, WritesWhatNlohmannJsonDumps) {
+  std::mt19937_64 rng(7);
+  std::vector<double> v = {0.0, -0.0, 1.0, -1.0, 0.1, 1e-7, 1e21, 1e22, 123456789012345678.0,
+                           5e-324, 2.2250738585072014e-308, std::numeric_limits<double>::max(),
+                           std::numeric_limits<double>::infinity(), std::nan("")};
+  for (int i = 0; i < 20000; ++i) {
+    v.push_back(std::bit_cast<double>(rng()));  // every exponent; NaNs and infinities too
+    v.push_back(std::ldexp(static_cast<double>(rng() >> 11), -53) * 100 - 50);
+  }
+  using ojson = nlohmann::ordered_json;
+  const ojson doc = {{"z", v}, {"a", {{"s", "t\"ab\\\n\u00fc"}, {"e", ojson::array()}}},
+                     {"o", ojson::object()}, {"n", nullptr}, {"i", -42}, {"b", true}};
+  for (int indent : {-1, 1, 2}) {
+    for (bool sorted : {false, true}) {
+      std::string text;
+      io::JsonWriter w(indent, [&](std::string_view piece) { text.append(piece); });
+      w.value(doc, sorted);
+      w.flush();
+      EXPECT_EQ(text, sorted ? json(doc).dump(indent) : doc.dump(indent))
+          << "indent " << indent << (sorted ? ", sorted" : "");
+    }
+  }
+  // Numbers given one at a time, inside containers built by the writer.
+  std::string text;
+  io::JsonWriter w(1, [&](std::string_view piece) { text.append(piece); });
+  w.begin_object();
+  w.key("v");
+  w.begin_array();
+  for (double x : v) w.number(x);
+  w.end_array();
+  w.key("empty");
+  w.begin_array();
+  w.end_array();
+  w.end_object();
+  w.flush();
+  EXPECT_EQ(text, ojson({{"v", v}, {"empty", ojson::array()}}).dump(1));
 }
 
 }  // namespace

@@ -168,6 +168,34 @@ TEST(MultiKernels, MatchPlainLoops) {
 }
 
 // softmax_term against its definition, at large scores (where e^z overflows) and at a NaN.
+// matmul with k >= 2 (prediction) takes a W whose padded copy would pass 4 MB in groups of
+// columns, one pass over X each; every score depends on its own column alone, so the result
+// is the same bits as computing each class by itself (k = 2 calls, the pair padded).
+TEST(MultiKernels, MatmulInColumnGroupsGivesTheSameBits) {
+  const int64_t m = 37, n = 30000, k = 20;  // W padded: 30,000 x 20 or 24 doubles > 4 MB
+  Problem p(m, n, k);
+  for (const MatrixView& xv : p.views()) {
+    std::vector<double> z(static_cast<size_t>(m * k));
+    matmul(xv, Rows::all(xv), k, p.w.data(), p.b.data(), z.data());
+    for (int64_t q = 0; q < k; q += 2) {
+      std::vector<double> wq(static_cast<size_t>(n * 2)), zq(static_cast<size_t>(m * 2));
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t c = 0; c < 2; ++c) wq[j * 2 + c] = p.w[static_cast<size_t>(j * k + q + c)];
+      matmul(xv, Rows::all(xv), 2, wq.data(), p.b.data() + q, zq.data());
+      for (int64_t r = 0; r < m; ++r)
+        for (int64_t c = 0; c < 2; ++c)
+          ASSERT_EQ(z[static_cast<size_t>(r * k + q + c)], zq[static_cast<size_t>(r * 2 + c)])
+              << "row " << r << " class " << q + c;
+    }
+    for (int64_t r = 0; r < m; r += 9) {  // and the scores are right
+      const std::vector<double> want = p.z(r, p.w, p.b.data());
+      for (int64_t q = 0; q < k; ++q)
+        EXPECT_NEAR(z[static_cast<size_t>(r * k + q)], want[static_cast<size_t>(q)],
+                    1e-9 * (1 + std::abs(want[static_cast<size_t>(q)])));
+    }
+  }
+}
+
 TEST(MultiKernels, SoftmaxTermIsStable) {
   const double z[3] = {1000, 999, -1000};
   double p[3];

@@ -20,6 +20,7 @@
 
 #include <hwy/highway.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -267,20 +268,45 @@ double loss_grad_pass(const M& x, const int64_t* rows, int64_t count, int64_t k,
   return extra[static_cast<size_t>(kp)];
 }
 
+// Columns [q0, q0 + g) of a (rows, k) copied into (rows, gp) with zero pad columns, in
+// scratch slot `slot` (a null gives zeros).
+inline const double* pad_columns(int slot, const double* a, int64_t rows, int64_t k, int64_t q0,
+                                 int64_t g, int64_t gp) {
+  double* out = scratch(slot, static_cast<size_t>(rows * gp), /*zero=*/true);
+  if (a)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < g; ++j) out[r * gp + j] = a[r * k + q0 + j];
+  return out;
+}
+
+// Padded copies of V larger than this go through matmul_pass in groups of columns.
+constexpr int64_t kMatmulPadBytes = int64_t{4} << 20;
+
 // out (count, k) = X_R V + c.   X: (m, n), v: (n, k), c: (k) or null
+// (prediction: Model::decision). The padded copy of V stays in a scratch buffer after the
+// call; where it would pass kMatmulPadBytes (news20: 62,061 x 24 doubles, 12 MB), the columns
+// go through in groups of whole vectors that fit it, one pass over X_R per group. Each z_iq
+// depends on column q alone (the lanes never mix), so the groups give the same bits.
 template <class M>
 void matmul_pass(const M& x, const int64_t* rows, int64_t count, int64_t k, const double* v,
                  const double* c, double* out) {
-  const int64_t kp = padded(k);
-  const double* vp = pad(1, v, x.n, k, kp);
-  const double* cp = pad(2, c, 1, k, kp);
-  for_blocks(count, multi_blocks(x, count, k), [&](int, int64_t begin, int64_t end) {
-    multi_rows(x, rows, begin, end, kp, vp, cp, nullptr,
-               [&](int64_t i, const double* z, double*) {
-                 std::copy(z, z + k, out + i * k);
-                 return false;
-               });
-  });
+  const auto lanes = static_cast<int64_t>(hn::Lanes(D()));
+  int64_t group = k;
+  const auto row_bytes = static_cast<int64_t>(sizeof(double)) * std::max<int64_t>(x.n, 1);
+  if (padded(k) * row_bytes > kMatmulPadBytes)
+    group = std::max(lanes, kMatmulPadBytes / row_bytes / lanes * lanes);
+  for (int64_t q0 = 0; q0 < k; q0 += group) {
+    const int64_t g = std::min(group, k - q0), gp = padded(g);
+    const double* vp = pad_columns(1, v, x.n, k, q0, g, gp);
+    const double* cp = pad_columns(2, c, 1, k, q0, g, gp);
+    for_blocks(count, multi_blocks(x, count, g), [&](int, int64_t begin, int64_t end) {
+      multi_rows(x, rows, begin, end, gp, vp, cp, nullptr,
+                 [&](int64_t i, const double* z, double*) {
+                   std::copy(z, z + g, out + i * k + q0);
+                   return false;
+                 });
+    });
+  }
 }
 
 // out (n, k) += X_R^T U.   X: (m, n), u: (count, k) by position
