@@ -1,5 +1,6 @@
 #include "mpi_world.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -21,30 +22,70 @@ bool launched_by_mpirun() {
 bool g_joined = false;
 
 #if LOGRAD_WITH_MPI
-// Sums over MPI_COMM_WORLD: MPI_Allgather of every rank's vector (and its stop flag), added in
-// rank order by each rank, so all ranks get the same bits whatever the timing (MPI_Allreduce
-// may add in any order).
+// Sums over MPI_COMM_WORLD in a fixed order: every element is added in rank order 0, 1, ...,
+// K - 1, so all ranks get the same bits whatever the timing (MPI_Allreduce may add in any
+// order). Short vectors by MPI_Allgather, long ones by a reduce-scatter and an allgather.
 class MpiCollective final : public Collective {
  public:
-  MpiCollective(World& w) : w_(w) {}
+  explicit MpiCollective(World& w) : w_(w) {
+    // LOGRAD_MPI_SCATTER_FROM=N moves the switch to scatter_sum (tests use 1 to cover it).
+    if (const char* e = std::getenv("LOGRAD_MPI_SCATTER_FROM"); e && *e)
+      scatter_from_ = std::max<size_t>(1, std::strtoull(e, nullptr, 10));
+  }
   int rank() const override { return w_.rank; }
   int size() const override { return w_.size; }
 
   void sum(std::span<double> v) override {
-    const size_t n = v.size() + 1;
+    // The stop flag rides along as one more number.
     send_.assign(v.begin(), v.end());
     send_.push_back(w_.local_stop != nullptr && w_.local_stop->load() ? 1.0 : 0.0);
+    if (send_.size() < scatter_from_ * static_cast<size_t>(w_.size)) gather_sum();
+    else scatter_sum();
+    std::copy(send_.begin(), send_.end() - 1, v.begin());
+    if (send_.back() > 0) w_.stop.store(true);
+  }
+
+  // Short vectors: every rank receives all K vectors (MPI_Allgather) and adds them in rank
+  // order. K - 1 vectors in per rank; one latency step per round of the allgather.
+  void gather_sum() {
+    const size_t n = send_.size();
     recv_.resize(n * static_cast<size_t>(w_.size));
     MPI_Allgather(send_.data(), static_cast<int>(n), MPI_DOUBLE, recv_.data(), static_cast<int>(n),
                   MPI_DOUBLE, MPI_COMM_WORLD);
-    double stop = 0;
     for (size_t i = 0; i < n; ++i) {
       double acc = recv_[i];
       for (int q = 1; q < w_.size; ++q) acc += recv_[static_cast<size_t>(q) * n + i];
-      if (i < v.size()) v[i] = acc;
-      else stop = acc;
+      send_[i] = acc;
     }
-    if (stop > 0) w_.stop.store(true);
+  }
+
+  // Long vectors: rank q owns slice q; each rank sends slice q to rank q (MPI_Alltoallv),
+  // which adds the K copies in rank order, then the summed slices go to everyone
+  // (MPI_Allgatherv). About 2 (K - 1) / K of the vector in per rank instead of K - 1 vectors,
+  // and the same bits as gather_sum: each element is still added in rank order.
+  void scatter_sum() {
+    const size_t n = send_.size(), k = static_cast<size_t>(w_.size);
+    std::vector<int> count(k), offset(k), recv_count(k), recv_offset(k);
+    for (size_t q = 0; q < k; ++q) {
+      offset[q] = static_cast<int>(n * q / k);
+      count[q] = static_cast<int>(n * (q + 1) / k) - offset[q];
+    }
+    const size_t mine = static_cast<size_t>(count[static_cast<size_t>(w_.rank)]);
+    for (size_t q = 0; q < k; ++q) {
+      recv_count[q] = static_cast<int>(mine);
+      recv_offset[q] = static_cast<int>(mine * q);
+    }
+    recv_.resize(mine * k);
+    MPI_Alltoallv(send_.data(), count.data(), offset.data(), MPI_DOUBLE, recv_.data(),
+                  recv_count.data(), recv_offset.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+    slice_.resize(mine);
+    for (size_t i = 0; i < mine; ++i) {
+      double acc = recv_[i];
+      for (size_t q = 1; q < k; ++q) acc += recv_[q * mine + i];
+      slice_[i] = acc;
+    }
+    MPI_Allgatherv(slice_.data(), static_cast<int>(mine), MPI_DOUBLE, send_.data(), count.data(),
+                   offset.data(), MPI_DOUBLE, MPI_COMM_WORLD);
   }
 
   std::vector<std::string> gather(const std::vector<std::string>& mine) override {
@@ -72,8 +113,10 @@ class MpiCollective final : public Collective {
   }
 
  private:
+  // Vectors of at least this many numbers per rank are summed by scatter_sum.
+  size_t scatter_from_ = 4096;
   World& w_;
-  std::vector<double> send_, recv_;
+  std::vector<double> send_, recv_, slice_;
 };
 #endif
 

@@ -122,6 +122,23 @@ class MpiTrain(TempDirTest):
         self.check(self.path("usps.svm"), ["--multi-class", "ovr", "--tol", "1e-10"], [3],
                    "usps one-vs-rest")
 
+    def test_long_vectors_are_summed_to_the_same_bits(self):
+        # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather
+        # path: every element is added in rank order in both, so the models are identical.
+        data = os.path.join(DATASETS, "a9a")
+        if not os.path.exists(data):
+            self.skipTest(f"{data} is missing")
+        models = []
+        for scatter_from in ("1000000", "1"):
+            out = self.path(f"s{scatter_from}.json")
+            env = dict(ENV, LOGRAD_MPI_SCATTER_FROM=scatter_from)
+            r = subprocess.run([MPIRUN, "--oversubscribe", "-np", "3", LOGRAD, "train", data,
+                                "-q", "-o", out], capture_output=True, text=True, env=env,
+                               timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            models.append(weights(out))
+        self.assertEqual(models[0], models[1])
+
     def test_a_signal_to_one_rank_stops_every_rank_with_the_model(self):
         data = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
         if not os.path.exists(data):
