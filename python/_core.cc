@@ -248,28 +248,31 @@ py::tuple fit(const py::object& x, py::array_t<int32_t, py::array::c_style | py:
   return py::make_tuple(std::move(r.model), info);
 }
 
-// z = W^T x + b for every row of x: (rows, outputs).
-py::array_t<double> decision(const Model& m, const py::object& x, int threads) {
+// One of the model's per-row predictions (`predict`: decision or class_proba) of a borrowed x,
+// without the GIL, with the kernels on `threads` threads: (rows, cols).
+template <class Predict>
+py::array_t<double> predict_rows(const Model& m, const py::object& x, int threads, int64_t cols,
+                                 Predict predict) {
   const DataMatrix xm = borrow_matrix(x);
-  std::vector<double> z;
+  std::vector<double> out;
   {
     py::gil_scoped_release release;
     ThreadScope scope(threads);
-    z = m.decision(xm);
+    out = predict(m, xm);
   }
-  return to_array(z, xm.rows(), m.outputs());
+  return to_array(out, xm.rows(), cols);
+}
+
+// z = W^T x + b for every row of x: (rows, outputs).
+py::array_t<double> decision(const Model& m, const py::object& x, int threads) {
+  return predict_rows(m, x, threads, m.outputs(),
+                      [](const Model& md, const DataMatrix& xm) { return md.decision(xm); });
 }
 
 // P(class q | x) for every row: (rows, K).
 py::array_t<double> proba(const Model& m, const py::object& x, int threads) {
-  const DataMatrix xm = borrow_matrix(x);
-  std::vector<double> p;
-  {
-    py::gil_scoped_release release;
-    ThreadScope scope(threads);
-    p = m.class_proba(xm);
-  }
-  return to_array(p, xm.rows(), static_cast<int64_t>(m.labels.names.size()));
+  return predict_rows(m, x, threads, static_cast<int64_t>(m.labels.names.size()),
+                      [](const Model& md, const DataMatrix& xm) { return md.class_proba(xm); });
 }
 
 py::dict explain(std::vector<double> x, double y, std::vector<double> w, double b, double lr,

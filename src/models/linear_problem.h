@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,34 @@ inline std::vector<double> check_linear_problem(const std::string& what, int64_t
   }
   return inv_scale;
 }
+
+// The last two points of fun_grad and the z = A w of the earlier one, so that
+// fun_on_last_segment can price a line search's trials without a pass over X. Both linear-model
+// objectives keep one; Newton turns it off (keep_segments(false)).
+struct SegmentCache {
+  std::vector<double> w0, w1, z0;
+  bool have_point = false, have_segment = false, keep = true;
+
+  // Before fun_grad evaluates at w: the previous point and its z (`z_prev()`, the fused op's
+  // saved z, read only when there is a previous point) become w0 and z0.
+  template <class ZPrev>
+  void record(std::span<const double> w, ZPrev z_prev) {
+    if (have_point) {
+      z0 = z_prev();
+      w0 = w1;
+      have_segment = true;
+    }
+    w1.assign(w.begin(), w.end());
+    have_point = true;
+  }
+  void set_keep(bool k) {
+    keep = k;
+    if (k) return;
+    have_point = have_segment = false;
+    w0 = std::vector<double>();
+    w1 = std::vector<double>();
+    z0 = std::vector<double>();
+  }
+};
 
 }  // namespace lograd::detail

@@ -34,42 +34,27 @@ class LogisticObjective final : public Objective {
   int64_t penalized() const override { return n_; }
   double passes() const override { return passes_; }
 
-  void keep_segments(bool keep) override {
-    keep_segments_ = keep;
-    if (keep) return;
-    have_point_ = have_segment_ = false;
-    w0_ = std::vector<double>();
-    w1_ = std::vector<double>();
-    z0_ = std::vector<double>();
-  }
+  void keep_segments(bool keep) override { seg_.set_keep(keep); }
 
   double fun_grad(std::span<const double> w, std::span<double> g) override {
     passes_ += 1;
-    if (!keep_segments_) return eval(f_, w, g);
-    // The segment cache: the point and z = A w of the previous call become w0, z0.
-    if (have_point_) {
-      z0_ = logistic_loss_state(loss_).z;
-      w0_ = w1_;
-      have_segment_ = true;
-    }
-    w1_.assign(w.begin(), w.end());
-    have_point_ = true;
+    if (seg_.keep) seg_.record(w, [&] { return logistic_loss_state(loss_).z; });
     return eval(f_, w, g);
   }
 
   // z(t) = z0 + t (z1 - z0) is exact for the affine z = A w (up to rounding), so the loss along
   // the segment needs no pass over X; the ridge term is a polynomial in t over w0 and w1 - w0.
   double fun_on_last_segment(double t) override {
-    if (!have_segment_) return std::numeric_limits<double>::quiet_NaN();
+    if (!seg_.have_segment) return std::numeric_limits<double>::quiet_NaN();
     const double* z1 = logistic_loss_state(loss_).z.data();
     double loss = 0;
     for (int64_t i = 0; i < m_; ++i) {
-      const double z = z0_[i] + t * (z1[i] - z0_[i]);
+      const double z = seg_.z0[i] + t * (z1[i] - seg_.z0[i]);
       loss += s_[i] * logistic_loss(z, y_[i]);
     }
     double ridge = 0;
     for (int64_t j = 0; j < n_; ++j) {
-      const double wj = w0_[j] + t * (w1_[j] - w0_[j]);
+      const double wj = seg_.w0[j] + t * (seg_.w1[j] - seg_.w0[j]);
       ridge += wj * wj;
     }
     return loss / static_cast<double>(m_) + spec_.l2 / 2 * ridge;
@@ -193,9 +178,7 @@ class LogisticObjective final : public Objective {
   LogisticSpec spec_;
   bool standardized_ = false, centered_ = false;
   std::vector<double> inv_scale_, s_, y_, d_;
-  // The last two points of fun_grad and the z of the earlier one (fun_on_last_segment).
-  std::vector<double> w0_, w1_, z0_;
-  bool have_point_ = false, have_segment_ = false, keep_segments_ = true;
+  detail::SegmentCache seg_;  // the last two points, for fun_on_last_segment
   Graph<double> g_;
   Var<double> w_, b_, loss_, f_, batch_f_;
   std::shared_ptr<std::vector<int64_t>> batch_rows_;

@@ -53,44 +53,30 @@ class SoftmaxObjective final : public Objective {
   }
   double passes() const override { return passes_; }
 
-  void keep_segments(bool keep) override {
-    keep_segments_ = keep;
-    if (keep) return;
-    have_point_ = have_segment_ = false;
-    w0_ = std::vector<double>();
-    w1_ = std::vector<double>();
-    z0_ = std::vector<double>();
-  }
+  void keep_segments(bool keep) override { seg_.set_keep(keep); }
 
   double fun_grad(std::span<const double> w, std::span<double> g) override {
     passes_ += 1;
-    if (!keep_segments_) return eval(f_, w, g);
-    if (have_point_) {
-      z0_ = logistic_loss_state(loss_).z;
-      w0_ = w1_;
-      have_segment_ = true;
-    }
-    w1_.assign(w.begin(), w.end());
-    have_point_ = true;
+    if (seg_.keep) seg_.record(w, [&] { return logistic_loss_state(loss_).z; });
     return eval(f_, w, g);
   }
 
   // Z(t) = Z0 + t (Z1 - Z0) exactly for the affine Z, so no pass over X (as the logistic one).
   double fun_on_last_segment(double t) override {
-    if (!have_segment_) return std::numeric_limits<double>::quiet_NaN();
+    if (!seg_.have_segment) return std::numeric_limits<double>::quiet_NaN();
     const double* z1 = logistic_loss_state(loss_).z.data();
     std::vector<double> z(static_cast<size_t>(k_)), p(static_cast<size_t>(k_));
     double loss = 0;
     for (int64_t i = 0; i < m_; ++i) {
       for (int64_t q = 0; q < k_; ++q) {
         const size_t at = static_cast<size_t>(i * k_ + q);
-        z[static_cast<size_t>(q)] = z0_[at] + t * (z1[at] - z0_[at]);
+        z[static_cast<size_t>(q)] = seg_.z0[at] + t * (z1[at] - seg_.z0[at]);
       }
       loss += s_[i] * softmax_term(z.data(), k_, static_cast<int64_t>(y_[i]), p.data());
     }
     double ridge = 0;
     for (int64_t j = 0; j < n_ * k_; ++j) {
-      const double wj = w0_[j] + t * (w1_[j] - w0_[j]);
+      const double wj = seg_.w0[j] + t * (seg_.w1[j] - seg_.w0[j]);
       ridge += wj * wj;
     }
     return loss / static_cast<double>(m_) + spec_.l2 / 2 * ridge;
@@ -241,8 +227,7 @@ class SoftmaxObjective final : public Objective {
   bool standardized_ = false, centered_ = false;
   std::vector<double> inv_scale_, s_, y_, d_, p_;
   double null_ = 0;  // curvature given to the bias direction (1, ..., 1) (hess_vec)
-  std::vector<double> w0_, w1_, z0_;
-  bool have_point_ = false, have_segment_ = false, keep_segments_ = true;
+  detail::SegmentCache seg_;  // the last two points, for fun_on_last_segment
   Graph<double> g_;
   Var<double> w_, b_, loss_, f_, batch_f_;
   std::shared_ptr<std::vector<int64_t>> batch_rows_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -510,15 +511,14 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
                            const ProgressFn& progress) {
   const Ranks ranks = agree(data, options);
   if (ranks.m == 0) throw ValueError("the training data has no examples");
-  const LabelMap labels = ranks.c ? class_label_map(classes_over_ranks(data, *ranks.c))
-                                  : class_label_map(data);
+  // Under ranks the label maps see every rank's classes (one gather), else this data's.
+  const std::optional<Dataset> all_classes =
+      ranks.c ? std::optional<Dataset>(classes_over_ranks(data, *ranks.c)) : std::nullopt;
+  const Dataset& classes = all_classes ? *all_classes : data;
+  const LabelMap labels = class_label_map(classes);
   const std::string mode = resolve_multi_class(options.multi_class, labels.names.size());
-  if (mode == "binary") {
-    // binary_label_map's order and messages for two classes (it refuses more than two)
-    const LabelMap two = ranks.c ? binary_label_map(classes_over_ranks(data, *ranks.c))
-                                 : binary_label_map(data);
-    return train_binary(data, two, options, ranks, init, progress);
-  }
+  if (mode == "binary")  // binary_label_map's order and messages for two classes
+    return train_binary(data, binary_label_map(classes), options, ranks, init, progress);
   if (mode == "multinomial") return train_multinomial(data, labels, options, ranks, init, progress);
   return train_ovr(data, labels, options, ranks, init, progress);
 }

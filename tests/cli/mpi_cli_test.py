@@ -144,10 +144,7 @@ class MpiTrain(TempDirTest):
         if not os.path.exists(data):
             self.skipTest(f"{data} is missing")
         out = self.path("stopped.json")
-        p = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "2", LOGRAD, "train", data,
-                              "--solver", "gd", "--max-iter", "100000", "--tol", "1e-14", "-o",
-                              out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=ENV)
+        p = self.start_long_run(data, out, 2)
         rank = self.wait_for_rank(out)
         time.sleep(3)
         os.kill(rank, signal.SIGTERM)
@@ -162,10 +159,7 @@ class MpiTrain(TempDirTest):
         if not os.path.exists(data):
             self.skipTest(f"{data} is missing")
         out = self.path("killed.json")
-        p = subprocess.Popen([MPIRUN, "--oversubscribe", "-np", "3", LOGRAD, "train", data,
-                              "--solver", "gd", "--max-iter", "100000", "--tol", "1e-14", "-o",
-                              out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=ENV)
+        p = self.start_long_run(data, out, 3)
         rank = self.wait_for_rank(out, last=True)
         time.sleep(3)
         killed = time.monotonic()
@@ -175,6 +169,13 @@ class MpiTrain(TempDirTest):
         self.assertNotEqual(p.returncode, 0, err)
         self.assertRegex(err, r"rank \d|process rank", err)
         self.assertFalse(os.path.exists(out))
+
+    def start_long_run(self, data, out, ranks):
+        """mpirun -np RANKS lograd train: gd for far longer than any test waits."""
+        return subprocess.Popen([MPIRUN, "--oversubscribe", "-np", str(ranks), LOGRAD, "train",
+                                 data, "--solver", "gd", "--max-iter", "100000", "--tol", "1e-14",
+                                 "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=ENV)
 
     def wait_for_rank(self, marker, last=False):
         """The pid of a rank (the first or the last) running the command with `marker`."""
