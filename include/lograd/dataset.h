@@ -40,6 +40,11 @@ struct Dataset {
   CsvEncoding encoding;                    // empty for LIBSVM data
   std::string source;                      // the path it was read from
   int64_t skipped_rows = 0;                // CSV rows dropped by MissingPolicy::kSkipRow
+  // Data-parallel reading (ReadOptions::shard_count > 1): which of the whole file's examples
+  // this part holds, so a global shuffle can pick the same minibatches as one process.
+  // shard_stride 0: a contiguous range, parts in rank order (where it starts follows from the
+  // ranks' counts); shard_stride K: examples shard_first, shard_first + K, ... (every K-th line).
+  int64_t shard_first = 0, shard_stride = 0;
   int64_t rows() const { return x.rows(); }
   int64_t cols() const { return x.cols(); }
 };

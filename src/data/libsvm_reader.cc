@@ -322,10 +322,15 @@ Dataset read_libsvm(const std::string& path, const ReadOptions& options) {
   detail::TextSource source = detail::TextSource::open(path, options.value_type == ValueType::kAuto);
   if (options.shard_count > 1) {
     source = source.shard(options.shard_rank, options.shard_count);
+    const bool every_kth_line = source.gzip();  // gzip cannot seek: every K-th line, else bytes
     const std::string part = path + " (part " + std::to_string(options.shard_rank + 1) + " of " +
                              std::to_string(options.shard_count) + ")";
     Dataset d = detail::parse_libsvm(std::move(source), part, options);
     d.source = path;
+    if (every_kth_line) {
+      d.shard_first = options.shard_rank;
+      d.shard_stride = options.shard_count;
+    }
     return d;
   }
   return detail::parse_libsvm(std::move(source), path, options);
