@@ -201,11 +201,8 @@ void check_ranks(const TrainCli& o) {
   auto refuse = [](const char* flag, const std::string& why) {
     throw usage_error(flag, std::string(flag) + " is not supported under mpirun yet: " + why);
   };
-  if (!o.test.empty()) refuse("--test", "evaluate the model with lograd eval afterwards");
   if (o.cv > 0) refuse("--cv", "cross-validate in one process");
   if (!o.cache.empty()) refuse("--cache", "each rank reads its part of the LIBSVM text");
-  if (!o.checkpoint.empty() || !o.resume.empty())
-    refuse(o.checkpoint.empty() ? "--resume" : "--checkpoint", "train in one process to checkpoint");
 }
 
 void run(const TrainCli& o) {
@@ -297,6 +294,7 @@ void run(const TrainCli& o) {
   if (!checkpoint.empty()) {
     to.checkpoint_every = o.checkpoint_every;
     to.on_checkpoint = [&](const Checkpoint& ck) {
+      if (w.rank != 0) return;  // every rank has the same state; rank 0 writes it
       try {
         save_checkpoint(ck, checkpoint);
         checkpoint_iter = ck.state.iter;

@@ -94,14 +94,26 @@ std::unique_ptr<Objective> make_softmax_objective(std::shared_ptr<const DataMatr
                                                   int64_t classes, std::vector<double> y,
                                                   std::vector<double> s, const LogisticSpec& spec);
 
+// Which of the whole data's examples (numbered 0 .. examples - 1, as one process numbers them)
+// a rank holds: stride 0, the contiguous range first, first + 1, ...; stride K, the examples
+// first, first + K, first + 2K, ... Its local example i is the global first + i * max(stride, 1).
+struct ShardRows {
+  int64_t first = 0;
+  int64_t stride = 0;
+};
+
 // One rank's part of a data-parallel objective over `examples` examples in all: `local` is the
 // ordinary objective of this rank's shard (its own mean, the whole penalty); every value,
 // gradient, Hessian-vector product, Hessian diagonal and line-search value is weighted by
 // local->examples() / examples and summed over ranks by `collective`, in rank order, so each
 // rank sees the full objective's (the same bits on every rank). Every rank needs at least one
-// example. Minibatch evaluation (fun_grad_rows) throws ValueError: not data-parallel yet.
+// example. fun_grad_rows takes global example numbers (every rank the same minibatch, as a
+// global shuffle of one process's numbering makes it); each rank evaluates the ones it holds
+// (`rows`) and the ranks' parts are weighted by their share of the minibatch and summed, so a
+// minibatch solver takes one process's steps up to rounding.
 std::unique_ptr<Objective> make_shard_objective(std::unique_ptr<Objective> local,
                                                 int64_t examples,
-                                                std::shared_ptr<Collective> collective);
+                                                std::shared_ptr<Collective> collective,
+                                                ShardRows rows = {});
 
 }  // namespace lograd

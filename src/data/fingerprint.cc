@@ -2,6 +2,7 @@
 // checkpoint keeps so that a resumed run refuses other data.
 #include "lograd/fingerprint.h"
 
+#include <algorithm>
 #include <string>
 #include <type_traits>
 
@@ -41,6 +42,23 @@ DataFingerprint fingerprint(const Dataset& data) {
   return f;
 }
 
+DataFingerprint combine_fingerprints(const std::vector<DataFingerprint>& parts) {
+  if (parts.size() == 1) return parts[0];
+  DataFingerprint f;
+  f.ranks = static_cast<int>(parts.size());
+  Fnv labels, features;
+  for (const DataFingerprint& p : parts) {
+    f.rows += p.rows;
+    f.cols = std::max(f.cols, p.cols);
+    f.stored += p.stored;
+    labels.add(p.labels);
+    features.add(p.features);
+  }
+  f.labels = labels.text();
+  f.features = features.text();
+  return f;
+}
+
 std::vector<std::string> fingerprint_differences(const DataFingerprint& then,
                                                  const DataFingerprint& now) {
   std::vector<std::string> d;
@@ -49,6 +67,12 @@ std::vector<std::string> fingerprint_differences(const DataFingerprint& then,
       d.push_back(std::string(what) + ": " + std::to_string(a) + " in the checkpoint, " +
                   std::to_string(b) + " now");
   };
+  if (then.ranks != now.ranks) {  // the hashes are of other parts: nothing else compares
+    d.push_back("ranks: the checkpoint was written by " + std::to_string(then.ranks) +
+                (then.ranks == 1 ? " process" : " ranks (mpirun -np " + std::to_string(then.ranks) + ")") +
+                ", this run has " + std::to_string(now.ranks) + "; resume with as many");
+    return d;
+  }
   count("examples", then.rows, now.rows);
   count("features", then.cols, now.cols);
   count("stored entries", then.stored, now.stored);

@@ -215,6 +215,7 @@ SolverState state_from_json(const json& j, const Reader& r) {
 void validate(const Checkpoint& c, const Reader& r) {
   const DataFingerprint& d = c.data;
   if (d.rows < 0 || d.cols < 0 || d.stored < 0) r.fail("\"data\" has a negative size");
+  if (d.ranks < 1 || d.ranks > (1 << 24)) r.fail("\"ranks\" is " + std::to_string(d.ranks) + ", not a rank count");
   if (c.threads < 1) r.fail("\"threads\" is " + std::to_string(c.threads) + ", not a thread count");
   const SolverState& s = c.state;
   if (s.iter < 0) r.fail("\"iteration\" is negative");
@@ -312,6 +313,7 @@ void save_checkpoint(const Checkpoint& c, const std::string& path) {
                 {"features", c.data.features}}},
               {"threads", c.threads},
               {"state", state_json(c.state)}};
+  if (c.data.ranks != 1) doc["data"]["ranks"] = c.data.ranks;  // data-parallel (mpirun)
   doc["checksum"] = checksum_of(doc);
   io::write_file_atomically(path, doc.dump() + "\n");
 }
@@ -358,6 +360,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.data.stored = r.get<int64_t>(d, "stored", "\"data\"");
   c.data.labels = r.get<std::string>(d, "labels", "\"data\"");
   c.data.features = r.get<std::string>(d, "features", "\"data\"");
+  if (d.contains("ranks")) c.data.ranks = r.get<int>(d, "ranks", "\"data\"");
   c.threads = r.get<int>(doc, "threads", "the file");
   c.state = state_from_json(r.at(doc, "state", "the file"), r);
   validate(c, r);

@@ -4,6 +4,8 @@
 // up to one since sum_r m_r / m = 1. So each rank wraps its local objective, weights every
 // quantity by m_r / m and sums over ranks in a fixed order (Collective::sum); gradients,
 // Hessian-vector products, Hessian diagonals and line-search values are linear in f_r alike.
+// A minibatch B of global example numbers splits into the ranks' parts B_r, and its mean loss
+// is sum_r (|B_r| / |B|) (mean over B_r): each rank with a part evaluates it, weighted so.
 #include <algorithm>
 #include <cmath>
 
@@ -15,9 +17,11 @@ namespace {
 
 class ShardObjective final : public Objective {
  public:
-  ShardObjective(std::unique_ptr<Objective> local, int64_t examples, std::shared_ptr<Collective> c)
+  ShardObjective(std::unique_ptr<Objective> local, int64_t examples, std::shared_ptr<Collective> c,
+                 ShardRows rows)
       : local_(std::move(local)),
         c_(std::move(c)),
+        rows_(rows),
         examples_(examples),
         weight_(static_cast<double>(local_->examples()) / static_cast<double>(examples)),
         buf_(static_cast<size_t>(local_->dim()) + 1) {}
@@ -37,10 +41,25 @@ class ShardObjective final : public Objective {
     return buf_[0];
   }
 
-  double fun_grad_rows(std::span<const double>, std::span<double>,
-                       std::span<const int64_t>) override {
-    throw ValueError("minibatch solvers (sgd, momentum, adam) do not run data-parallel yet: use "
-                     "newton, lbfgs or gd");
+  double fun_grad_rows(std::span<const double> w, std::span<double> g,
+                       std::span<const int64_t> rows) override {
+    // This rank's part of the minibatch, in local numbering and in the minibatch's order.
+    const int64_t step = std::max<int64_t>(rows_.stride, 1), mine = local_->examples();
+    local_rows_.clear();
+    for (const int64_t r : rows) {
+      const int64_t d = r - rows_.first;
+      if (d >= 0 && d % step == 0 && d / step < mine) local_rows_.push_back(d / step);
+    }
+    buf_[0] = 0;
+    std::fill(buf_.begin() + 1, buf_.end(), 0.0);
+    if (!local_rows_.empty()) {
+      const double share = static_cast<double>(local_rows_.size()) / static_cast<double>(rows.size());
+      buf_[0] = share * local_->fun_grad_rows(w, g, local_rows_);
+      for (size_t j = 0; j < g.size(); ++j) buf_[j + 1] = share * g[j];
+    }
+    c_->sum(buf_);
+    std::copy(buf_.begin() + 1, buf_.end(), g.begin());
+    return buf_[0];
   }
 
   void set_hessian_point() override { local_->set_hessian_point(); }
@@ -78,21 +97,26 @@ class ShardObjective final : public Objective {
 
   std::unique_ptr<Objective> local_;
   std::shared_ptr<Collective> c_;
+  ShardRows rows_;
   int64_t examples_;
   double weight_;
   std::vector<double> buf_;
+  std::vector<int64_t> local_rows_;
 };
 
 }  // namespace
 
 std::unique_ptr<Objective> make_shard_objective(std::unique_ptr<Objective> local,
                                                 int64_t examples,
-                                                std::shared_ptr<Collective> collective) {
+                                                std::shared_ptr<Collective> collective,
+                                                ShardRows rows) {
   if (!local || !collective) throw ValueError("shard objective: no local objective or collective");
   if (local->examples() < 1 || examples < local->examples())
     throw ValueError("shard objective: this rank has " + std::to_string(local->examples()) +
                      " examples of " + std::to_string(examples) + "; every rank needs at least one");
-  return std::make_unique<ShardObjective>(std::move(local), examples, std::move(collective));
+  if (rows.first < 0 || rows.stride < 0)
+    throw ValueError("shard objective: negative first example or stride");
+  return std::make_unique<ShardObjective>(std::move(local), examples, std::move(collective), rows);
 }
 
 }  // namespace lograd

@@ -25,6 +25,7 @@ struct Ranks {
   Collective* c = nullptr;  // null in one process
   int64_t m = 0;            // examples over all ranks
   bool sparse = false;      // some rank stores its shard sparse (the default solver depends on it)
+  ShardRows rows;           // which of the m examples this rank holds (minibatches are global)
   double sum(double v) const { return c ? sum_over_ranks(*c, v) : v; }
   void sum(std::span<double> v) const {
     if (c) c->sum(v);
@@ -246,6 +247,19 @@ void solve(Objective& obj, std::vector<double>& w, const Dataset& data, const Tr
     nlohmann::json decisive = decisive_options(options, so, result.lambda, mode);
     if (mode == "multinomial") decisive["classes"] = classes;  // W is n x classes
     DataFingerprint print = fingerprint(data);
+    if (ranks.c) {  // the parts' fingerprints, gathered in rank order (every rank the same)
+      std::vector<DataFingerprint> parts;
+      for (const std::string& t : ranks.c->gather({print.labels + " " + print.features + " " +
+                                                   std::to_string(print.rows) + " " +
+                                                   std::to_string(print.cols) + " " +
+                                                   std::to_string(print.stored)})) {
+        std::istringstream is(t);
+        DataFingerprint p;
+        is >> p.labels >> p.features >> p.rows >> p.cols >> p.stored;
+        parts.push_back(p);
+      }
+      print = combine_fingerprints(parts);
+    }
     if (options.resume) {
       if (has_init) throw ValueError("give an initial model or a checkpoint to resume, not both: a "
                                      "resumed run continues from the parameters in its checkpoint");
@@ -282,7 +296,7 @@ std::shared_ptr<const DataMatrix> borrowed(const Dataset& data) {
 std::unique_ptr<Objective> for_ranks(std::unique_ptr<Objective> local, const Ranks& ranks,
                                      const TrainOptions& options) {
   if (!ranks.c) return local;
-  return make_shard_objective(std::move(local), ranks.m, options.collective);
+  return make_shard_objective(std::move(local), ranks.m, options.collective, ranks.rows);
 }
 
 TrainResult train_binary(const Dataset& data, const LabelMap& labels, const TrainOptions& options,
@@ -467,16 +481,25 @@ Ranks agree(const Dataset& data, const TrainOptions& options) {
   r.c = options.collective.get();
   r.sparse = sum_over_ranks(*r.c, r.sparse ? 1.0 : 0.0) > 0;
   const std::vector<std::string> shape = r.c->gather(
-      {std::to_string(data.rows()) + " " + std::to_string(data.cols())});
-  int64_t m = 0;
+      {std::to_string(data.rows()) + " " + std::to_string(data.shard_stride) + " " +
+       std::to_string(data.cols())});
+  int64_t m = 0, before = 0;  // before: the examples of the ranks before this one
   std::string rows, cols;
-  bool same_cols = true, empty = false;
+  bool same_cols = true, empty = false, same_layout = true;
+  auto field = [](const std::string& s, int i) {  // the i-th space-separated number of s
+    std::istringstream is(s);
+    std::string t;
+    for (int k = 0; k <= i; ++k) is >> t;
+    return t;
+  };
   for (size_t k = 0; k < shape.size(); ++k) {
-    const int64_t rk = std::stoll(shape[k]);
-    const std::string ck = shape[k].substr(shape[k].find(' ') + 1);
+    const int64_t rk = std::stoll(field(shape[k], 0));
+    const std::string ck = field(shape[k], 2);
+    if (static_cast<int>(k) < r.c->rank()) before += rk;
     m += rk;
     empty = empty || rk == 0;
-    same_cols = same_cols && ck == shape[0].substr(shape[0].find(' ') + 1);
+    same_cols = same_cols && ck == field(shape[0], 2);
+    same_layout = same_layout && field(shape[k], 1) == field(shape[0], 1);
     rows += (k ? ", " : "") + std::to_string(rk);
     cols += (k ? ", " : "") + ck;
   }
@@ -486,13 +509,11 @@ Ranks agree(const Dataset& data, const TrainOptions& options) {
   if (empty)
     throw ValueError("a rank has no examples (examples by rank: " + rows + "): every rank "
                      "needs at least one; run fewer ranks");
-  if (options.resume || options.on_checkpoint)
-    throw ValueError("checkpoints and resuming are not data-parallel yet: run one process");
-  const SolverKind k = options.solver.kind;
-  if (options.solver_given && k != SolverKind::kNewton && k != SolverKind::kLbfgs &&
-      k != SolverKind::kGd)
-    throw ValueError(std::string("the ") + solver_name(k) + " solver does not run data-parallel "
-                     "yet: use newton, lbfgs or gd");
+  if (!same_layout)
+    throw ValueError("the ranks' shards are cut differently (some contiguous, some every K-th "
+                     "example): read every part the same way");
+  r.rows = data.shard_stride > 0 ? ShardRows{data.shard_first, data.shard_stride}
+                                 : ShardRows{before, 0};
   r.m = m;
   return r;
 }

@@ -2,7 +2,8 @@
 """Data-parallel training under mpirun, end to end: `mpirun -np K lograd train DATA` for
 K = 1..4 against `lograd train DATA` in one process (a9a: a plain file, read by byte ranges;
 kddcup99 and USPS: gzip, read by every K-th line), newton, lbfgs and gd, binary and
-multiclass; a signal to one rank stops every rank with the model written; a killed rank ends
+multiclass; sgd, momentum and adam (a global shuffle), checkpoints and --test under mpirun;
+a signal to one rank stops every rank with the model written; a killed rank ends
 mpirun within 30 s with a message naming it.
 
 Objectives must agree to 1e-12 relative and weights to 1e-10, or, where rounding alone moves
@@ -121,6 +122,45 @@ class MpiTrain(TempDirTest):
         self.check(self.path("usps.svm"), ["--tol", "1e-10"], [2, 4], "usps multinomial")
         self.check(self.path("usps.svm"), ["--multi-class", "ovr", "--tol", "1e-10"], [3],
                    "usps one-vs-rest")
+
+    def test_minibatch_solvers_checkpoints_and_test_data(self):
+        """sgd, momentum and adam shuffle the global example numbers alike on every rank, so
+        each step uses one process's minibatch: a plain file (byte ranges) and a gzip file
+        (every K-th line) give one process's model to rounding. A checkpoint of 2 ranks resumes
+        under 2 ranks to the uninterrupted run's bits; --test is scored by rank 0."""
+        plain = os.path.join(DATASETS, "a9a")
+        test = os.path.join(DATASETS, "a9a.t")
+        if not os.path.exists(plain) or not os.path.exists(test):
+            self.skipTest(f"{plain} or {test} is missing")
+        packed = os.path.join(REPO, "data", "a9a.gz")
+        for solver in ("sgd", "momentum", "adam"):
+            args = ["--solver", solver, "--epochs", "2", "--batch-size", "200", "--seed", "5"]
+            for data, k in ((plain, 2), (packed, 3)):
+                one = json.loads(self.train(data, self.path("one.json"), args + ["--test", test]).stdout)
+                got = json.loads(self.train(data, self.path("k.json"), args + ["--test", test],
+                                            ranks=k).stdout)
+                d = distance(weights(self.path("k.json")), weights(self.path("one.json")))
+                print(f"{solver}, {os.path.basename(data)}, {k} ranks: objective {got['objective']!r}"
+                      f" (one process {one['objective']!r}), weights {d:.3g} apart", flush=True)
+                self.assertLessEqual(abs(got["objective"] - one["objective"]),
+                                     1e-12 * abs(one["objective"]), solver)
+                self.assertLessEqual(d, 1e-10, solver)
+                self.assertEqual(got["test"]["count"], one["test"]["count"])
+                self.assertAlmostEqual(got["test"]["accuracy"], one["test"]["accuracy"], places=9)
+        # Checkpoint at epoch 2 of 4 and resume: the bits of the run that was not stopped.
+        args = ["--solver", "adam", "--batch-size", "500", "--tol", "1e-14"]
+        self.train(plain, self.path("full.json"), args + ["--epochs", "4"], ranks=2)
+        ck = self.path("run.ckpt")
+        self.train(plain, self.path("half.json"), args + ["--epochs", "2", "--checkpoint", ck],
+                   ranks=2)
+        got = json.loads(self.train(plain, self.path("resumed.json"),
+                                    args + ["--epochs", "4", "--resume", ck], ranks=2).stdout)
+        self.assertEqual(got["iterations"], 4)
+        self.assertEqual(weights(self.path("resumed.json")), weights(self.path("full.json")))
+        r = self.train(plain, self.path("x.json"), args + ["--epochs", "4", "--resume", ck],
+                       ranks=3, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("written by 2 ranks (mpirun -np 2), this run has 3", r.stderr)
 
     def test_long_vectors_are_summed_to_the_same_bits(self):
         # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather
