@@ -174,10 +174,11 @@ struct Scores {
   }
 };
 
-Scores score(const Model& model, const Dataset& data) {
+// The model's metrics on data, or (ranks) on every rank's part of it together.
+Scores score(const Model& model, const Dataset& data, Collective* ranks = nullptr) {
   Scores s;
-  if (model.multi_class.empty()) s.binary = evaluate(model, data);
-  else s.classes = evaluate_classes(model, data);
+  if (model.multi_class.empty()) s.binary = ranks ? evaluate(model, data, *ranks) : evaluate(model, data);
+  else s.classes = ranks ? evaluate_classes(model, data, *ranks) : evaluate_classes(model, data);
   return s;
 }
 
@@ -201,7 +202,6 @@ void check_ranks(const TrainCli& o) {
   auto refuse = [](const char* flag, const std::string& why) {
     throw usage_error(flag, std::string(flag) + " is not supported under mpirun yet: " + why);
   };
-  if (o.cv > 0) refuse("--cv", "cross-validate in one process");
   if (!o.cache.empty()) refuse("--cache", "each rank reads its part of the LIBSVM text");
 }
 
@@ -323,19 +323,32 @@ void run(const TrainCli& o) {
     return !stop.load();
   });
   progress.clear();
-  if (w.rank != 0) {  // rank 0 writes the model and reports; the others are done
+  Model model = std::move(r.model);  // not a copy: W is n x K doubles
+  // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
+  if (!model.encoding.empty())
+    model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;
+  // Under ranks: of every rank's part together (each rank's probabilities gathered).
+  const Scores train_m = score(model, data, ranks ? w.collective.get() : nullptr);
+  // Whether any rank was signalled: then no rank cross-validates (the ranks decide together).
+  auto any_signal = [&] {
+    const bool mine = g_signal.load() != 0;
+    return ranks ? sum_over_ranks(*w.collective, mine ? 1.0 : 0.0) > 0 : mine;
+  };
+  if (w.rank != 0) {  // rank 0 writes the model and reports; the others help cross-validate
+    stop_signals.reset();
+    const bool stopped = any_signal() || r.solve.stop_reason == "interrupted" ||
+                         r.solve.stop_reason == "diverged";
+    if (o.cv > 0 && !stopped) {
+      if (model.multi_class.empty()) cross_validate(data, to, o.cv, o.seed);
+      else cross_validate_classes(data, to, o.cv, o.seed);
+    }
     if (r.solve.stop_reason == "diverged") throw ExitWith{kExitDiverged};
-    if (r.solve.stop_reason == "interrupted")
+    if (r.solve.stop_reason == "interrupted" || g_signal.load() != 0)
       throw ExitWith{g_signal.load() == SIGTERM ? kExitSigterm
                      : g_signal.load() == SIGHUP ? kExitSighup : kExitSigint};
     return;
   }
 
-  Model model = std::move(r.model);  // not a copy: W is n x K doubles
-  // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
-  if (!model.encoding.empty())
-    model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;
-  const Scores train_m = score(model, data);
   model.training = {
       {"data", o.data}, {"examples", examples}, {"solver", solver_name(r.solver)},
       {"lambda", r.lambda}, {"C", r.lambda > 0 ? 1 / (r.lambda * examples) : INFINITY},
@@ -352,8 +365,9 @@ void run(const TrainCli& o) {
                 "lograd train " + std::filesystem::path(o.data).filename().string() + ": " +
                     solver_name(r.solver));
   stop_signals.reset();  // the model is safe: a signal now ends the process as usual
-  int sig = g_signal.load();  // also one that came after the last step
-  if (sig == 0 && r.solve.stop_reason == "interrupted") sig = SIGTERM;  // another rank's signal
+  const bool signalled = any_signal();  // on any rank, also after the last step
+  int sig = g_signal.load();
+  if (sig == 0 && (signalled || r.solve.stop_reason == "interrupted")) sig = SIGTERM;  // another rank's
   const bool interrupted = sig != 0;
   const bool diverged = r.solve.stop_reason == "diverged";
 
@@ -490,9 +504,8 @@ void run(const TrainCli& o) {
   std::printf("          |grad| %.3g, target %.3g (tol %.3g x |grad at 0| %.3g)\n", r.solve.grad_norm,
               o.tol * r.solve.grad_norm0, o.tol, r.solve.grad_norm0);
   if (ranks)
-    std::printf("ranks     %d (mpirun), each reading its part of %s; the train metrics below are "
-                "of rank 0's part (%lld examples)\n", w.size, o.data.c_str(),
-                static_cast<long long>(data.rows()));
+    std::printf("ranks     %d (mpirun), each reading its part of %s (rank 0: %lld examples)\n",
+                w.size, o.data.c_str(), static_cast<long long>(data.rows()));
   std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy(),
               train_m.log_loss());
   if (test_m && test_m->binary)

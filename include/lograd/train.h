@@ -87,7 +87,16 @@ BinaryMetrics evaluate(const Model& model, const Dataset& data);
 // The multiclass metrics of any model on data (a binary model counts as two classes).
 ClassMetrics evaluate_classes(const Model& model, const Dataset& data);
 
-// Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`).
+// The metrics of the whole data when it is split over the collective's ranks: every rank calls
+// it at once with its part (possibly empty) and gets the same metrics, those of one process on
+// all the parts. The ranks' targets and probabilities are gathered (8 (K + 1) bytes per
+// example on every rank); an error on any rank is thrown on every rank.
+BinaryMetrics evaluate(const Model& model, const Dataset& part, Collective& ranks);
+ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collective& ranks);
+
+// Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`). With
+// options.collective, data is this rank's part: the folds are one process's (the shuffle is of
+// the global example numbers), each is trained data-parallel and scored over all ranks.
 std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options,
                                           int k, uint64_t seed);
 std::vector<ClassMetrics> cross_validate_classes(const Dataset& data, const TrainOptions& options,

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -544,31 +545,85 @@ TrainResult train_logistic(const Dataset& data, const TrainOptions& options, con
   return train_ovr(data, labels, options, ranks, init, progress);
 }
 
-ClassMetrics evaluate_classes(const Model& model, const Dataset& data) {
-  const std::vector<double> y = class_indices(data, model.labels);
+namespace {
+
+// The targets of data under model and its probabilities: binary, y in {0, 1} and p of class 1;
+// classes, y class indices and p (m, K). Throws ValueError naming a label the model does not know.
+void targets_and_proba(const Model& model, const Dataset& data, bool classes,
+                       std::vector<double>& y, std::vector<double>& p) {
+  if (!classes && !model.multi_class.empty())
+    throw ValueError("binary metrics of a multiclass model: use evaluate_classes");
+  y = classes ? class_indices(data, model.labels) : binary_targets(data, model.labels);
   for (size_t i = 0; i < y.size(); ++i)
     if (y[i] < 0) {
       std::string known;
       for (size_t q = 0; q < model.labels.names.size(); ++q)
-        known += (q ? ", '" : "'") + model.labels.names[q] + "'";
+        known += (q == 0 ? "'" : !classes ? " and '" : ", '") + model.labels.names[q] + "'";
       throw ValueError("the data has label '" + data.classes[static_cast<size_t>(data.label[i])] +
                        "' (row " + std::to_string(i + 1) + "), which the model does not know: its "
                        "classes are " + known);
     }
-  return class_metrics(y, model.class_proba(data.x), static_cast<int64_t>(model.labels.names.size()));
+  p = classes ? model.class_proba(data.x) : model.predict_proba(data.x);
 }
 
+// targets_and_proba over every rank's part, gathered in rank order; an error on any rank (the
+// first by rank) is thrown on all.
+void targets_and_proba(const Model& model, const Dataset& part, bool classes, Collective& c,
+                       std::vector<double>& y, std::vector<double>& p) {
+  std::string mine;  // "P" and the bytes of the row count, y and p; or "E" and a message
+  try {
+    targets_and_proba(model, part, classes, y, p);
+    const uint64_t rows = y.size();
+    mine.reserve(1 + 8 * (1 + y.size() + p.size()));
+    mine += 'P';
+    mine.append(reinterpret_cast<const char*>(&rows), 8);
+    mine.append(reinterpret_cast<const char*>(y.data()), 8 * y.size());
+    mine.append(reinterpret_cast<const char*>(p.data()), 8 * p.size());
+  } catch (const ValueError& e) {
+    mine = std::string("E") + e.what();
+  }
+  const std::vector<std::string> all = c.gather({mine});
+  for (const std::string& a : all)
+    if (a[0] == 'E') throw ValueError(a.substr(1));
+  y.clear();
+  p.clear();
+  for (const std::string& a : all) {
+    uint64_t rows = 0;
+    std::memcpy(&rows, a.data() + 1, 8);
+    const size_t per = rows ? (a.size() - 9) / 8 / rows - 1 : 0;  // probabilities per row
+    const auto* v = reinterpret_cast<const unsigned char*>(a.data() + 9);
+    const size_t y0 = y.size(), p0 = p.size();
+    y.resize(y0 + rows);
+    p.resize(p0 + rows * per);
+    std::memcpy(y.data() + y0, v, 8 * rows);
+    std::memcpy(p.data() + p0, v + 8 * rows, 8 * rows * per);
+  }
+}
+
+}  // namespace
+
 BinaryMetrics evaluate(const Model& model, const Dataset& data) {
-  if (!model.multi_class.empty())
-    throw ValueError("binary metrics of a multiclass model: use evaluate_classes");
-  const std::vector<double> y = binary_targets(data, model.labels);
-  for (size_t i = 0; i < y.size(); ++i)
-    if (y[i] < 0)
-      throw ValueError("the data has label '" + data.classes[static_cast<size_t>(data.label[i])] +
-                       "' (row " + std::to_string(i + 1) + "), which the model does not know: its "
-                       "classes are '" + model.labels.names[0] + "' and '" + model.labels.names[1] + "'");
-  const std::vector<double> p = model.predict_proba(data.x);
+  std::vector<double> y, p;
+  targets_and_proba(model, data, false, y, p);
   return binary_metrics(y, p);
+}
+
+ClassMetrics evaluate_classes(const Model& model, const Dataset& data) {
+  std::vector<double> y, p;
+  targets_and_proba(model, data, true, y, p);
+  return class_metrics(y, p, static_cast<int64_t>(model.labels.names.size()));
+}
+
+BinaryMetrics evaluate(const Model& model, const Dataset& part, Collective& ranks) {
+  std::vector<double> y, p;
+  targets_and_proba(model, part, false, ranks, y, p);
+  return binary_metrics(y, p);
+}
+
+ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collective& ranks) {
+  std::vector<double> y, p;
+  targets_and_proba(model, part, true, ranks, y, p);
+  return class_metrics(y, p, static_cast<int64_t>(model.labels.names.size()));
 }
 
 namespace {
@@ -576,7 +631,9 @@ namespace {
 template <class Metrics, class Eval>
 std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions& options, int k,
                                          uint64_t seed, Eval eval) {
-  const int64_t m = data.rows();
+  // Under ranks: the folds of the global example numbers; this rank keeps its own examples.
+  const Ranks ranks = agree(data, options);
+  const int64_t m = ranks.m;
   if (k < 2 || k > m)
     throw ValueError("cross-validation needs 2 <= K <= the number of examples (" +
                      std::to_string(m) + "), got K = " + std::to_string(k));
@@ -584,13 +641,15 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
+  std::vector<int> fold(static_cast<size_t>(m));  // each global example's fold
+  for (int64_t i = 0; i < m; ++i) fold[static_cast<size_t>(order[static_cast<size_t>(i)])] = static_cast<int>(i % k);
+  std::vector<int64_t>().swap(order);
+  const int64_t step = std::max<int64_t>(ranks.rows.stride, 1);
   std::vector<Metrics> folds;
   for (int f = 0; f < k; ++f) {
-    std::vector<int64_t> train_rows, test_rows;
-    for (int64_t i = 0; i < m; ++i)
-      (i % k == f ? test_rows : train_rows).push_back(order[static_cast<size_t>(i)]);
-    std::sort(train_rows.begin(), train_rows.end());
-    std::sort(test_rows.begin(), test_rows.end());
+    std::vector<int64_t> train_rows, test_rows;  // this rank's, in its own numbering
+    for (int64_t i = 0; i < data.rows(); ++i)
+      (fold[static_cast<size_t>(ranks.rows.first + i * step)] == f ? test_rows : train_rows).push_back(i);
     const Dataset train = subset(data, train_rows);
     TrainOptions fold_options = options;  // the folds neither checkpoint nor resume
     fold_options.checkpoint_every = 0;
@@ -607,13 +666,18 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
 std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options, int k,
                                           uint64_t seed) {
   return cross_validate_with<BinaryMetrics>(
-      data, options, k, seed, [](const Model& m, const Dataset& d) { return evaluate(m, d); });
+      data, options, k, seed, [&options](const Model& m, const Dataset& d) {
+        return options.collective ? evaluate(m, d, *options.collective) : evaluate(m, d);
+      });
 }
 
 std::vector<ClassMetrics> cross_validate_classes(const Dataset& data, const TrainOptions& options,
                                                  int k, uint64_t seed) {
   return cross_validate_with<ClassMetrics>(
-      data, options, k, seed, [](const Model& m, const Dataset& d) { return evaluate_classes(m, d); });
+      data, options, k, seed, [&options](const Model& m, const Dataset& d) {
+        return options.collective ? evaluate_classes(m, d, *options.collective)
+                                  : evaluate_classes(m, d);
+      });
 }
 
 }  // namespace lograd

@@ -2,7 +2,7 @@
 """Data-parallel training under mpirun, end to end: `mpirun -np K lograd train DATA` for
 K = 1..4 against `lograd train DATA` in one process (a9a: a plain file, read by byte ranges;
 kddcup99 and USPS: gzip, read by every K-th line), newton, lbfgs and gd, binary and
-multiclass; sgd, momentum and adam (a global shuffle), checkpoints and --test under mpirun;
+multiclass; sgd, momentum and adam (a global shuffle), checkpoints, --test and --cv under mpirun;
 a signal to one rank stops every rank with the model written; a killed rank ends
 mpirun within 30 s with a message naming it.
 
@@ -161,6 +161,23 @@ class MpiTrain(TempDirTest):
                        ranks=3, check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("written by 2 ranks (mpirun -np 2), this run has 3", r.stderr)
+
+    def test_cross_validation_and_train_metrics_over_every_rank(self):
+        """--cv under mpirun: one process's folds, each trained data-parallel; the train and
+        fold metrics are of every rank's examples together."""
+        data = os.path.join(REPO, "data", "a9a.gz")
+        args = ["--cv", "3", "--tol", "1e-10"]
+        one = json.loads(self.train(data, self.path("one.json"), args).stdout)
+        for k in (2, 3):
+            got = json.loads(self.train(data, self.path("k.json"), args, ranks=k).stdout)
+            self.assertEqual(got["train"]["count"], one["train"]["count"])
+            self.assertAlmostEqual(got["train"]["accuracy"], one["train"]["accuracy"], places=12)
+            self.assertAlmostEqual(got["train"]["roc_auc"], one["train"]["roc_auc"], places=9)
+            self.assertEqual(len(got["cv"]), 3)
+            for f, g in zip(one["cv"], got["cv"]):
+                self.assertEqual(g["count"], f["count"])
+                self.assertAlmostEqual(g["accuracy"], f["accuracy"], places=3)
+                self.assertAlmostEqual(g["log_loss"], f["log_loss"], places=8)
 
     def test_long_vectors_are_summed_to_the_same_bits(self):
         # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather

@@ -15,6 +15,7 @@
 
 #include "lograd/checkpoint.h"
 #include "lograd/collective.h"
+#include "lograd/metrics.h"
 #include "lograd/parallel.h"
 #include "lograd/readers.h"
 #include "lograd/train.h"
@@ -286,6 +287,83 @@ TEST_F(TrainRanks, CheckpointsResumeUnderTheSameRanks) {
         << errors[0];
     EXPECT_EQ(errors[1], errors[0]);
     EXPECT_EQ(errors[2], errors[0]);
+  }
+}
+
+// Runs fn(rank, part, collective) on k threads, each with a contiguous part of data.
+void on_ranks(const Dataset& data, int k,
+              const std::function<void(int, const Dataset&, Collective&)>& fn) {
+  Hub hub(k);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < k; ++r)
+    threads.emplace_back([&, r] {
+      std::vector<int64_t> rows;
+      for (int64_t i = data.rows() * r / k; i < data.rows() * (r + 1) / k; ++i) rows.push_back(i);
+      ThreadRank c(hub, r);
+      fn(r, subset(data, rows), c);
+    });
+  for (auto& t : threads) t.join();
+}
+
+// Metrics over ranks are one process's metrics of the whole data (the same probabilities,
+// gathered), and a label unknown to one rank's part is an error on every rank.
+TEST_F(TrainRanks, MetricsOverRanksAreThoseOfTheWholeData) {
+  const Dataset data = bundled("a9a.gz", false);
+  const TrainResult fit = train_logistic(data, TrainOptions{});
+  const BinaryMetrics one = evaluate(fit.model, data);
+  const ClassMetrics one_k = evaluate_classes(fit.model, data);
+  std::vector<BinaryMetrics> got(3);
+  std::vector<ClassMetrics> got_k(3);
+  on_ranks(data, 3, [&](int r, const Dataset& part, Collective& c) {
+    got[r] = evaluate(fit.model, part, c);
+    got_k[r] = evaluate_classes(fit.model, part, c);
+  });
+  for (int r = 0; r < 3; ++r) {
+    EXPECT_EQ(got[r].count, data.rows());
+    EXPECT_EQ(got[r].tp, one.tp);
+    EXPECT_EQ(got[r].fp, one.fp);
+    EXPECT_EQ(got[r].roc_auc, one.roc_auc);
+    EXPECT_NEAR(got[r].log_loss, one.log_loss, 1e-14);
+    EXPECT_EQ(got_k[r].confusion, one_k.confusion);
+    EXPECT_EQ(got_k[r].macro_f1, one_k.macro_f1);
+  }
+  Dataset odd = data;  // the last rows get a third label, on the last rank only
+  odd.classes.push_back("7");
+  for (int64_t i = odd.rows() - 5; i < odd.rows(); ++i) odd.label[static_cast<size_t>(i)] = 2;
+  std::vector<std::string> errors(3);
+  on_ranks(odd, 3, [&](int r, const Dataset& part, Collective& c) {
+    try {
+      evaluate(fit.model, part, c);
+    } catch (const ValueError& e) {
+      errors[r] = e.what();
+    }
+  });
+  EXPECT_NE(errors[0].find("label '7'"), std::string::npos) << errors[0];
+  EXPECT_EQ(errors[1], errors[0]);
+  EXPECT_EQ(errors[2], errors[0]);
+}
+
+// Cross-validation over ranks: one process's folds (a shuffle of the global example numbers),
+// each trained data-parallel and scored over every rank's part of the fold.
+TEST_F(TrainRanks, CrossValidationMatchesOneProcess) {
+  const Dataset data = bundled("a9a.gz", false);
+  TrainOptions o;
+  o.solver.tol = 1e-10;
+  const std::vector<BinaryMetrics> one = cross_validate(data, o, 4, 9);
+  std::vector<std::vector<BinaryMetrics>> got(2);
+  on_ranks(data, 2, [&](int r, const Dataset& part, Collective& c) {
+    TrainOptions mine = o;
+    mine.collective = std::shared_ptr<Collective>(std::shared_ptr<Collective>(), &c);
+    got[r] = cross_validate(part, mine, 4, 9);
+  });
+  for (int r = 0; r < 2; ++r) {
+    ASSERT_EQ(got[r].size(), one.size());
+    for (size_t f = 0; f < one.size(); ++f) {
+      EXPECT_EQ(got[r][f].count, one[f].count) << "fold " << f;
+      EXPECT_NEAR(got[r][f].accuracy, one[f].accuracy, 2.0 / one[f].count) << "fold " << f;
+      EXPECT_NEAR(got[r][f].log_loss, one[f].log_loss, 1e-9) << "fold " << f;
+      EXPECT_NEAR(got[r][f].roc_auc, one[f].roc_auc, 1e-9) << "fold " << f;
+    }
   }
 }
 
