@@ -203,7 +203,6 @@ void check_ranks(const TrainCli& o) {
   };
   if (!o.test.empty()) refuse("--test", "evaluate the model with lograd eval afterwards");
   if (o.cv > 0) refuse("--cv", "cross-validate in one process");
-  if (!o.cache.empty()) refuse("--cache", "each rank reads its part of the LIBSVM text");
   if (!o.checkpoint.empty() || !o.resume.empty())
     refuse(o.checkpoint.empty() ? "--resume" : "--checkpoint", "train in one process to checkpoint");
 }
@@ -254,6 +253,10 @@ void run(const TrainCli& o) {
   }
   bool cache_hit = false;
   Dataset data = with_memory_advice(o.data_opts, [&] {
+    if (ranks) {  // csv-shard: each rank reads its part (CSV, LIBSVM, .lgb; --cache: an existing one)
+      cache_hit = !o.cache.empty();
+      return read_training_part(o.data, o.cache, ro, *w.collective);
+    }
     return o.cache.empty() ? read_dataset(o.data, ro)
                            : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
   });
