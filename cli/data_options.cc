@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "lograd/binary_cache.h"
 #include "lograd/memory.h"
 #include "usage.h"
 
@@ -191,6 +192,20 @@ void warn_skipped_rows(const Dataset& data, const std::string& path) {
                static_cast<long long>(data.skipped_rows),
                static_cast<long long>(data.skipped_rows + data.rows()), path.c_str(),
                static_cast<long long>(data.rows()));
+}
+
+Dataset read_training_part(const std::string& path, const std::string& cache,
+                           const ReadOptions& options, Collective& c) {
+  Dataset d = cache.empty() ? read_dataset_part(path, options, c)
+                            : read_dataset_cached_part(path, cache, options, c);
+  double counts[2] = {static_cast<double>(d.skipped_rows), static_cast<double>(d.rows())};
+  c.sum(counts);
+  Dataset all;  // only the counts, for the message
+  all.skipped_rows = static_cast<int64_t>(counts[0]);
+  all.x = DataMatrix(Tensor<float>(Shape{static_cast<int64_t>(counts[1]), 0}));
+  if (c.rank() == 0) warn_skipped_rows(all, path);
+  d.skipped_rows = 0;
+  return d;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -56,6 +56,13 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
 // The warning for rows dropped by --missing skip-row, on stderr (nothing when none were).
 void warn_skipped_rows(const Dataset& data, const std::string& path);
 
+// Under mpirun: this rank's part of `path` (read_dataset_part), or of the existing `cache`, when
+// given, by row range (read_dataset_cached_part). The --missing skip-row warning is printed here
+// once, by rank 0, with the counts of all ranks; the part's skipped_rows is then cleared so
+// that no rank repeats a warning of its own part.
+Dataset read_training_part(const std::string& path, const std::string& cache,
+                           const ReadOptions& options, Collective& c);
+
 // Seconds since `start` (a steady_clock reading), for timings in summaries.
 double seconds_since(std::chrono::steady_clock::time_point start);
 

@@ -197,19 +197,10 @@ void check_usage(const TrainCli& o) {
                                 "from the parameters in its checkpoint");
 }
 
-// Under mpirun: what data-parallel training does not do yet, refused before anything is read.
-void check_ranks(const TrainCli& o) {
-  auto refuse = [](const char* flag, const std::string& why) {
-    throw usage_error(flag, std::string(flag) + " is not supported under mpirun yet: " + why);
-  };
-  if (!o.cache.empty()) refuse("--cache", "each rank reads its part of the LIBSVM text");
-}
-
 void run(const TrainCli& o) {
   set_num_threads(o.threads);
   World& w = world();
   const bool ranks = w.size > 1;  // data-parallel, under mpirun
-  if (ranks) check_ranks(o);
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
   const std::string out =
@@ -251,6 +242,10 @@ void run(const TrainCli& o) {
   }
   bool cache_hit = false;
   Dataset data = with_memory_advice(o.data_opts, [&] {
+    if (ranks) {  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: an existing cache)
+      cache_hit = !o.cache.empty();
+      return read_training_part(o.data, o.cache, ro, *w.collective);
+    }
     return o.cache.empty() ? read_dataset(o.data, ro)
                            : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
   });

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "lograd/collective.h"
 #include "lograd/dataset.h"
 #include "lograd/readers.h"
 
@@ -19,6 +20,12 @@ void write_binary_cache(const Dataset& data, const std::string& path,
 // when it is truncated, corrupt, of another version or not a cache at all.
 Dataset read_binary_cache(const std::string& path);
 
+// Rows [part * M / parts, (part + 1) * M / parts) of the M rows of a cache, for data-parallel
+// training: only that slice of the stored arrays is read (seeks, not the whole file), checked
+// as read_binary_cache checks the whole; classes, feature names and encoding are the cache's
+// own, whole (so a label index means the same class in every part).
+Dataset read_binary_cache_part(const std::string& path, int part, int parts);
+
 // True when the file at path starts with the cache's magic bytes.
 bool is_binary_cache(const std::string& path);
 
@@ -28,5 +35,11 @@ bool is_binary_cache(const std::string& path);
 // *hit to whether the cache was loaded.
 Dataset read_dataset_cached(const std::string& path, const std::string& cache,
                             const ReadOptions& options, bool* hit);
+
+// Data-parallel read_dataset_cached: rank c.rank()'s rows of `cache`, which must already exist
+// (no rank writes it) and stand for `path` read with `options` (a cache from `lograd convert`,
+// which records no source, is taken as it is). Throws ValueError, on every rank, otherwise.
+Dataset read_dataset_cached_part(const std::string& path, const std::string& cache,
+                                 const ReadOptions& options, Collective& c);
 
 }  // namespace lograd

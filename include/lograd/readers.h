@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "lograd/collective.h"
 #include "lograd/dataset.h"
 #include "lograd/error.h"
 
@@ -50,9 +51,10 @@ struct ReadOptions {
   int64_t memory_limit = 0;  // > 0: a MemoryLimitError (lograd/memory.h) as soon as the text
                              // and entries held, the final matrix and training on it
                              // (training_memory) would need more bytes than this
-  // Data-parallel reading (LIBSVM only): read only part `shard_rank` of `shard_count` (see
+  // Data-parallel reading of LIBSVM by read_libsvm: only part `shard_rank` of `shard_count` (see
   // TextSource::shard in src/data/text_file.h: byte ranges cut at line ends for a plain file,
   // every shard_count-th line for gzip). Line numbers in errors count within the part.
+  // read_dataset_part sets both from its Collective and reads CSV and caches too.
   int shard_rank = 0, shard_count = 1;
   // CSV only.
   std::optional<bool> header;             // auto-detected when unset (text above numbers)
@@ -74,5 +76,14 @@ Dataset read_csv(const std::string& path, const ReadOptions& options = {});
 
 // Reads either format, chosen by options.format (auto: extension .csv/.tsv, else sniffing).
 Dataset read_dataset(const std::string& path, const ReadOptions& options = {});
+
+// Data-parallel read_dataset (every rank calls it; c.rank() of c.size() ranks): this rank's part
+// of the file, such that the parts in rank order (interleaved by shard_first/shard_stride) are
+// the Dataset one process reads: LIBSVM and CSV by byte ranges cut at line ends (gzip: every
+// K-th line), a binary cache by row ranges. CSV parts carry the encoding, feature columns and
+// classes one process learns from the whole file (the ranks exchange what they scanned); a
+// CSV record may not span lines. skipped_rows counts this part's. An error is thrown on every
+// rank (that of the lowest rank that failed, its line a line of the file, except for LIBSVM).
+Dataset read_dataset_part(const std::string& path, const ReadOptions& options, Collective& c);
 
 }  // namespace lograd

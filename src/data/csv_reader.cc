@@ -1,13 +1,17 @@
 // The CSV reader: header and delimiter detection, label and weight columns, one-hot encoding
 // of text columns, missing values, and replay of a saved encoding at prediction.
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "data/csv_scanner.h"
+#include "data/exact_sum.h"
+#include "data/part_agree.h"
 #include "data/reader_internal.h"
 #include "data/text_file.h"
+#include "lograd/collective.h"
 #include "lograd/memory.h"
 #include "lograd/readers.h"
 
@@ -51,11 +55,13 @@ std::vector<std::string> copy_texts(const std::vector<CsvField>& fields) {
   return out;
 }
 
-// Per-column facts gathered while learning an encoding.
+// Per-column facts gathered while learning an encoding. Data-parallel reading gathers each
+// rank's and merges them in rank order (CsvReader::merge_scans): every field merges exactly.
 struct ColumnStats {
   bool text = false;                // some value is not a finite number: categorical
   bool number_before_text = false;  // a number came before the first text value
-  double mean = 0;         // of the numbers, kept as a running mean so it cannot overflow
+  ExactSum sum;            // of the numbers (under MissingPolicy::kMean only): exact, so the
+                           // mean is the same bits whatever the order or the split
   int64_t count = 0;       // numbers
   int64_t text_count = 0;  // values that are not numbers
   int64_t first_text_line = 0, first_text_col = 0;
@@ -75,9 +81,18 @@ constexpr size_t kCsvBytesPerColumn = 512;
 class CsvReader {
  public:
   CsvReader(std::string_view text, const std::string& path, const ReadOptions& options)
-      : text_(without_bom(text)), path_(path), options_(options), replay_(options.encoding) {}
+      : text_(without_bom(text)), layout_text_(text_), path_(path), options_(options),
+        replay_(options.encoding) {}
 
   Dataset read();
+  // Data-parallel: this rank's part of the file, whose first records are `head` (every rank
+  // reads the same head, so all choose the same layout); read_text() returns the part's text.
+  // The ranks scan their parts, merge what they found in rank order and read their parts with
+  // the encoding one process would learn from the whole file. Errors: on every rank.
+  // part_of_line(L): the part that holds line L of the head (the one with the header).
+  Dataset read_part(Collective& c, std::string_view head, bool every_kth_line,
+                    const std::function<std::string()>& read_text,
+                    const std::function<int(int64_t)>& part_of_line);
 
  private:
   void choose_layout();
@@ -91,8 +106,22 @@ class CsvReader {
   template <class F>
   void for_each_row(F&& f);
   void gather_stats();
+  // The pieces of gather_stats: the first pass over the text (stats_, and the classes in
+  // part_classes_ for a part), the refusal of a numeric column with text in it, the second
+  // pass for categorical columns with numbers, and the encoding from stats_.
+  void scan();
+  void refuse_damaged_columns() const;
+  bool needs_number_pass() const;
+  void scan_numbers();
+  void build_encoding();
+  // Data-parallel: the first scan in bytes, and the merge of every rank's in rank order.
+  std::string serialize_scan() const;
+  void merge_scans(const std::vector<std::string>& scans, const PartLines& lines);
   Dataset emit();
   Dataset emit_as(bool wide);
+  // emit_as in two steps: the entries and everything but the matrix, then the matrix.
+  std::vector<Entries> collect(bool wide, Dataset& data);
+  void finish(Dataset& data, std::vector<Entries>&& parts, Storage storage, ValueType type);
 
   // enforce_memory_limit with the text and the per-column bookkeeping held.
   void check_memory(int64_t line, int64_t rows, int64_t cols, int64_t nnz,
@@ -118,6 +147,7 @@ class CsvReader {
   }
 
   std::string_view text_;
+  std::string_view layout_text_;  // where choose_layout looks: text_, or a part's file head
   const std::string& path_;
   const ReadOptions& options_;
   const CsvEncoding* replay_;
@@ -134,6 +164,15 @@ class CsvReader {
   int64_t features_ = 0;
   int64_t skipped_ = 0;
   bool no_label_ = false;  // labels_optional, and the rows lack the model's label column
+  // Data-parallel reading.
+  int parts_ = 1;              // > 1: text_ is one part of the file (read_part)
+  bool part_header_ = true;    // the text starts with the header line (the whole file, part 0)
+  int64_t kept_ = 0;           // rows kept by the scan
+  ClassIndex part_classes_;    // a part's classes, first seen at (line, col) of part_class_at_
+  std::vector<std::pair<int64_t, int64_t>> part_class_at_;
+  std::vector<std::string> classes_;  // the classes of all parts, in the file's first-seen order
+  int64_t last_line_ = 1;             // the line of the last row collect() read
+  std::string part_text_;             // read_part: this part's text
 };
 
 void CsvReader::check_utf8(const CsvField& at, size_t j, const char* what) const {
@@ -192,9 +231,9 @@ void CsvReader::choose_layout() {
   else if (ends_with(path_, ".tsv") || ends_with(path_, ".tsv.gz"))
     delim_ = '\t';
   else
-    delim_ = detect_delimiter(text_);
+    delim_ = detect_delimiter(layout_text_);
 
-  CsvScanner scanner(text_, delim_, path_);
+  CsvScanner scanner(layout_text_, delim_, path_);
   std::vector<CsvField> fields;
   if (!scanner.next(&fields))
     throw ParseError(path_, 1, 1,
@@ -349,9 +388,14 @@ template <class F>
 void CsvReader::for_each_row(F&& f) {
   CsvScanner scanner(text_, delim_, path_);
   std::vector<CsvField> fields;
-  if (header_) scanner.next(&fields);
+  if (header_ && part_header_) scanner.next(&fields);
   skipped_ = 0;
   while (scanner.next(&fields)) {
+    if (parts_ > 1 && scanner.record_end().first != scanner.record_line())
+      throw ParseError(path_, scanner.record_line(), 1,
+                       "a quoted field spans lines here: data-parallel reading cuts the file "
+                       "at line ends, so every record must be one line; remove the line breaks "
+                       "inside quotes, or train in one process");
     insert_label(fields);
     check_width(fields, scanner);
     if (keep_row(fields))
@@ -362,9 +406,25 @@ void CsvReader::for_each_row(F&& f) {
 }
 
 void CsvReader::gather_stats() {
+  scan();
+  refuse_damaged_columns();
+  if (needs_number_pass()) scan_numbers();
+  build_encoding();
+}
+
+void CsvReader::scan() {
   stats_.assign(ncols_, ColumnStats{});
+  kept_ = 0;
+  const bool mean = options_.missing == MissingPolicy::kMean;
   auto is_feature = [&](size_t j) { return encoding_.columns[j].kind == Kind::kNumeric; };
   for_each_row([&](const std::vector<CsvField>& f) {
+    ++kept_;
+    if (parts_ > 1) {  // the classes in this part's first-seen order, and where each first is
+      check_utf8(f[label_], static_cast<size_t>(label_), "label");
+      part_classes_.index_of(f[label_].text);
+      if (part_classes_.names().size() > part_class_at_.size())
+        part_class_at_.emplace_back(f[label_].line, f[label_].col);
+    }
     for (size_t j = 0; j < ncols_; ++j) {
       if (!is_feature(j) || is_missing(f[j].text)) continue;
       ColumnStats& s = stats_[j];
@@ -375,11 +435,8 @@ void CsvReader::gather_stats() {
                        " is not allowed: expected a finite number (for a missing value leave "
                        "the field empty or write '?', and choose a `missing` policy)");
       if (parsed == NumberParse::kOk) {
-        // mean_n = mean_{n-1} + (v - mean_{n-1}) / n, with each term divided first: a plain
-        // sum overflows on values near the float64 limit (1e308, 1e308 -> inf).
         ++s.count;
-        const double n = static_cast<double>(s.count);
-        s.mean += v / n - s.mean / n;
+        if (mean) s.sum.add(v);
         if (s.text)
           s.add_category(f[j].text);
         else
@@ -396,8 +453,11 @@ void CsvReader::gather_stats() {
       }
     }
   });
-  // A column of numbers with a little text in it is a damaged numeric column, not a
-  // categorical one: refuse its first text value.
+}
+
+// A column of numbers with a little text in it is a damaged numeric column, not a
+// categorical one: refuse its first text value.
+void CsvReader::refuse_damaged_columns() const {
   for (size_t j = 0; j < ncols_; ++j) {
     const ColumnStats& s = stats_[j];
     if (s.text && s.count > s.text_count)
@@ -414,16 +474,23 @@ void CsvReader::gather_stats() {
                                               "field empty or write '?' and choose a `missing` "
                                               "policy")));
   }
-  // Text columns whose numbers came first: collect those numbers as categories too.
-  if (std::any_of(stats_.begin(), stats_.end(),
-                  [](const ColumnStats& s) { return s.text && s.number_before_text; })) {
-    for_each_row([&](const std::vector<CsvField>& f) {
-      for (size_t j = 0; j < ncols_; ++j)
-        if (stats_[j].text && stats_[j].number_before_text && !is_missing(f[j].text))
-          stats_[j].add_category(f[j].text);
-    });
-  }
+}
 
+bool CsvReader::needs_number_pass() const {
+  return std::any_of(stats_.begin(), stats_.end(),
+                     [](const ColumnStats& s) { return s.text && s.number_before_text; });
+}
+
+// Text columns whose numbers came first: collect those numbers as categories too.
+void CsvReader::scan_numbers() {
+  for_each_row([&](const std::vector<CsvField>& f) {
+    for (size_t j = 0; j < ncols_; ++j)
+      if (stats_[j].text && stats_[j].number_before_text && !is_missing(f[j].text))
+        stats_[j].add_category(f[j].text);
+  });
+}
+
+void CsvReader::build_encoding() {
   category_index_.resize(ncols_);
   for (size_t j = 0; j < ncols_; ++j) {
     CsvColumn& c = encoding_.columns[j];
@@ -431,7 +498,7 @@ void CsvReader::gather_stats() {
     const ColumnStats& s = stats_[j];
     c.first_feature = features_;
     if (!s.text) {
-      c.fill = options_.missing == MissingPolicy::kMean ? s.mean : 0.0;
+      c.fill = options_.missing == MissingPolicy::kMean && s.count > 0 ? s.sum.mean(s.count) : 0.0;
       ++features_;
       continue;
     }
@@ -444,6 +511,102 @@ void CsvReader::gather_stats() {
     features_ += static_cast<int64_t>(c.categories.size());
   }
   stats_.clear();
+}
+
+// Per part: kept and skipped rows, the classes (name,
+// line, column), then per column its counts, flags, first text value, sum and categories.
+std::string CsvReader::serialize_scan() const {
+  std::string out;
+  put_i64(out, kept_);
+  put_i64(out, skipped_);
+  put_i64(out, static_cast<int64_t>(part_classes_.names().size()));
+  for (size_t k = 0; k < part_classes_.names().size(); ++k) {
+    put_str(out, part_classes_.names()[k]);
+    put_i64(out, part_class_at_[k].first);
+    put_i64(out, part_class_at_[k].second);
+  }
+  for (const ColumnStats& s : stats_) {
+    put_i64(out, s.count);
+    put_i64(out, s.text_count);
+    put_i64(out, (s.text ? 1 : 0) | (s.number_before_text ? 2 : 0));
+    put_i64(out, s.first_text_line);
+    put_i64(out, s.first_text_col);
+    put_str(out, s.first_text);
+    s.sum.serialize(out);
+    put_i64(out, static_cast<int64_t>(s.categories.size()));
+    for (const auto& [name, unused] : s.categories) put_str(out, name);
+  }
+  return out;
+}
+
+void CsvReader::merge_scans(const std::vector<std::string>& scans, const PartLines& lines) {
+  std::vector<ColumnStats> merged(ncols_);
+  // Each class with the file line and column where it first is (parts interleave under gzip:
+  // the first part to see a class need not hold its first line).
+  TextMap<std::pair<int64_t, int64_t>> first_at;
+  kept_ = 0;
+  int64_t skipped = 0;
+  for (size_t r = 0; r < scans.size(); ++r) {
+    std::string_view in = scans[r];
+    kept_ += get_i64(in);
+    skipped += get_i64(in);
+    const int64_t n_classes = get_i64(in);
+    for (int64_t k = 0; k < n_classes; ++k) {
+      std::string name = get_str(in);
+      const int64_t line = lines.global(static_cast<int>(r), get_i64(in)), col = get_i64(in);
+      auto [it, inserted] = first_at.try_emplace(std::move(name), line, col);
+      if (!inserted && line < it->second.first) it->second = {line, col};
+    }
+    for (ColumnStats& m : merged) {
+      const int64_t count = get_i64(in), text_count = get_i64(in), flags = get_i64(in);
+      const int64_t text_line = lines.global(static_cast<int>(r), get_i64(in));
+      const int64_t text_col = get_i64(in);
+      std::string first_text = get_str(in);
+      ExactSum sum;
+      if (!sum.parse(in)) throw Error("corrupt data-parallel message between ranks");
+      if (text_count > 0 && (m.text_count == 0 || text_line < m.first_text_line)) {
+        m.first_text_line = text_line;
+        m.first_text_col = text_col;
+        m.first_text = std::move(first_text);
+      }
+      m.count += count;
+      m.text_count += text_count;
+      m.text = m.text || (flags & 1) != 0;
+      m.number_before_text = m.number_before_text || (flags & 2) != 0;
+      m.sum.merge(sum);
+      for (int64_t k = get_i64(in); k > 0; --k) m.add_category(get_str(in));
+    }
+  }
+  stats_ = std::move(merged);
+  skipped_ = skipped;
+  std::vector<std::pair<std::pair<int64_t, int64_t>, std::string>> order;
+  for (auto& [name, at] : first_at) order.emplace_back(at, name);
+  std::sort(order.begin(), order.end());
+  classes_.clear();
+  for (auto& [at, name] : order) classes_.push_back(std::move(name));
+  int64_t too_many_line = 0, too_many_col = 0;  // where the first class of one too many is
+  if (options_.classes > 0 && order.size() > static_cast<size_t>(options_.classes)) {
+    too_many_line = order[static_cast<size_t>(options_.classes)].first.first;
+    too_many_col = order[static_cast<size_t>(options_.classes)].first.second;
+  }
+  // What one process finds at the end of its passes, found here from the merged counts.
+  refuse_damaged_columns();
+  if (too_many_line > 0) {
+    std::vector<std::string> names(classes_.begin(), classes_.begin() + options_.classes + 1);
+    throw ParseError(path_, too_many_line, too_many_col,
+                     too_many_classes(names, options_.classes) + " (labels from " +
+                         describe(label_) + ")");
+  }
+  if (kept_ == 0)
+    throw ParseError(path_, 1, 1,
+                     "no examples left: `missing` skip-row dropped all " +
+                         std::to_string(skipped_) + " rows, each has a missing value");
+  if (const int32_t wanted = std::max(options_.classes, options_.min_classes);
+      wanted > 0 && classes_.size() < static_cast<size_t>(wanted))
+    throw ValueError(path_ + ": " +
+                     too_few_classes(classes_, kept_, wanted,
+                                     "the labels come from " + describe(label_) +
+                                         ": is that the label column (`label_column`)?"));
 }
 
 // Thrown by emit_as(false) at the first value float32 does not keep (ValueType kAuto).
@@ -466,8 +629,14 @@ Dataset CsvReader::emit() {
 }
 
 Dataset CsvReader::emit_as(bool wide) {
-  constexpr int64_t kPartEntries = int64_t{1} << 18;
   Dataset data;
+  std::vector<Entries> parts = collect(wide, data);
+  finish(data, std::move(parts), options_.storage, wide ? options_.value_type : ValueType::kFloat32);
+  return data;
+}
+
+std::vector<Entries> CsvReader::collect(bool wide, Dataset& data) {
+  constexpr int64_t kPartEntries = int64_t{1} << 18;
   // Entries per row at most: one per numeric or categorical column.
   int64_t width = 0;
   for (const CsvColumn& c : encoding_.columns)
@@ -480,6 +649,7 @@ Dataset CsvReader::emit_as(bool wide) {
     if (!entries.add(col, v) || (!wide && !entries.fits_float)) throw NeedsWide{};
   };
   ClassIndex classes;
+  for (const std::string& name : classes_) classes.index_of(name);  // a part: the file's order
   const bool mean = options_.missing == MissingPolicy::kMean;
   int64_t last_line = 1;
   for_each_row([&](const std::vector<CsvField>& f) {
@@ -522,12 +692,12 @@ Dataset CsvReader::emit_as(bool wide) {
     }
     entries.end_row();
   });
-  if (data.label.empty())
+  if (data.label.empty() && parts_ == 1)  // parts: checked over all of them (merge_scans)
     throw ParseError(path_, 1, 1,
                      "no examples left: `missing` skip-row dropped all " +
                          std::to_string(skipped_) + " rows, each has a missing value");
   if (const int32_t wanted = std::max(options_.classes, options_.min_classes);
-      wanted > 0 && classes.names().size() < static_cast<size_t>(wanted))
+      parts_ == 1 && wanted > 0 && classes.names().size() < static_cast<size_t>(wanted))
     throw ParseError(path_, last_line, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(data.label.size()),
                                      wanted,
@@ -540,8 +710,16 @@ Dataset CsvReader::emit_as(bool wide) {
       for (const auto& category : c.categories)
         data.feature_names.push_back(c.name + "=" + category);
   }
-  const int64_t cols = std::max(features_, options_.min_features);
   parts.push_back(std::move(entries));
+  data.classes = classes.take_classes();
+  last_line_ = last_line;
+  return parts;
+}
+
+void CsvReader::finish(Dataset& data, std::vector<Entries>&& parts, Storage storage,
+                       ValueType type) {
+  const int64_t cols = std::max(features_, options_.min_features);
+  const int64_t last_line = last_line_;
   int64_t nnz = 0, held = 0;
   for (const Entries& e : parts) {
     nnz += e.nnz();
@@ -551,9 +729,7 @@ Dataset CsvReader::emit_as(bool wide) {
   check_memory(last_line, static_cast<int64_t>(data.label.size()), cols, nnz, held);
   for (int64_t k = static_cast<int64_t>(data.feature_names.size()); k < cols; ++k)
     data.feature_names.push_back("feature " + std::to_string(k + 1));
-  data.x = build_data_matrix(std::move(parts), cols, options_.storage,
-                             wide ? options_.value_type : ValueType::kFloat32);
-  data.classes = classes.take_classes();
+  data.x = build_data_matrix(std::move(parts), cols, storage, type);
   data.encoding = std::move(encoding_);
   if (replay_ == nullptr)
     data.encoding.missing = options_.missing == MissingPolicy::kSkipRow ? "skip-row"
@@ -562,7 +738,6 @@ Dataset CsvReader::emit_as(bool wide) {
                                                                         : "error";
   data.source = path_;
   data.skipped_rows = skipped_;
-  return data;
 }
 
 Dataset CsvReader::read() {
@@ -578,6 +753,112 @@ Dataset CsvReader::read() {
     check_memory(first_line_, 0, features_, 0, 0);
   }
   return emit();
+}
+
+Dataset CsvReader::read_part(Collective& c, std::string_view head, bool every_kth_line,
+                             const std::function<std::string()>& read_text,
+                             const std::function<int(int64_t)>& part_of_line) {
+  parts_ = c.size();
+  layout_text_ = without_bom(head);
+  choose_layout();  // the same head on every rank: the same layout, or the same error
+  part_header_ = part_of_line(first_line_) == c.rank();
+  PartLines lines;
+  lines.stride = every_kth_line ? c.size() : 0;
+  int64_t my_lines = 0;
+  // 1. Each rank reads and scans its part.
+  const std::vector<std::string> scans = gather_agreed(
+      c,
+      [&] {
+        part_text_ = read_text();
+        text_ = c.rank() == 0 ? without_bom(part_text_) : std::string_view(part_text_);
+        my_lines = static_cast<int64_t>(std::count(text_.begin(), text_.end(), '\n'));
+        check_memory(first_line_, 0,
+                     replay_ != nullptr ? features_
+                                        : std::max<int64_t>(static_cast<int64_t>(ncols_) - 1, 0),
+                     0, 0);
+        if (replay_ != nullptr) return std::string();
+        try {
+          scan();
+        } catch (const ParseError& e) {
+          if (e.message().rfind("unterminated quoted field", 0) != 0) throw;
+          throw ParseError(e.file(), e.line(), e.col(),
+                           e.message() + " (data-parallel reading cuts the file at line ends: "
+                                         "is there a quoted field with a line break in it?)");
+        }
+        return serialize_scan();
+      },
+      &my_lines, &lines);
+  if (replay_ == nullptr) {
+    // 2. Every rank merges the scans in rank order: the counts, sums, categories and classes
+    // of the whole file; numbers of text columns are collected in a second pass when needed.
+    merge_scans(scans, lines);
+    if (needs_number_pass()) {
+      const std::vector<std::string> found = gather_agreed(c, [&] {
+        scan_numbers();
+        std::string out;
+        for (const ColumnStats& s : stats_) {
+          put_i64(out, static_cast<int64_t>(s.categories.size()));
+          for (const auto& [name, unused] : s.categories) put_str(out, name);
+        }
+        return out;
+      }, &my_lines, &lines);
+      for (const std::string& part : found) {
+        std::string_view in = part;
+        for (ColumnStats& s : stats_)
+          for (int64_t k = get_i64(in); k > 0; --k) s.add_category(get_str(in));
+      }
+    }
+    build_encoding();
+  }
+  // 3. Each rank collects its rows; float64 everywhere when some rank has a value float32
+  // does not keep, and the storage one process would choose for the whole matrix.
+  bool wide = options_.value_type != ValueType::kAuto;
+  Dataset data;
+  std::vector<Entries> entries;
+  auto collect_step = [&] {
+    if (replay_ == nullptr) check_memory(first_line_, 0, features_, 0, 0);
+    data = Dataset();
+    entries.clear();
+    bool needs_wide = false;
+    try {
+      entries = collect(wide, data);
+    } catch (const NeedsWide&) {
+      needs_wide = true;
+    }
+    int64_t rows = 0, nnz = 0;
+    for (const Entries& e : entries) {
+      rows += e.rows();
+      nnz += e.nnz();
+    }
+    std::string out;
+    put_i64(out, needs_wide ? 1 : 0);
+    put_i64(out, rows);
+    put_i64(out, nnz);
+    return out;
+  };
+  std::vector<std::string> counts = gather_agreed(c, collect_step, &my_lines, &lines);
+  if (std::any_of(counts.begin(), counts.end(), [](const std::string& m) { return m[0] != 0; })) {
+    wide = true;
+    counts = gather_agreed(c, collect_step, &my_lines, &lines);
+  }
+  int64_t rows = 0, nnz = 0;
+  for (const std::string& m : counts) {
+    std::string_view in = m;
+    get_i64(in);
+    rows += get_i64(in);
+    nnz += get_i64(in);
+  }
+  const ValueType type = !wide ? ValueType::kFloat32
+                         : options_.value_type == ValueType::kAuto ? ValueType::kFloat64
+                                                                    : options_.value_type;
+  const bool dense = stores_dense(options_.storage, rows, std::max(features_, options_.min_features),
+                                  nnz, stores_float32(type, true));
+  // 4. Each rank builds its matrix.
+  gather_agreed(c, [&] {
+    finish(data, std::move(entries), dense ? Storage::kDense : Storage::kSparse, type);
+    return std::string();
+  });
+  return data;
 }
 
 }  // namespace
@@ -601,6 +882,65 @@ std::string read_csv_text(TextSource& source, const std::string& path, const Rea
 Dataset parse_csv(std::string_view text, const std::string& path, const ReadOptions& options) {
   refuse_binary(without_bom(text), path);
   return CsvReader(text, path, options).read();
+}
+
+std::string read_csv_head(const std::string& path) {
+  TextSource source = TextSource::open(path);
+  for (size_t n = size_t{1} << 16;; n *= 2) {
+    const std::string_view head = source.peek(n);
+    if (head.size() < n) return std::string(head);  // the whole file
+    // Three complete records (outside quotes) hold the two the layout looks at.
+    int records = 0;
+    bool quoted = false, content = false;
+    for (size_t i = 0; i < head.size(); ++i) {
+      const char ch = head[i];
+      if (ch == '"') quoted = !quoted;
+      if (!quoted && ch == '\n') {
+        records += content ? 1 : 0;
+        content = false;
+        if (records == 3) return std::string(head.substr(0, i + 1));
+      } else if (ch != ' ' && ch != '\t' && ch != '\r') {
+        content = true;
+      }
+    }
+  }
+}
+
+Dataset read_csv_part(const std::string& path, const ReadOptions& options, Collective& c) {
+  const std::string head = read_csv_head(path);
+  refuse_binary(without_bom(head), path);
+  TextSource probe = TextSource::open(path);
+  const bool every_kth_line = probe.gzip();
+  const int64_t size = probe.size_hint();
+  const int rank = c.rank(), count = c.size();
+  auto part_of_line = [&](int64_t line) {
+    if (every_kth_line) return static_cast<int>((line - 1) % count);
+    // Byte ranges: the part whose range [size * r / K, size * (r + 1) / K) the line starts in.
+    size_t at = 0;
+    for (int64_t l = 1; l < line && at < head.size(); ++l) {
+      const size_t nl = head.find('\n', at);
+      at = nl == std::string::npos ? head.size() : nl + 1;
+    }
+    int r = 0;
+    while (r + 1 < count && size * (r + 1) / count <= static_cast<int64_t>(at)) ++r;
+    return r;
+  };
+  ReadOptions o = options;
+  o.shard_rank = rank;
+  o.shard_count = count;
+  Dataset d = CsvReader(std::string_view(), path, o)
+                  .read_part(c, head, every_kth_line,
+                             [&] {
+                               TextSource part = TextSource::open(path).shard(rank, count);
+                               return read_csv_text(part, path, o);
+                             },
+                             part_of_line);
+  if (every_kth_line) {
+    // Line k of the file is part k mod K's; with a header (line 0), example i is line i + 1.
+    d.shard_stride = count;
+    d.shard_first = d.encoding.header ? (rank + count - 1) % count : rank;
+  }
+  return d;
 }
 
 }  // namespace detail

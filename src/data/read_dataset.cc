@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "data/part_agree.h"
 #include "data/reader_internal.h"
 #include "data/text_file.h"
 #include "lograd/binary_cache.h"
@@ -129,6 +130,50 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   source.stop_keeping();
   const std::string text = detail::read_csv_text(source, path, options);
   return detail::parse_csv(text, path, options);
+}
+
+Dataset read_dataset_part(const std::string& path, const ReadOptions& options, Collective& c) {
+  ReadOptions o = options;
+  o.shard_rank = c.rank();
+  o.shard_count = c.size();
+  if (c.size() == 1) {
+    o.shard_count = 1;
+    return read_dataset(path, o);
+  }
+  // Every rank decides the format from the same bytes (the file's head): the same decision.
+  bool csv = o.format == FileFormat::kCsv ||
+             (o.format == FileFormat::kAuto && detail::has_csv_extension(path));
+  if (o.format == FileFormat::kAuto && is_binary_cache(path)) {
+    Dataset d;
+    detail::gather_agreed(c, [&] {
+      d = read_binary_cache_part(path, o.shard_rank, o.shard_count);
+      detail::enforce_memory_limit(o, path, 0, 0, d.rows(), std::max(d.cols(), o.min_features),
+                                   d.x.stored(), std::string(d.x.dtype()) == "float32");
+      if (o.min_features > d.cols()) d.x = d.x.with_cols(o.min_features);
+      return std::string();
+    });
+    return d;
+  }
+  if (o.format == FileFormat::kAuto && !csv) {
+    detail::TextSource source = detail::TextSource::open(path);
+    if (!source.gzip() && source.peek(8) == std::string_view("LOGRADB1", 8))
+      throw ValueError("'" + path + "' is a lograd binary cache coming through a pipe or "
+                       "standard input; a cache is read from its file: give the file's path");
+    std::optional<bool> libsvm;
+    for (size_t n = size_t{1} << 16; !libsvm; n *= 2) {
+      const std::string_view head = source.peek(n);
+      if (n == size_t{1} << 16) detail::refuse_binary(detail::without_bom(head), path);
+      libsvm = detail::looks_like_libsvm(head, head.size() < n);
+    }
+    csv = !*libsvm;
+  }
+  if (csv) return detail::read_csv_part(path, o, c);
+  Dataset d;
+  detail::gather_agreed(c, [&] {
+    d = read_libsvm(path, o);
+    return std::string();
+  });
+  return d;
 }
 
 }  // namespace lograd

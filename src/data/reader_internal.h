@@ -13,6 +13,7 @@
 
 #include <fast_float/fast_float.h>
 
+#include "lograd/collective.h"
 #include "lograd/readers.h"
 
 namespace lograd::detail {
@@ -178,5 +179,11 @@ Dataset parse_csv(std::string_view text, const std::string& path, const ReadOpti
 // the text passes the limit / kPeakBytesPerTextByte (lograd/memory.h), as the estimate made
 // before reading would have said of a file of that size (piped input has none).
 std::string read_csv_text(TextSource& source, const std::string& path, const ReadOptions& options);
+// The first records of a CSV file (at least three when it has them, else the whole file).
+std::string read_csv_head(const std::string& path);
+// Data-parallel read_csv: rank c.rank()'s part of the file (byte ranges cut at line ends; gzip:
+// every K-th line), with the encoding one process learns from the whole file (see
+// read_dataset_part in lograd/readers.h). Every rank must call it; errors are thrown on all.
+Dataset read_csv_part(const std::string& path, const ReadOptions& options, Collective& c);
 
 }  // namespace lograd::detail

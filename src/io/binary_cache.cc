@@ -110,6 +110,13 @@ class Reader {
   }
   size_t pos() const { return pos_; }
   size_t size() const { return size_; }
+  // Continues reading at byte `at` of the file.
+  void seek(size_t at) {
+    if (at > size_) fail("the file ends early (truncated?)");
+    if (::lseek(fd_, static_cast<off_t>(at), SEEK_SET) != static_cast<off_t>(at))
+      throw Error("cannot read '" + path_ + "': " + std::strerror(errno));
+    pos_ = at;
+  }
 
  private:
   void need(size_t n) const {
@@ -192,8 +199,20 @@ bool is_binary_cache(const std::string& path) {
   return cache;
 }
 
-Dataset read_binary_cache(const std::string& path) {
-  Reader r(path);
+namespace {
+
+// What the header says of the arrays that follow it.
+struct CacheLayout {
+  int64_t rows = 0, cols = 0, stored = 0;
+  bool csr = false, float32 = false, has_weight = false;
+  size_t arrays_at = 0;  // the offset of the first array
+};
+
+size_t padded(size_t bytes) { return (bytes + 7) / 8 * 8; }
+
+// Reads and checks the magic, version, byte order and JSON header; fills d's classes, feature
+// names, source and encoding (checked against the sizes) and returns the arrays' layout.
+CacheLayout read_header(Reader& r, const std::string& path, Dataset& d) {
   if (r.get_bytes(8) != std::string(kMagic, 8)) r.fail("it does not start with LOGRADB1");
   const auto version = r.get<uint32_t>();
   if (version != kVersion)
@@ -213,7 +232,8 @@ Dataset read_binary_cache(const std::string& path) {
     r.fail(std::string("its header is not JSON (") + e.what() + ")");
   }
   r.skip_pad();
-  Dataset d;
+  CacheLayout l;
+  l.arrays_at = r.pos();
   try {
     // An integer field of the header (not a fraction, not beyond int64).
     auto integer = [&](const nlohmann::json& j, const char* key) {
@@ -224,62 +244,35 @@ Dataset read_binary_cache(const std::string& path) {
         r.fail(std::string("its header's \"") + key + "\" is not an integer");
       return v.get<int64_t>();
     };
-    const int64_t rows = integer(meta, "rows"), cols = integer(meta, "cols");
-    const int64_t stored = integer(meta, "stored");
+    l.rows = integer(meta, "rows");
+    l.cols = integer(meta, "cols");
+    l.stored = integer(meta, "stored");
     const auto storage = meta.at("storage").get<std::string>();
     const auto dtype = meta.at("dtype").get<std::string>();
-    if (rows < 0 || cols < 0 || stored < 0 || cols > INT32_MAX) r.fail("negative or huge sizes");
-    auto load = [&](auto tag) {
-      using S = decltype(tag);
-      auto finite = [&](const std::vector<S>& v) {
-        for (S x : v)
-          if (!std::isfinite(x)) r.fail("a feature value is not finite (NaN or infinite)");
-      };
-      if (storage == "csr") {
-        CsrMatrix<S> m;
-        m.rows = rows;
-        m.cols = cols;
-        m.row_ptr = r.get_array<int64_t>(static_cast<size_t>(rows) + 1);
-        m.col = r.get_array<int32_t>(static_cast<size_t>(stored));
-        m.val = r.get_array<S>(static_cast<size_t>(stored));
-        try {
-          m.validate();
-        } catch (const ValueError& e) {
-          r.fail(e.what());
-        }
-        finite(m.val);
-        d.x = DataMatrix(std::move(m));
-      } else if (storage == "dense") {
-        if (cols != 0 && rows > INT64_MAX / cols) r.fail("dense sizes overflow");
-        if (stored != rows * cols) r.fail("dense sizes disagree");
-        std::vector<S> v = r.get_array<S>(static_cast<size_t>(stored));
-        finite(v);
-        d.x = DataMatrix(Tensor<S>(Shape{rows, cols}, std::move(v)));
-      } else {
-        r.fail("unknown storage '" + storage + "'");
-      }
-    };
-    if (dtype == "float32") load(float{});
-    else if (dtype == "float64") load(double{});
-    else r.fail("unknown value type '" + dtype + "'");
-    d.label = r.get_array<int32_t>(static_cast<size_t>(rows));
-    if (meta.at("has_weight").get<bool>()) {
-      d.weight = r.get_array<double>(static_cast<size_t>(rows));
-      for (double w : d.weight)
-        if (!std::isfinite(w) || w < 0) r.fail("a sample weight is negative or not finite");
+    if (l.rows < 0 || l.cols < 0 || l.stored < 0 || l.cols > INT32_MAX)
+      r.fail("negative or huge sizes");
+    if (storage == "csr") {
+      l.csr = true;
+    } else if (storage == "dense") {
+      if (l.cols != 0 && l.rows > INT64_MAX / l.cols) r.fail("dense sizes overflow");
+      if (l.stored != l.rows * l.cols) r.fail("dense sizes disagree");
+    } else {
+      r.fail("unknown storage '" + storage + "'");
     }
+    if (dtype == "float32") l.float32 = true;
+    else if (dtype != "float64") r.fail("unknown value type '" + dtype + "'");
+    l.has_weight = meta.at("has_weight").get<bool>();
     d.classes = meta.at("classes").get<std::vector<std::string>>();
     if (std::unordered_set<std::string>(d.classes.begin(), d.classes.end()).size() !=
         d.classes.size())
       r.fail("a class name appears twice");
     d.feature_names = meta.at("feature_names").get<std::vector<std::string>>();
-    if (!d.feature_names.empty() && static_cast<int64_t>(d.feature_names.size()) != cols)
-      r.fail(std::to_string(d.feature_names.size()) + " feature names for " + std::to_string(cols) +
-             " features");
+    if (!d.feature_names.empty() && static_cast<int64_t>(d.feature_names.size()) != l.cols)
+      r.fail(std::to_string(d.feature_names.size()) + " feature names for " +
+             std::to_string(l.cols) + " features");
     d.source = meta.value("source", path);
-    for (int32_t l : d.label)
-      if (l < 0 || static_cast<size_t>(l) >= d.classes.size()) r.fail("a label index is out of range");
     if (meta.contains("encoding")) {
+      const int64_t cols = l.cols;
       const auto& e = meta["encoding"];
       const std::string delimiter = e.at("delimiter").get<std::string>();
       if (delimiter.size() != 1) r.fail("its encoding's delimiter is not one character");
@@ -326,9 +319,132 @@ Dataset read_binary_cache(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     r.fail(std::string("its header lacks a field (") + e.what() + ")");
   }
+  return l;
+}
+
+template <class S>
+void check_finite(const Reader& r, const std::vector<S>& v) {
+  for (S x : v)
+    if (!std::isfinite(x)) r.fail("a feature value is not finite (NaN or infinite)");
+}
+
+void check_labels(const Reader& r, const Dataset& d) {
+  for (int32_t l : d.label)
+    if (l < 0 || static_cast<size_t>(l) >= d.classes.size()) r.fail("a label index is out of range");
+  for (double w : d.weight)
+    if (!std::isfinite(w) || w < 0) r.fail("a sample weight is negative or not finite");
+}
+
+}  // namespace
+
+Dataset read_binary_cache(const std::string& path) {
+  Reader r(path);
+  Dataset d;
+  const CacheLayout l = read_header(r, path, d);
+  auto load = [&](auto tag) {
+    using S = decltype(tag);
+    if (l.csr) {
+      CsrMatrix<S> m;
+      m.rows = l.rows;
+      m.cols = l.cols;
+      m.row_ptr = r.get_array<int64_t>(static_cast<size_t>(l.rows) + 1);
+      m.col = r.get_array<int32_t>(static_cast<size_t>(l.stored));
+      m.val = r.get_array<S>(static_cast<size_t>(l.stored));
+      try {
+        m.validate();
+      } catch (const ValueError& e) {
+        r.fail(e.what());
+      }
+      check_finite(r, m.val);
+      d.x = DataMatrix(std::move(m));
+    } else {
+      std::vector<S> v = r.get_array<S>(static_cast<size_t>(l.stored));
+      check_finite(r, v);
+      d.x = DataMatrix(Tensor<S>(Shape{l.rows, l.cols}, std::move(v)));
+    }
+  };
+  if (l.float32) load(float{});
+  else load(double{});
+  d.label = r.get_array<int32_t>(static_cast<size_t>(l.rows));
+  if (l.has_weight) d.weight = r.get_array<double>(static_cast<size_t>(l.rows));
+  check_labels(r, d);
   if (r.get_bytes(8) != std::string(kEnd, 8)) r.fail("the end marker is missing (truncated or corrupt)");
   const auto length = r.get<uint64_t>();
   if (length != r.size() || r.pos() != r.size()) r.fail("its length does not match its contents");
+  return d;
+}
+
+Dataset read_binary_cache_part(const std::string& path, int part, int parts) {
+  if (parts < 1 || part < 0 || part >= parts)
+    throw ValueError("a part needs 0 <= part < parts, got part " + std::to_string(part) + " of " +
+                     std::to_string(parts));
+  Reader r(path);
+  Dataset d;
+  const CacheLayout l = read_header(r, path, d);
+  // Where each array starts, from the sizes alone; the file must be exactly that long.
+  const size_t value_bytes = l.float32 ? 4 : 8;
+  const auto rows = static_cast<size_t>(l.rows), stored = static_cast<size_t>(l.stored);
+  if (rows > r.size() / 4 || stored > r.size() / 4) r.fail("an array is longer than the file (truncated?)");
+  const size_t row_ptr_at = l.arrays_at;
+  const size_t col_at = row_ptr_at + (l.csr ? padded((rows + 1) * 8) : 0);
+  const size_t val_at = col_at + (l.csr ? padded(stored * 4) : 0);
+  const size_t label_at = val_at + padded(stored * value_bytes);
+  const size_t weight_at = label_at + padded(rows * 4);
+  const size_t end_at = weight_at + (l.has_weight ? rows * 8 : 0);
+  if (end_at + 16 != r.size()) r.fail("its length does not match its contents");
+  r.seek(end_at);
+  if (r.get_bytes(8) != std::string(kEnd, 8)) r.fail("the end marker is missing (truncated or corrupt)");
+  if (r.get<uint64_t>() != r.size()) r.fail("its length does not match its contents");
+  // Rows [first, last) of this part.
+  const int64_t first = l.rows * part / parts, last = l.rows * (part + 1) / parts;
+  const auto n = static_cast<size_t>(last - first);
+  auto load = [&](auto tag) {
+    using S = decltype(tag);
+    if (l.csr) {
+      // The whole file's first and last row pointers, then this part's, rebased to 0.
+      r.seek(row_ptr_at);
+      const int64_t begin_all = r.get<int64_t>();
+      r.seek(row_ptr_at + rows * 8);
+      const int64_t end_all = r.get<int64_t>();
+      if (begin_all != 0 || end_all != l.stored)
+        r.fail("its row pointers do not run from 0 to the stored count");
+      r.seek(row_ptr_at + static_cast<size_t>(first) * 8);
+      CsrMatrix<S> m;
+      m.rows = static_cast<int64_t>(n);
+      m.cols = l.cols;
+      m.row_ptr = r.get_array<int64_t>(n + 1);
+      const int64_t from = m.row_ptr.front(), to = m.row_ptr.back();
+      if (from < 0 || to < from || to > l.stored)
+        r.fail("its row pointers are out of range");
+      for (int64_t& p : m.row_ptr) p -= from;
+      r.seek(col_at + static_cast<size_t>(from) * 4);
+      m.col = r.get_array<int32_t>(static_cast<size_t>(to - from));
+      r.seek(val_at + static_cast<size_t>(from) * value_bytes);
+      m.val = r.get_array<S>(static_cast<size_t>(to - from));
+      try {
+        m.validate();
+      } catch (const ValueError& e) {
+        r.fail(e.what());
+      }
+      check_finite(r, m.val);
+      d.x = DataMatrix(std::move(m));
+    } else {
+      const auto cols = static_cast<size_t>(l.cols);
+      r.seek(val_at + static_cast<size_t>(first) * cols * value_bytes);
+      std::vector<S> v = r.get_array<S>(n * cols);
+      check_finite(r, v);
+      d.x = DataMatrix(Tensor<S>(Shape{static_cast<int64_t>(n), l.cols}, std::move(v)));
+    }
+  };
+  if (l.float32) load(float{});
+  else load(double{});
+  r.seek(label_at + static_cast<size_t>(first) * 4);
+  d.label = r.get_array<int32_t>(n);
+  if (l.has_weight) {
+    r.seek(weight_at + static_cast<size_t>(first) * 8);
+    d.weight = r.get_array<double>(n);
+  }
+  check_labels(r, d);
   return d;
 }
 
@@ -399,6 +515,25 @@ Dataset read_dataset_cached(const std::string& path, const std::string& cache,
   write_binary_cache(d, cache, key);
   if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
   return d;
+}
+
+Dataset read_dataset_cached_part(const std::string& path, const std::string& cache,
+                                 const ReadOptions& options, Collective& c) {
+  if (options.encoding != nullptr)
+    throw ValueError("a cache holds data read with its own CSV encoding, not a replayed one");
+  if (!is_binary_cache(cache))
+    throw ValueError("the cache '" + cache + "' " +
+                     (::access(cache.c_str(), F_OK) == 0 ? "is not a lograd cache"
+                                                         : "does not exist") +
+                     ": data-parallel ranks only read a cache, each its rows; write it first in "
+                     "one process: lograd convert " + path + " -o " + cache);
+  const std::string key = stored_key(cache);
+  if (!key.empty() && key != cache_key(path, options))
+    throw ValueError("the cache '" + cache + "' was written from '" + path +
+                     "' as it was before, or read with other options: data-parallel ranks "
+                     "only read a cache; rewrite it first in one process: lograd convert " +
+                     path + " -o " + cache);
+  return read_dataset_part(cache, options, c);
 }
 
 }  // namespace lograd

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """Data-parallel training under mpirun, end to end: `mpirun -np K lograd train DATA` for
 K = 1..4 against `lograd train DATA` in one process (a9a: a plain file, read by byte ranges;
-kddcup99 and USPS: gzip, read by every K-th line), newton, lbfgs and gd, binary and
-multiclass; sgd, momentum and adam (a global shuffle), checkpoints, --test and --cv under mpirun;
-a signal to one rank stops every rank with the model written; a killed rank ends
+kddcup99 and USPS: gzip, read by every K-th line; CSV plain and gzip, and a .lgb cache by row
+ranges), newton, lbfgs and gd, binary and multiclass; sgd, momentum and adam (a global
+shuffle), checkpoints, --test and --cv under mpirun; a signal to one rank stops every rank
+with the model written; a killed rank ends
 mpirun within 30 s with a message naming it.
 
 Objectives must agree to 1e-12 relative and weights to 1e-10, or, where rounding alone moves
@@ -178,6 +179,52 @@ class MpiTrain(TempDirTest):
                 self.assertEqual(g["count"], f["count"])
                 self.assertAlmostEqual(g["accuracy"], f["accuracy"], places=3)
                 self.assertAlmostEqual(g["log_loss"], f["log_loss"], places=8)
+
+    def test_csv_gzip_csv_and_cache_match_one_process(self):
+        # CSV read by parts: a header, a categorical column, missing values filled with the
+        # mean over all ranks, a weight column and text labels, made from the bundled USPS
+        # digits; as a plain file (byte ranges), gzip (every K-th line) and a .lgb cache (row
+        # ranges, given as the data and through --cache).
+        rows = []
+        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f:
+            for i, line in enumerate(f):
+                if i >= 2000:
+                    break
+                v = line.strip().split(",")
+                px = v[1:41]
+                if i % 7 == 3:
+                    px[5] = ""  # missing
+                shade = ["dark", "mid", "light"][i % 3] if i > 600 else ["dark", "mid"][i % 2]
+                label = "low" if float(v[0]) < 5 else "high"
+                rows.append(",".join(px + [shade, str(1 + i % 3), label]))
+        header = ",".join([f"p{j}" for j in range(40)] + ["shade", "w", "digit"])
+        text = header + "\n" + "\n".join(rows) + "\n"
+        csv = self.path("usps.csv")
+        with open(csv, "w") as f:
+            f.write(text)
+        with gzip.open(self.path("usps.csv.gz"), "wt") as f:
+            f.write(text)
+        opts = ["--missing", "mean", "--sample-weight-column", "w", "--tol", "1e-10"]
+        ref = json.loads(self.train(csv, self.path("one.json"), opts).stdout)
+        lgb = self.path("usps.lgb")
+        r = subprocess.run([LOGRAD, "convert", csv, "-o", lgb, "--missing", "mean",
+                            "--sample-weight-column", "w"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        runs = [("csv", csv, opts), ("gzip csv", self.path("usps.csv.gz"), opts),
+                ("cache", lgb, ["--tol", "1e-10"]), ("--cache", csv, opts + ["--cache", lgb])]
+        for what, data, args in runs:
+            for k in (2, 3):
+                got = json.loads(self.train(data, self.path("k.json"), args, ranks=k).stdout)
+                print(f"{what}, {k} ranks: objective {got['objective']!r} (one process "
+                      f"{ref['objective']!r})", flush=True)
+                self.assertEqual(got["examples"], ref["examples"], what)
+                self.assertLessEqual(abs(got["objective"] - ref["objective"]),
+                                     1e-12 * abs(ref["objective"]), f"{what}, {k} ranks")
+        # Under mpirun --cache only reads: an absent cache is refused on every rank.
+        r = self.train(csv, self.path("x.json"), opts + ["--cache", self.path("absent.lgb")],
+                       ranks=2, check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("lograd convert", r.stderr)
 
     def test_long_vectors_are_summed_to_the_same_bits(self):
         # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather

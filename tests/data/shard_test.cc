@@ -32,7 +32,10 @@ std::string text(int m) {
 // The first feature of every row (i + 1 for example i).
 std::vector<int> ids(const Dataset& d) {
   std::vector<int> out;
-  const Dataset dense{d.x.to_dense(), d.label, d.classes};
+  Dataset dense;
+  dense.x = d.x.to_dense();
+  dense.label = d.label;
+  dense.classes = d.classes;
   dense.x.visit([&](const auto& m) {
     if constexpr (requires { m.row_ptr; }) {
     } else {
