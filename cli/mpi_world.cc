@@ -137,6 +137,10 @@ void init_world(int* argc, char*** argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &w.size);
   if (w.size > 1) w.collective = std::make_shared<MpiCollective>(w);
+  MPI_Comm node;  // the ranks that share this machine's memory, and so its cores
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, w.rank, MPI_INFO_NULL, &node);
+  MPI_Comm_size(node, &w.local_size);
+  MPI_Comm_free(&node);
 #else
   (void)argc;
   (void)argv;

@@ -13,6 +13,7 @@ namespace lograd::cli {
 
 struct World {
   int rank = 0, size = 1;
+  int local_size = 1;  // ranks on this machine (they share its cores)
   // The sums of data-parallel training over MPI (null in one process). Every sum also carries
   // each rank's local stop flag (`local_stop`, set by its signal handler); `stop` becomes true
   // on every rank at the same sum once any rank's flag is set, so all ranks stop at the same

@@ -198,8 +198,10 @@ void check_usage(const TrainCli& o) {
 }
 
 void run(const TrainCli& o) {
-  set_num_threads(o.threads);
   World& w = world();
+  set_num_threads(o.threads);
+  if (o.threads == 0 && w.local_size > 1)  // ranks on one machine share its cores
+    set_num_threads(std::max(1, num_threads() / w.local_size));
   const bool ranks = w.size > 1;  // data-parallel, under mpirun
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
@@ -598,8 +600,9 @@ void register_train(CLI::App& app) {
       ->check(positive_number());
   cmd->add_option("--seed", o->seed, "seed for shuffling (sgd/momentum/adam) and --cv folds (default 1)");
   cmd->add_option("--threads", o->threads,
-                  "threads of the data kernels (default 0: every core); results are identical "
-                  "from run to run for a given count")
+                  "threads of the data kernels (default 0: every core; under mpirun, the "
+                  "machine's cores shared among its ranks); results are identical from run to "
+                  "run for a given count")
       ->check(non_negative_number());
   cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2)")->check(CLI::Range(2, 1000));
   cmd->add_option("--test", o->test, "evaluate the model on this file after training");

@@ -582,12 +582,17 @@ void targets_and_proba(const Model& model, const Dataset& part, bool classes, Co
   } catch (const ValueError& e) {
     mine = std::string("E") + e.what();
   }
-  const std::vector<std::string> all = c.gather({mine});
-  for (const std::string& a : all)
-    if (a[0] == 'E') throw ValueError(a.substr(1));
-  y.clear();
-  p.clear();
+  std::vector<double>().swap(y);  // what is kept from here on: the gathered copy only
+  std::vector<double>().swap(p);
+  std::vector<std::string> all = c.gather({std::move(mine)});
+  size_t total = 0;
   for (const std::string& a : all) {
+    if (a[0] == 'E') throw ValueError(a.substr(1));
+    total += (a.size() - 9) / 8;
+  }
+  y.reserve(total);  // an overestimate for y, exact for y and p together
+  p.reserve(total);
+  for (std::string& a : all) {
     uint64_t rows = 0;
     std::memcpy(&rows, a.data() + 1, 8);
     const size_t per = rows ? (a.size() - 9) / 8 / rows - 1 : 0;  // probabilities per row
@@ -597,6 +602,7 @@ void targets_and_proba(const Model& model, const Dataset& part, bool classes, Co
     p.resize(p0 + rows * per);
     std::memcpy(y.data() + y0, v, 8 * rows);
     std::memcpy(p.data() + p0, v + 8 * rows, 8 * rows * per);
+    std::string().swap(a);  // freed as it is copied
   }
 }
 
