@@ -84,6 +84,25 @@ std::optional<bool> looks_like_libsvm(std::string_view text, bool whole) {
 }  // namespace
 }  // namespace detail
 
+namespace {
+
+// Whether the text of `source` (peeked, not consumed: a pipe is read once) reads as LIBSVM
+// rather than CSV; refuses a binary cache coming through a pipe and other binary data.
+bool sniff_libsvm(detail::TextSource& source, const std::string& path) {
+  if (!source.gzip() && source.peek(8) == std::string_view("LOGRADB1", 8))
+    throw ValueError("'" + path + "' is a lograd binary cache coming through a pipe or "
+                     "standard input; a cache is read from its file: give the file's path");
+  std::optional<bool> libsvm;
+  for (size_t n = size_t{1} << 16; !libsvm; n *= 2) {
+    const std::string_view head = source.peek(n);
+    if (n == size_t{1} << 16) detail::refuse_binary(detail::without_bom(head), path);
+    libsvm = detail::looks_like_libsvm(head, head.size() < n);
+  }
+  return *libsvm;
+}
+
+}  // namespace
+
 Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   if (options.shard_count > 1) {  // data-parallel: LIBSVM text only, for now
     if (is_binary_cache(path) || options.format == FileFormat::kCsv ||
@@ -114,16 +133,8 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options) {
   // then streams from the start, CSV reads the whole text.
   detail::TextSource source =
       detail::TextSource::open(path, options.value_type == ValueType::kAuto);
-  if (!source.gzip() && source.peek(8) == std::string_view("LOGRADB1", 8))
-    throw ValueError("'" + path + "' is a lograd binary cache coming through a pipe or "
-                     "standard input; a cache is read from its file: give the file's path");
-  std::optional<bool> libsvm;
-  for (size_t n = size_t{1} << 16; !libsvm; n *= 2) {
-    const std::string_view head = source.peek(n);
-    if (n == size_t{1} << 16) detail::refuse_binary(detail::without_bom(head), path);
-    libsvm = detail::looks_like_libsvm(head, head.size() < n);
-  }
-  if (*libsvm) {
+  const bool libsvm = sniff_libsvm(source, path);
+  if (libsvm) {
     detail::refuse_csv_options(path, options);
     return detail::parse_libsvm(std::move(source), path, options);
   }
@@ -156,16 +167,7 @@ Dataset read_dataset_part(const std::string& path, const ReadOptions& options, C
   }
   if (o.format == FileFormat::kAuto && !csv) {
     detail::TextSource source = detail::TextSource::open(path);
-    if (!source.gzip() && source.peek(8) == std::string_view("LOGRADB1", 8))
-      throw ValueError("'" + path + "' is a lograd binary cache coming through a pipe or "
-                       "standard input; a cache is read from its file: give the file's path");
-    std::optional<bool> libsvm;
-    for (size_t n = size_t{1} << 16; !libsvm; n *= 2) {
-      const std::string_view head = source.peek(n);
-      if (n == size_t{1} << 16) detail::refuse_binary(detail::without_bom(head), path);
-      libsvm = detail::looks_like_libsvm(head, head.size() < n);
-    }
-    csv = !*libsvm;
+    csv = !sniff_libsvm(source, path);
   }
   if (csv) return detail::read_csv_part(path, o, c);
   Dataset d;

@@ -328,6 +328,18 @@ void check_finite(const Reader& r, const std::vector<S>& v) {
     if (!std::isfinite(x)) r.fail("a feature value is not finite (NaN or infinite)");
 }
 
+// A CSR matrix as read: well formed and finite, or the reader fails naming what is wrong.
+template <class S>
+DataMatrix checked_csr(const Reader& r, CsrMatrix<S>&& m) {
+  try {
+    m.validate();
+  } catch (const ValueError& e) {
+    r.fail(e.what());
+  }
+  check_finite(r, m.val);
+  return DataMatrix(std::move(m));
+}
+
 void check_labels(const Reader& r, const Dataset& d) {
   for (int32_t l : d.label)
     if (l < 0 || static_cast<size_t>(l) >= d.classes.size()) r.fail("a label index is out of range");
@@ -350,13 +362,7 @@ Dataset read_binary_cache(const std::string& path) {
       m.row_ptr = r.get_array<int64_t>(static_cast<size_t>(l.rows) + 1);
       m.col = r.get_array<int32_t>(static_cast<size_t>(l.stored));
       m.val = r.get_array<S>(static_cast<size_t>(l.stored));
-      try {
-        m.validate();
-      } catch (const ValueError& e) {
-        r.fail(e.what());
-      }
-      check_finite(r, m.val);
-      d.x = DataMatrix(std::move(m));
+      d.x = checked_csr(r, std::move(m));
     } else {
       std::vector<S> v = r.get_array<S>(static_cast<size_t>(l.stored));
       check_finite(r, v);
@@ -421,13 +427,7 @@ Dataset read_binary_cache_part(const std::string& path, int part, int parts) {
       m.col = r.get_array<int32_t>(static_cast<size_t>(to - from));
       r.seek(val_at + static_cast<size_t>(from) * value_bytes);
       m.val = r.get_array<S>(static_cast<size_t>(to - from));
-      try {
-        m.validate();
-      } catch (const ValueError& e) {
-        r.fail(e.what());
-      }
-      check_finite(r, m.val);
-      d.x = DataMatrix(std::move(m));
+      d.x = checked_csr(r, std::move(m));
     } else {
       const auto cols = static_cast<size_t>(l.cols);
       r.seek(val_at + static_cast<size_t>(first) * cols * value_bytes);

@@ -19,48 +19,13 @@
 #include "lograd/parallel.h"
 #include "lograd/readers.h"
 #include "lograd/train.h"
+#include "thread_ranks.h"
 
 namespace lograd {
 namespace {
 
-// K in-process ranks: sum() and gather() meet at a barrier, read every rank's slot in rank
-// order, and meet again before the slots are reused.
-struct Hub {
-  explicit Hub(int k) : size(k), bar(k), slots(k), names(k) {}
-  int size;
-  std::barrier<> bar;
-  std::vector<std::vector<double>> slots;
-  std::vector<std::vector<std::string>> names;
-};
-
-class ThreadRank final : public Collective {
- public:
-  ThreadRank(Hub& hub, int rank) : hub_(hub), rank_(rank) {}
-  int rank() const override { return rank_; }
-  int size() const override { return hub_.size; }
-  void sum(std::span<double> v) override {
-    hub_.slots[rank_].assign(v.begin(), v.end());
-    hub_.bar.arrive_and_wait();
-    for (size_t i = 0; i < v.size(); ++i) {
-      double acc = hub_.slots[0][i];
-      for (int q = 1; q < hub_.size; ++q) acc += hub_.slots[q][i];
-      v[i] = acc;
-    }
-    hub_.bar.arrive_and_wait();
-  }
-  std::vector<std::string> gather(const std::vector<std::string>& mine) override {
-    hub_.names[rank_] = mine;
-    hub_.bar.arrive_and_wait();
-    std::vector<std::string> all;
-    for (const auto& n : hub_.names) all.insert(all.end(), n.begin(), n.end());
-    hub_.bar.arrive_and_wait();
-    return all;
-  }
-
- private:
-  Hub& hub_;
-  int rank_;
-};
+using testing::Hub;
+using testing::ThreadRank;
 
 // Trains on `data` split into k shards, one thread per rank: contiguous ranges, or (interleaved)
 // every k-th example as a gzip file is read; returns each rank's result. `per_rank` adjusts a
