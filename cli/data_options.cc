@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
+#include <vector>
 
 #include "lograd/binary_cache.h"
 #include "lograd/memory.h"
@@ -206,6 +209,34 @@ Dataset read_training_part(const std::string& path, const std::string& cache,
   if (c.rank() == 0) warn_skipped_rows(all, path);
   d.skipped_rows = 0;
   return d;
+}
+
+std::string rank_file(const std::string& data, int rank, int size) {
+  namespace fs = std::filesystem;
+  const std::string mark = "{rank}";
+  if (data.find(mark) != std::string::npos) {
+    if (size == 1)
+      throw usage_error("DATA", "'" + data + "' names one file per rank ({rank}): run it under "
+                                "mpirun -np K, or give one file");
+    std::string path = data;
+    for (size_t at; (at = path.find(mark)) != std::string::npos;)
+      path.replace(at, mark.size(), std::to_string(rank));
+    return path;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(data, ec)) return "";
+  std::vector<std::string> files;
+  for (const fs::directory_entry& e : fs::directory_iterator(data, ec))
+    if (e.is_regular_file(ec) && e.path().filename().string()[0] != '.')
+      files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  if (files.size() != static_cast<size_t>(size))
+    throw usage_error("DATA", "'" + data + "' is a directory of " + std::to_string(files.size()) +
+                              " files: a directory gives one file to each rank, so run it with " +
+                              (files.empty() ? std::string("one file per rank in it")
+                                             : "mpirun -np " + std::to_string(files.size())) +
+                              ", or give one file (the ranks split it)");
+  return files[static_cast<size_t>(rank)];
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

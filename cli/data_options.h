@@ -63,6 +63,12 @@ void warn_skipped_rows(const Dataset& data, const std::string& path);
 Dataset read_training_part(const std::string& path, const std::string& cache,
                            const ReadOptions& options, Collective& c);
 
+// The file this rank reads whole when DATA names one file per rank: a path with "{rank}" in it
+// (this rank's number put in its place), or a directory of exactly `size` files (rank r reads
+// the r-th by name); "" when DATA is one file, which the ranks split between them. Throws a
+// usage error for a directory of another count, and for either form outside mpirun (size 1).
+std::string rank_file(const std::string& data, int rank, int size);
+
 // Seconds since `start` (a steady_clock reading), for timings in summaries.
 double seconds_since(std::chrono::steady_clock::time_point start);
 

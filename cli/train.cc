@@ -197,21 +197,31 @@ void check_usage(const TrainCli& o) {
                                 "from the parameters in its checkpoint");
 }
 
+// The last name of a data path ("dir/" gives "dir"), for default output names and titles.
+std::string data_name(const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.filename().empty()) p = p.parent_path();
+  return p.filename().string();
+}
+
 void run(const TrainCli& o) {
   World& w = world();
   set_num_threads(o.threads);
   if (o.threads == 0 && w.local_size > 1)  // ranks on one machine share its cores
     set_num_threads(std::max(1, num_threads() / w.local_size));
   const bool ranks = w.size > 1;  // data-parallel, under mpirun
+  // One file per rank ({rank} in DATA, or a directory of K files): this rank's, read whole.
+  const std::string own_file = rank_file(o.data, w.rank, w.size);
+  const std::string& data_path = own_file.empty() ? o.data : own_file;
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
   const std::string out =
       !o.out.empty()               ? o.out
       : is_standard_stream(o.data) ? std::string("stdin.model.json")
-                                   : std::filesystem::path(o.data).filename().string() + ".model.json";
+                                   : data_name(o.data) + ".model.json";
   // Every path, before anything is read: no output may destroy an input or fail at the end.
   check_command_paths(
-      {{"", {o.data, "training data"}},
+      {{"", {data_path, "training data"}},
        {"--test", {o.test, "test data"}},
        {"--init", {o.init, "initial model"}},
        {"--resume", {o.resume, "checkpoint to resume from", false}}},
@@ -220,7 +230,7 @@ void run(const TrainCli& o) {
        {o.checkpoint.empty() ? "--resume" : "--checkpoint",
         {checkpoint, "checkpoint", {}, false, /*rewrites=*/3}},
        {"--cache", {o.cache, "binary cache"}}});
-  std::vector<std::string> inputs{o.data};
+  std::vector<std::string> inputs{data_path};
   if (!o.test.empty()) inputs.push_back(o.test);
   if (!ranks) check_memory(inputs, o.data_opts);  // each rank reads a part (limit enforced while reading)
   std::shared_ptr<const Checkpoint> resume;
@@ -244,6 +254,20 @@ void run(const TrainCli& o) {
   }
   bool cache_hit = false;
   Dataset data = with_memory_advice(o.data_opts, [&] {
+    if (!own_file.empty()) {  // this rank's own file, whole (its encoding would be its own)
+      if (!o.cache.empty())
+        throw usage_error("--cache", "--cache reads one cache split between the ranks; with one "
+                                     "file per rank, give each rank's .lgb cache as its file");
+      ReadOptions whole = ro;
+      whole.shard_count = 1;
+      whole.shard_rank = 0;
+      Dataset d = read_dataset(own_file, whole);
+      if (!d.encoding.empty())
+        throw ValueError("'" + own_file + "' is CSV: with one file per rank, the files must be "
+                         "LIBSVM text or .lgb caches (each rank would encode CSV columns its own "
+                         "way); give one CSV file and the ranks split it with one encoding");
+      return d;
+    }
     if (ranks) {  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: an existing cache)
       cache_hit = !o.cache.empty();
       return read_training_part(o.data, o.cache, ro, *w.collective);
@@ -359,7 +383,7 @@ void run(const TrainCli& o) {
   save_model(model, out);
   if (!o.curve.empty())
     write_curve(o.curve, r.solve.history, r.solve.grad_norm0,
-                "lograd train " + std::filesystem::path(o.data).filename().string() + ": " +
+                "lograd train " + data_name(o.data) + ": " +
                     solver_name(r.solver));
   stop_signals.reset();  // the model is safe: a signal now ends the process as usual
   const bool signalled = any_signal();  // on any rank, also after the last step
@@ -553,7 +577,8 @@ void register_train(CLI::App& app) {
       "before reading (status 4).");
   cmd->add_option("data", o->data,
                   "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed; '-' reads "
-                  "standard input")
+                  "standard input. Under mpirun the ranks split it, or each reads its own file: "
+                  "a path with {rank} in it, or a directory of one file per rank")
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
   add_data_options(cmd, o->data_opts, /*with_weights=*/true);

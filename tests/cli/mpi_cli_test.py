@@ -3,7 +3,7 @@
 K = 1..4 against `lograd train DATA` in one process (a9a: a plain file, read by byte ranges;
 kddcup99 and USPS: gzip, read by every K-th line; CSV plain and gzip, and a .lgb cache by row
 ranges), newton, lbfgs and gd, binary and multiclass; sgd, momentum and adam (a global
-shuffle), checkpoints, --test and --cv under mpirun; a signal to one rank stops every rank
+shuffle), checkpoints, --test and --cv under mpirun; one file per rank; a signal to one rank stops every rank
 with the model written; a killed rank ends
 mpirun within 30 s with a message naming it.
 
@@ -225,6 +225,32 @@ class MpiTrain(TempDirTest):
                        ranks=2, check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("lograd convert", r.stderr)
+
+    def test_one_file_per_rank(self):
+        """DATA as one file per rank ({rank} in the path, or a directory of K files): each rank
+        reads its file whole, in rank order, which is one process on the files concatenated."""
+        with gzip.open(os.path.join(REPO, "data", "a9a.gz"), "rt") as f:
+            lines = f.readlines()
+        os.makedirs(self.path("parts"))
+        cut = [0, 5000, 11000, len(lines)]
+        for r in range(3):
+            with open(self.path(f"parts/part{r}.svm"), "w") as g:
+                g.writelines(lines[cut[r]:cut[r + 1]])
+        with open(self.path("all.svm"), "w") as g:
+            g.writelines(lines)
+        args = ["--solver", "sgd", "--epochs", "2", "--batch-size", "100"]
+        one = json.loads(self.train(self.path("all.svm"), self.path("one.json"), args).stdout)
+        for data in (self.path("parts/part{rank}.svm"), self.path("parts")):
+            got = json.loads(self.train(data, self.path("k.json"), args, ranks=3).stdout)
+            self.assertEqual(got["examples"], one["examples"])
+            self.assertLessEqual(abs(got["objective"] - one["objective"]),
+                                 1e-12 * abs(one["objective"]), data)
+            self.assertLessEqual(distance(weights(self.path("k.json")), weights(self.path("one.json"))),
+                                 1e-10, data)
+        r = self.train(self.path("parts"), self.path("x.json"), [], ranks=2, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("is a directory of 3 files", r.stderr)
+        self.assertIn("mpirun -np 3", r.stderr)
 
     def test_long_vectors_are_summed_to_the_same_bits(self):
         # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather
