@@ -225,6 +225,9 @@ std::string rank_file(const std::string& data, int rank, int size) {
   }
   std::error_code ec;
   if (!fs::is_directory(data, ec)) return "";
+  if (size == 1)
+    throw usage_error("DATA", "'" + data + "' is a directory: a directory gives one file to each "
+                              "rank under mpirun -np K; in one process, give one file");
   std::vector<std::string> files;
   for (const fs::directory_entry& e : fs::directory_iterator(data, ec))
     if (e.is_regular_file(ec) && e.path().filename().string()[0] != '.')

@@ -38,14 +38,15 @@ int run_main(int argc, char** argv);
 
 // Under mpirun (LOGRAD_WITH_MPI builds) every rank runs the same command; a rank that ends
 // with an error takes the others down with it (MPI_Abort), since they may be waiting for it
-// in a sum. Interruptions stop every rank together (cli/mpi_world.h) and end normally.
+// in a sum. Interruptions stop every rank together (cli/mpi_world.h) and end normally, as does
+// divergence (every rank's solver sees the same sums and diverges at the same step).
 int main(int argc, char** argv) {
   using namespace lograd::cli;
   init_world(&argc, &argv);
   if (const char* w = world_warning(); *w) std::cerr << "lograd: warning: " << w << "\n";
   const int status = run_main(argc, argv);
   if (status != kExitOk && status != kExitSigint && status != kExitSigterm &&
-      status != kExitSighup) {
+      status != kExitSighup && status != kExitDiverged) {
     std::cerr.flush();
     abort_world(status);
   }

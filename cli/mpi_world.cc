@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -91,23 +92,42 @@ class MpiCollective final : public Collective {
   std::vector<std::string> gather(const std::vector<std::string>& mine) override {
     std::string packed;  // each string as its length, a space, its bytes
     for (const std::string& s : mine) packed += std::to_string(s.size()) + " " + s;
-    int len = static_cast<int>(packed.size());
-    std::vector<int> lens(static_cast<size_t>(w_.size)), offs(static_cast<size_t>(w_.size));
-    MPI_Allgather(&len, 1, MPI_INT, lens.data(), 1, MPI_INT, MPI_COMM_WORLD);
-    int total = 0;
-    for (int q = 0; q < w_.size; ++q) {
-      offs[q] = total;
-      total += lens[q];
+    const size_t k = static_cast<size_t>(w_.size);
+    const auto len = static_cast<int64_t>(packed.size());
+    std::vector<int64_t> lens(k);
+    MPI_Allgather(&len, 1, MPI_INT64_T, lens.data(), 1, MPI_INT64_T, MPI_COMM_WORLD);
+    // MPI counts and offsets are int: rounds of at most `chunk` bytes from each rank, as many
+    // on every rank (all know every length), so no count or offset passes INT_MAX.
+    const int64_t chunk = std::max<int64_t>(1, (std::numeric_limits<int>::max() / 2) /
+                                                   static_cast<int64_t>(k));
+    std::vector<std::string> parts(k);
+    for (size_t q = 0; q < k; ++q) parts[q].resize(static_cast<size_t>(lens[q]));
+    std::vector<int> count(k), offset(k);
+    std::string buf;
+    for (int64_t done = 0;; done += chunk) {
+      int total = 0;
+      for (size_t q = 0; q < k; ++q) {
+        count[q] = static_cast<int>(std::clamp<int64_t>(lens[q] - done, 0, chunk));
+        offset[q] = total;
+        total += count[q];
+      }
+      if (total == 0) break;
+      buf.resize(static_cast<size_t>(total));
+      MPI_Allgatherv(packed.data() + std::min(done, len), count[static_cast<size_t>(w_.rank)],
+                     MPI_CHAR, buf.data(), count.data(), offset.data(), MPI_CHAR, MPI_COMM_WORLD);
+      for (size_t q = 0; q < k; ++q)
+        std::memcpy(parts[q].data() + done, buf.data() + offset[q], static_cast<size_t>(count[q]));
     }
-    std::string all(static_cast<size_t>(total), '\0');
-    MPI_Allgatherv(packed.data(), len, MPI_CHAR, all.data(), lens.data(), offs.data(), MPI_CHAR,
-                   MPI_COMM_WORLD);
+    std::string().swap(packed);
     std::vector<std::string> out;
-    for (size_t i = 0; i < all.size();) {
-      const size_t sp = all.find(' ', i);
-      const size_t n = std::stoull(all.substr(i, sp - i));
-      out.push_back(all.substr(sp + 1, n));
-      i = sp + 1 + n;
+    for (std::string& all : parts) {
+      for (size_t i = 0; i < all.size();) {
+        const size_t sp = all.find(' ', i);
+        const size_t n = std::stoull(all.substr(i, sp - i));
+        out.push_back(all.substr(sp + 1, n));
+        i = sp + 1 + n;
+      }
+      std::string().swap(all);
     }
     return out;
   }

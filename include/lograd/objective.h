@@ -57,6 +57,9 @@ class Objective {
   // saves two vectors of dim() and one of m (x K): for one-vs-rest on news20, 1.1 MB of a
   // class's 12.
   virtual void keep_segments(bool /*keep*/) {}
+  // Whether `mine` holds on any rank of a data-parallel objective (every rank asks at the same
+  // point, so a decision from a rank's own clock is taken by all); one process: mine.
+  virtual bool any_rank(bool mine) { return mine; }
   // Full passes over the data matrix made so far (a fun_grad and a hess_vec are 1 each).
   virtual double passes() const = 0;
 };

@@ -82,6 +82,12 @@ class ShardObjective final : public Objective {
 
   void keep_segments(bool keep) override { local_->keep_segments(keep); }
 
+  bool any_rank(bool mine) override {
+    double v = mine ? 1.0 : 0.0;
+    c_->sum(std::span<double>(&v, 1));
+    return v > 0;
+  }
+
   double fun_on_last_segment(double t) override {
     double v = local_->fun_on_last_segment(t);
     if (std::isnan(v)) return v;  // every rank's objective keeps the same kind of cache

@@ -483,7 +483,7 @@ Ranks agree(const Dataset& data, const TrainOptions& options) {
   r.sparse = sum_over_ranks(*r.c, r.sparse ? 1.0 : 0.0) > 0;
   const std::vector<std::string> shape = r.c->gather(
       {std::to_string(data.rows()) + " " + std::to_string(data.shard_stride) + " " +
-       std::to_string(data.cols())});
+       std::to_string(data.cols()) + " " + std::to_string(data.shard_first)});
   int64_t m = 0, before = 0;  // before: the examples of the ranks before this one
   std::string rows, cols;
   bool same_cols = true, empty = false, same_layout = true;
@@ -513,8 +513,18 @@ Ranks agree(const Dataset& data, const TrainOptions& options) {
   if (!same_layout)
     throw ValueError("the ranks' shards are cut differently (some contiguous, some every K-th "
                      "example): read every part the same way");
-  r.rows = data.shard_stride > 0 ? ShardRows{data.shard_first, data.shard_stride}
-                                 : ShardRows{before, 0};
+  // Every K-th example (gzip parts number lines): only when the parts are exactly that, i.e.
+  // no line was a comment, blank or skipped; else (and always for byte ranges) rank by rank.
+  bool strided = data.shard_stride == static_cast<int64_t>(shape.size());
+  std::vector<bool> seen(shape.size(), false);
+  for (size_t k = 0; k < shape.size() && strided; ++k) {
+    const int64_t first = std::stoll(field(shape[k], 3)), rk = std::stoll(field(shape[k], 0));
+    const auto kk = static_cast<int64_t>(shape.size());
+    strided = first >= 0 && first < kk && !seen[static_cast<size_t>(first)] &&
+              rk == (m - first + kk - 1) / kk;
+    if (strided) seen[static_cast<size_t>(first)] = true;
+  }
+  r.rows = strided ? ShardRows{data.shard_first, data.shard_stride} : ShardRows{before, 0};
   r.m = m;
   return r;
 }

@@ -114,7 +114,8 @@ bool Run::report(int64_t iter, double objective, double grad_norm, std::span<con
     finish("max_iter", objective, grad_norm);
     return true;
   }
-  if (opt.max_seconds > 0 && info.seconds >= opt.max_seconds) {
+  // Each rank's clock differs: the time limit stops every rank once any rank reaches it.
+  if (opt.max_seconds > 0 && obj.any_rank(info.seconds >= opt.max_seconds)) {
     finish("max_seconds", objective, grad_norm);
     return true;
   }

@@ -252,6 +252,26 @@ class MpiTrain(TempDirTest):
         self.assertIn("is a directory of 3 files", r.stderr)
         self.assertIn("mpirun -np 3", r.stderr)
 
+    def test_time_limits_divergence_and_a_directory_in_one_process(self):
+        """--max-seconds stops every rank together (each rank's clock differs: the decision is
+        summed); a diverged run ends every rank with status 3 and the model written, without
+        MPI_Abort; a directory in one process is a usage error."""
+        data = os.path.join(REPO, "data", "a9a.gz")
+        got = json.loads(self.train(data, self.path("t.json"),
+                                    ["--solver", "gd", "--max-iter", "100000000", "--tol", "1e-30",
+                                     "--max-seconds", "1"], ranks=3).stdout)
+        self.assertEqual(got["stop_reason"], "max_seconds")
+        r = self.train(data, self.path("d.json"), ["--solver", "gd", "--lr", "1e12"], ranks=2,
+                       check=False)
+        self.assertEqual(r.returncode, 3, r.stderr[-2000:])
+        self.assertNotIn("MPI_ABORT", r.stderr)
+        self.assertTrue(os.path.exists(self.path("d.json")))
+        os.makedirs(self.path("one_dir"))
+        shutil.copy(data, self.path("one_dir/a9a.gz"))
+        r = self.train(self.path("one_dir"), self.path("x.json"), [], check=False)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is a directory", r.stderr)
+
     def test_long_vectors_are_summed_to_the_same_bits(self):
         # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather
         # path: every element is added in rank order in both, so the models are identical.

@@ -332,6 +332,50 @@ TEST_F(TrainRanks, CrossValidationMatchesOneProcess) {
   }
 }
 
+// Parts that say they hold every K-th example but whose counts do not add up to that (a gzip
+// file with a comment or a skipped line: the parts number lines, not examples) are numbered
+// rank by rank instead, as one process on the parts concatenated in rank order: the same
+// minibatches and the same folds, every minibatch's shares adding up to one and no fold number
+// looked up past the end.
+TEST_F(TrainRanks, StridesThatDoNotAddUpAreNumberedRankByRank) {
+  const Dataset data = bundled("a9a.gz", false);
+  std::vector<std::vector<int64_t>> rows(2);
+  for (int64_t i = 0; i < data.rows(); ++i) rows[static_cast<size_t>(i % 2)].push_back(i);
+  rows[0].resize(rows[0].size() - 2);  // rank 0 lost two examples: the counts do not add up
+  std::vector<int64_t> concat = rows[0];
+  concat.insert(concat.end(), rows[1].begin(), rows[1].end());
+  const Dataset joined = subset(data, concat);
+  TrainOptions o;
+  o.solver.kind = SolverKind::kSgd;
+  o.solver_given = true;
+  o.solver.max_iter = 2;
+  o.solver.batch_size = 100;
+  const TrainResult one = train_logistic(joined, o);
+  TrainOptions cv;
+  cv.solver.tol = 1e-10;
+  const std::vector<BinaryMetrics> one_cv = cross_validate(joined, cv, 3, 4);
+  std::vector<TrainResult> got(2);
+  std::vector<std::vector<BinaryMetrics>> got_cv(2);
+  Hub hub(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r)
+    threads.emplace_back([&, r] {
+      Dataset part = subset(data, rows[static_cast<size_t>(r)]);
+      part.shard_first = r;
+      part.shard_stride = 2;
+      TrainOptions mine = o, mine_cv = cv;
+      mine.collective = mine_cv.collective = std::make_shared<ThreadRank>(hub, r);
+      got[static_cast<size_t>(r)] = train_logistic(part, mine);
+      got_cv[static_cast<size_t>(r)] = cross_validate(part, mine_cv, 3, 4);
+    });
+  for (auto& t : threads) t.join();
+  expect_same_model(one, got, "a9a, strides that do not add up", Noise{});
+  for (size_t f = 0; f < one_cv.size(); ++f) {
+    EXPECT_EQ(got_cv[0][f].count, one_cv[f].count) << "fold " << f;
+    EXPECT_NEAR(got_cv[0][f].log_loss, one_cv[f].log_loss, 1e-9) << "fold " << f;
+  }
+}
+
 // A check that fails on one rank fails on all (a rank that refused alone would leave the others
 // waiting in the next sum): here the parts are cut in two different ways.
 TEST_F(TrainRanks, EveryRankRefusesTogether) {
