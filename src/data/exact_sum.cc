@@ -97,7 +97,7 @@ void ExactSum::serialize(std::string& out) const {
     const auto count = static_cast<uint32_t>(x->words.size());
     out.append(reinterpret_cast<const char*>(&x->base), 4);
     out.append(reinterpret_cast<const char*>(&count), 4);
-    out.append(reinterpret_cast<const char*>(x->words.data()), count * 8);
+    if (count > 0) out.append(reinterpret_cast<const char*>(x->words.data()), count * 8);
   }
 }
 
@@ -110,7 +110,7 @@ bool ExactSum::parse(std::string_view& in) {
     in.remove_prefix(8);
     if (in.size() / 8 < count || x->base < 0 || x->base > 40) return false;
     x->words.resize(count);
-    std::memcpy(x->words.data(), in.data(), size_t{count} * 8);
+    if (count > 0) std::memcpy(x->words.data(), in.data(), size_t{count} * 8);  // not from null
     in.remove_prefix(size_t{count} * 8);
   }
   return true;
