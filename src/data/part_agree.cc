@@ -25,20 +25,21 @@ namespace {
 [[noreturn]] void corrupt() { throw Error("corrupt data-parallel message between ranks"); }
 }  // namespace
 
-int64_t get_i64(std::string_view& in) {
+namespace {
+// The next 8-byte word of `in` as a T (int64_t or double).
+template <class T>
+T get_word(std::string_view& in) {
+  static_assert(sizeof(T) == 8);
   if (in.size() < 8) corrupt();
-  int64_t v;
+  T v;
   std::memcpy(&v, in.data(), 8);
   in.remove_prefix(8);
   return v;
 }
-double get_f64(std::string_view& in) {
-  if (in.size() < 8) corrupt();
-  double v;
-  std::memcpy(&v, in.data(), 8);
-  in.remove_prefix(8);
-  return v;
-}
+}  // namespace
+
+int64_t get_i64(std::string_view& in) { return get_word<int64_t>(in); }
+double get_f64(std::string_view& in) { return get_word<double>(in); }
 std::string get_str(std::string_view& in) {
   const int64_t n = get_i64(in);
   if (n < 0 || static_cast<uint64_t>(n) > in.size()) corrupt();

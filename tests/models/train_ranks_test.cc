@@ -123,6 +123,14 @@ Noise reorder_noise(const Dataset& data, const TrainOptions& o, const TrainResul
   return Noise{std::abs(r.objective - one.objective), parameter_distance(r.model, one.model)};
 }
 
+// Options that run `solver` (by name), as the CLI's --solver gives it.
+TrainOptions with_solver(const char* solver) {
+  TrainOptions o;
+  o.solver.kind = parse_solver(solver);
+  o.solver_given = true;
+  return o;
+}
+
 class TrainRanks : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -136,9 +144,7 @@ class TrainRanks : public ::testing::Test {
 TEST_F(TrainRanks, BinaryA9aEverySolverMatchesOneProcess) {
   const Dataset data = bundled("a9a.gz", false);
   for (const char* solver : {"newton", "lbfgs", "gd"}) {
-    TrainOptions o;
-    o.solver.kind = parse_solver(solver);
-    o.solver_given = true;
+    TrainOptions o = with_solver(solver);
     o.solver.tol = 1e-8;
     if (o.solver.kind == SolverKind::kGd) o.solver.max_iter = 60;  // the same 60 steps
     const TrainResult one = train_logistic(data, o);
@@ -186,9 +192,7 @@ TEST_F(TrainRanks, MulticlassUspsMatchesOneProcess) {
 TEST_F(TrainRanks, MinibatchSolversMatchOneProcess) {
   const Dataset data = bundled("a9a.gz", false);
   for (const char* solver : {"sgd", "momentum", "adam"}) {
-    TrainOptions o;
-    o.solver.kind = parse_solver(solver);
-    o.solver_given = true;
+    TrainOptions o = with_solver(solver);
     o.solver.max_iter = 3;  // epochs
     o.solver.batch_size = 100;
     o.solver.seed = 11;
@@ -206,9 +210,7 @@ TEST_F(TrainRanks, MinibatchSolversMatchOneProcess) {
 TEST_F(TrainRanks, CheckpointsResumeUnderTheSameRanks) {
   const Dataset data = bundled("a9a.gz", false);
   for (const char* solver : {"newton", "adam"}) {
-    TrainOptions o;
-    o.solver.kind = parse_solver(solver);
-    o.solver_given = true;
+    TrainOptions o = with_solver(solver);
     o.solver.tol = 1e-14;
     o.solver.max_iter = 4;
     o.solver.batch_size = 500;
