@@ -5,7 +5,10 @@
 //   build-bench/bench/lograd_bench --benchmark_counters_tabular=true      (make bench)
 //
 // Data: Fashion-MNIST's shape, 60,000 x 784, about half the entries zero, values in (0, 1],
-// stored dense float32 (188 MB, far beyond the caches) and as CSR. Arguments: thread count.
+// stored dense float32 (188 MB, far beyond the caches) and as CSR: synthetic (each entry zero
+// or not at random), or Fashion-MNIST itself when LOGRAD_BENCH_DATA names a cache of it
+// (`lograd convert fmnist.libsvm -o fmnist.lgb`; bench/compare passes its own), whose nonzero
+// pixels come in runs, as real sparse rows often do. Arguments: thread count.
 // bytes_per_second counts the bytes of X each iteration must read (dense: m n sizeof(S); CSR:
 // values, column indices and row pointers), not the O(m + n) vectors.
 //
@@ -108,10 +111,12 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include <algorithm>
+#include <cstdio>
 #include <random>
 #include <vector>
 
 #include "kernels/cpu/blocks.h"
+#include "lograd/binary_cache.h"
 #include "lograd/csr.h"
 #include "lograd/data_matrix.h"
 #include "lograd/kernels.h"
@@ -132,6 +137,19 @@ template <class S>
 const Tensor<S>& dense_data() {
   static const Tensor<S> x = [] {
     Tensor<S> t(Shape{kRows, kCols});
+    if (const char* path = std::getenv("LOGRAD_BENCH_DATA"); path && *path) {
+      const DataMatrix m = read_binary_cache(path).x.to_dense();
+      if (m.rows() != kRows || m.cols() != kCols) {
+        std::fprintf(stderr, "LOGRAD_BENCH_DATA=%s: %lld x %lld, not Fashion-MNIST's %lld x %lld\n",
+                     path, static_cast<long long>(m.rows()), static_cast<long long>(m.cols()),
+                     static_cast<long long>(kRows), static_cast<long long>(kCols));
+        std::exit(2);
+      }
+      m.visit([&](const auto& d) {
+        if constexpr (requires { d.numel(); }) std::copy(d.data(), d.data() + d.numel(), t.data());
+      });
+      return t;
+    }
     std::mt19937_64 rng(7);
     std::uniform_real_distribution<double> u(0, 1);
     for (int64_t k = 0; k < kRows * kCols; ++k) {
