@@ -211,7 +211,7 @@ Dataset read_training_part(const std::string& path, const std::string& cache,
   return d;
 }
 
-std::string rank_file(const std::string& data, int rank, int size) {
+std::vector<std::string> rank_files(const std::string& data, int rank, int size) {
   namespace fs = std::filesystem;
   const std::string mark = "{rank}";
   if (data.find(mark) != std::string::npos) {
@@ -221,25 +221,26 @@ std::string rank_file(const std::string& data, int rank, int size) {
     std::string path = data;
     for (size_t at; (at = path.find(mark)) != std::string::npos;)
       path.replace(at, mark.size(), std::to_string(rank));
-    return path;
+    return {path};
   }
   std::error_code ec;
-  if (!fs::is_directory(data, ec)) return "";
-  if (size == 1)
-    throw usage_error("DATA", "'" + data + "' is a directory: a directory gives one file to each "
-                              "rank under mpirun -np K; in one process, give one file");
+  if (!fs::is_directory(data, ec)) return {};
   std::vector<std::string> files;
   for (const fs::directory_entry& e : fs::directory_iterator(data, ec))
     if (e.is_regular_file(ec) && e.path().filename().string()[0] != '.')
       files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
-  if (files.size() != static_cast<size_t>(size))
-    throw usage_error("DATA", "'" + data + "' is a directory of " + std::to_string(files.size()) +
-                              " files: a directory gives one file to each rank, so run it with " +
-                              (files.empty() ? std::string("one file per rank in it")
-                                             : "mpirun -np " + std::to_string(files.size())) +
+  const auto count = static_cast<int64_t>(files.size());
+  if (count < size)
+    throw usage_error("DATA", "'" + data + "' is a directory of " + std::to_string(count) +
+                              " file" + (count == 1 ? "" : "s") + ": each rank reads whole files, "
+                              "so run it with " +
+                              (files.empty() ? std::string("data files in it")
+                                             : "at most " + std::to_string(count) + " ranks (mpirun -np " +
+                                                   std::to_string(count) + ")") +
                               ", or give one file (the ranks split it)");
-  return files[static_cast<size_t>(rank)];
+  const int64_t begin = count * rank / size, end = count * (rank + 1) / size;
+  return {files.begin() + begin, files.begin() + end};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

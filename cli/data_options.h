@@ -63,11 +63,13 @@ void warn_skipped_rows(const Dataset& data, const std::string& path);
 Dataset read_training_part(const std::string& path, const std::string& cache,
                            const ReadOptions& options, Collective& c);
 
-// The file this rank reads whole when DATA names one file per rank: a path with "{rank}" in it
-// (this rank's number put in its place), or a directory of exactly `size` files (rank r reads
-// the r-th by name); "" when DATA is one file, which the ranks split between them. Throws a
-// usage error for a directory of another count, and for either form outside mpirun (size 1).
-std::string rank_file(const std::string& data, int rank, int size);
+// The files this rank reads whole, one after another, when DATA names files rather than one
+// file for the ranks to split: a path with "{rank}" in it (this rank's number put in its place;
+// under mpirun only), or a directory of F files in name order, which one process reads all of
+// and K <= F ranks read in K contiguous groups (rank r: files r F / K to (r + 1) F / K - 1), so
+// the examples keep one order. Empty when DATA is one file. Throws a usage error for a
+// directory of fewer files than ranks (or none), and for "{rank}" outside mpirun.
+std::vector<std::string> rank_files(const std::string& data, int rank, int size);
 
 // Seconds since `start` (a steady_clock reading), for timings in summaries.
 double seconds_since(std::chrono::steady_clock::time_point start);

@@ -210,9 +210,9 @@ void run(const TrainCli& o) {
   if (o.threads == 0 && w.local_size > 1)  // ranks on one machine share its cores
     set_num_threads(std::max(1, num_threads() / w.local_size));
   const bool ranks = w.size > 1;  // data-parallel, under mpirun
-  // One file per rank ({rank} in DATA, or a directory of K files): this rank's, read whole.
-  const std::string own_file = rank_file(o.data, w.rank, w.size);
-  const std::string& data_path = own_file.empty() ? o.data : own_file;
+  // Files read whole ({rank} in DATA, or a directory): this rank's, one after another.
+  const std::vector<std::string> own_files = rank_files(o.data, w.rank, w.size);
+  const std::string& data_path = own_files.empty() ? o.data : own_files.front();
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
   const std::string out =
@@ -230,7 +230,20 @@ void run(const TrainCli& o) {
        {o.checkpoint.empty() ? "--resume" : "--checkpoint",
         {checkpoint, "checkpoint", {}, false, /*rewrites=*/3}},
        {"--cache", {o.cache, "binary cache"}}});
-  std::vector<std::string> inputs{data_path};
+  std::vector<std::string> inputs = own_files;
+  if (own_files.empty()) inputs.push_back(o.data);
+  if (!own_files.empty() && std::filesystem::is_directory(o.data)) {
+    // An output written into the data directory would be read as data by the next run.
+    for (const auto& [flag, path] : {std::pair<std::string, std::string>{"-o", out},
+                                     {"--checkpoint", checkpoint}, {"--curve", o.curve},
+                                     {"--cache", o.cache}}) {
+      std::error_code ec;
+      if (!path.empty() &&
+          std::filesystem::equivalent(std::filesystem::absolute(path).parent_path(), o.data, ec))
+        throw usage_error(flag, "'" + path + "' is in the data directory " + o.data +
+                                ", whose every file is read as training data: write it elsewhere");
+    }
+  }
   if (!o.test.empty()) inputs.push_back(o.test);
   if (!ranks) check_memory(inputs, o.data_opts);  // each rank reads a part (limit enforced while reading)
   std::shared_ptr<const Checkpoint> resume;
@@ -254,19 +267,23 @@ void run(const TrainCli& o) {
   }
   bool cache_hit = false;
   Dataset data = with_memory_advice(o.data_opts, [&] {
-    if (!own_file.empty()) {  // this rank's own file, whole (its encoding would be its own)
+    if (!own_files.empty()) {  // this rank's files, whole (a CSV file's encoding would be its own)
       if (!o.cache.empty())
-        throw usage_error("--cache", "--cache reads one cache split between the ranks; with one "
-                                     "file per rank, give each rank's .lgb cache as its file");
+        throw usage_error("--cache", "--cache reads one cache split between the ranks; with "
+                                     "files per rank, give .lgb caches as the files");
       ReadOptions whole = ro;
       whole.shard_count = 1;
       whole.shard_rank = 0;
-      Dataset d = read_dataset(own_file, whole);
-      if (!d.encoding.empty())
-        throw ValueError("'" + own_file + "' is CSV: with one file per rank, the files must be "
-                         "LIBSVM text or .lgb caches (each rank would encode CSV columns its own "
-                         "way); give one CSV file and the ranks split it with one encoding");
-      return d;
+      std::vector<Dataset> parts;
+      for (const std::string& file : own_files) {
+        parts.push_back(read_dataset(file, whole));
+        if (!parts.back().encoding.empty())
+          throw ValueError("'" + file + "' is CSV: files read whole one after another (a "
+                           "directory, or one file per rank) must be LIBSVM text or .lgb caches "
+                           "(each CSV file would encode its columns its own way); give one CSV "
+                           "file instead");
+      }
+      return concat_rows(std::move(parts));
     }
     if (ranks) {  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: an existing cache)
       cache_hit = !o.cache.empty();
@@ -577,8 +594,9 @@ void register_train(CLI::App& app) {
       "before reading (status 4).");
   cmd->add_option("data", o->data,
                   "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed; '-' reads "
-                  "standard input. Under mpirun the ranks split it, or each reads its own file: "
-                  "a path with {rank} in it, or a directory of one file per rank")
+                  "standard input; a directory: its LIBSVM or .lgb files one after another, in name "
+                  "order. Under mpirun the ranks split a file, or each reads files of its own: a "
+                  "path with {rank} in it, or its share of a directory's files")
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
   add_data_options(cmd, o->data_opts, /*with_weights=*/true);

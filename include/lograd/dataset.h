@@ -49,4 +49,10 @@ struct Dataset {
   int64_t cols() const { return x.cols(); }
 };
 
+// The rows of `parts` one after another, as one dataset (the files of a directory): classes in
+// first-seen order over the parts, with the labels renumbered; sample weights kept (1 for a
+// part without); the matrix CSR if any part is, float64 if any part is, as wide as the widest.
+// Throws ValueError when the parts' feature names or CSV encodings differ.
+Dataset concat_rows(std::vector<Dataset> parts);
+
 }  // namespace lograd

@@ -227,8 +227,9 @@ class MpiTrain(TempDirTest):
         self.assertIn("lograd convert", r.stderr)
 
     def test_one_file_per_rank(self):
-        """DATA as one file per rank ({rank} in the path, or a directory of K files): each rank
-        reads its file whole, in rank order, which is one process on the files concatenated."""
+        """DATA as files read whole ({rank} in the path, or a directory of F >= K files): each
+        rank reads its files whole, in rank order, which is one process on the files
+        concatenated (or on the directory)."""
         with gzip.open(os.path.join(REPO, "data", "a9a.gz"), "rt") as f:
             lines = f.readlines()
         os.makedirs(self.path("parts"))
@@ -240,22 +241,28 @@ class MpiTrain(TempDirTest):
             g.writelines(lines)
         args = ["--solver", "sgd", "--epochs", "2", "--batch-size", "100"]
         one = json.loads(self.train(self.path("all.svm"), self.path("one.json"), args).stdout)
-        for data in (self.path("parts/part{rank}.svm"), self.path("parts")):
-            got = json.loads(self.train(data, self.path("k.json"), args, ranks=3).stdout)
+        # {rank} with 3 ranks; the directory in one process, with 2 ranks (rank 0 reads two
+        # files, rank 1 one) and with 3.
+        for data, ranks in ((self.path("parts/part{rank}.svm"), 3), (self.path("parts"), None),
+                            (self.path("parts"), 2), (self.path("parts"), 3)):
+            got = json.loads(self.train(data, self.path("k.json"), args, ranks=ranks).stdout)
             self.assertEqual(got["examples"], one["examples"])
             self.assertLessEqual(abs(got["objective"] - one["objective"]),
-                                 1e-12 * abs(one["objective"]), data)
+                                 1e-12 * abs(one["objective"]), (data, ranks))
             self.assertLessEqual(distance(weights(self.path("k.json")), weights(self.path("one.json"))),
-                                 1e-10, data)
-        r = self.train(self.path("parts"), self.path("x.json"), [], ranks=2, check=False)
+                                 1e-10, (data, ranks))
+        r = self.train(self.path("parts"), self.path("x.json"), [], ranks=4, check=False)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("is a directory of 3 files", r.stderr)
-        self.assertIn("mpirun -np 3", r.stderr)
+        self.assertIn("at most 3 ranks (mpirun -np 3)", r.stderr)
+        r = self.train(self.path("parts"), self.path("parts/m.json"), [], check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("is in the data directory", r.stderr)
 
-    def test_time_limits_divergence_and_a_directory_in_one_process(self):
+    def test_time_limits_divergence_and_an_empty_directory(self):
         """--max-seconds stops every rank together (each rank's clock differs: the decision is
         summed); a diverged run ends every rank with status 3 and the model written, without
-        MPI_Abort; a directory in one process is a usage error."""
+        MPI_Abort; a directory without files is a usage error."""
         data = os.path.join(REPO, "data", "a9a.gz")
         got = json.loads(self.train(data, self.path("t.json"),
                                     ["--solver", "gd", "--max-iter", "100000000", "--tol", "1e-30",
@@ -266,11 +273,10 @@ class MpiTrain(TempDirTest):
         self.assertEqual(r.returncode, 3, r.stderr[-2000:])
         self.assertNotIn("MPI_ABORT", r.stderr)
         self.assertTrue(os.path.exists(self.path("d.json")))
-        os.makedirs(self.path("one_dir"))
-        shutil.copy(data, self.path("one_dir/a9a.gz"))
-        r = self.train(self.path("one_dir"), self.path("x.json"), [], check=False)
+        os.makedirs(self.path("no_files"))
+        r = self.train(self.path("no_files"), self.path("x.json"), [], ranks=2, check=False)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("is a directory", r.stderr)
+        self.assertIn("is a directory of 0 files", r.stderr)
 
     def test_long_vectors_are_summed_to_the_same_bits(self):
         # The reduce-scatter path (vectors of >= 4096 numbers per rank) against the allgather

@@ -78,11 +78,13 @@ class ReaderErrors(unittest.TestCase):
         path = self.write("locked.svm", "+1 1:1\n-1 1:2\n")
         os.chmod(path, 0)
         if os.access(path, os.R_OK):  # root reads anything: test a directory instead
-            # A directory is data only under mpirun (one file per rank): a usage error here.
-            r = run("train", self.dir, "-o", os.path.join(self.dir, "m.json"))
+            # A directory is its files one after another: one without files is a usage error.
+            empty = os.path.join(self.dir, "empty_dir")
+            os.makedirs(empty)
+            r = run("train", empty, "-o", os.path.join(self.dir, "m.json"))
             err = r.stderr.decode()
             self.assertEqual(r.returncode, 2, err)
-            self.assertIn(f"'{self.dir}' is a directory", err)
+            self.assertIn(f"'{empty}' is a directory of 0 files", err)
             self.assertIn("give one file", err)
         else:
             self.refused_open(path, "cannot open", "Permission denied", "permissions")
