@@ -198,9 +198,9 @@ void warn_skipped_rows(const Dataset& data, const std::string& path) {
 }
 
 Dataset read_training_part(const std::string& path, const std::string& cache,
-                           const ReadOptions& options, Collective& c) {
+                           const ReadOptions& options, Collective& c, bool* cache_hit) {
   Dataset d = cache.empty() ? read_dataset_part(path, options, c)
-                            : read_dataset_cached_part(path, cache, options, c);
+                            : read_dataset_cached_part(path, cache, options, c, cache_hit);
   double counts[2] = {static_cast<double>(d.skipped_rows), static_cast<double>(d.rows())};
   c.sum(counts);
   Dataset all;  // only the counts, for the message

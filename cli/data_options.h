@@ -56,12 +56,13 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
 // The warning for rows dropped by --missing skip-row, on stderr (nothing when none were).
 void warn_skipped_rows(const Dataset& data, const std::string& path);
 
-// Under mpirun: this rank's part of `path` (read_dataset_part), or of the existing `cache`, when
-// given, by row range (read_dataset_cached_part). The --missing skip-row warning is printed here
+// Under mpirun: this rank's part of `path` (read_dataset_part), or of `cache`, when given, by
+// row range (read_dataset_cached_part, which writes it first when it is missing or stale; sets
+// *cache_hit). The --missing skip-row warning is printed here
 // once, by rank 0, with the counts of all ranks; the part's skipped_rows is then cleared so
 // that no rank repeats a warning of its own part.
 Dataset read_training_part(const std::string& path, const std::string& cache,
-                           const ReadOptions& options, Collective& c);
+                           const ReadOptions& options, Collective& c, bool* cache_hit);
 
 // The files this rank reads whole, one after another, when DATA names files rather than one
 // file for the ranks to split: a path with "{rank}" in it (this rank's number put in its place;

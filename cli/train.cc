@@ -285,10 +285,8 @@ void run(const TrainCli& o) {
       }
       return concat_rows(std::move(parts));
     }
-    if (ranks) {  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: an existing cache)
-      cache_hit = !o.cache.empty();
-      return read_training_part(o.data, o.cache, ro, *w.collective);
-    }
+    if (ranks)  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: of the cache)
+      return read_training_part(o.data, o.cache, ro, *w.collective, &cache_hit);
     return o.cache.empty() ? read_dataset(o.data, ro)
                            : read_dataset_cached(o.data, o.cache, ro, &cache_hit);
   });

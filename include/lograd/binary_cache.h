@@ -16,6 +16,16 @@ namespace lograd {
 void write_binary_cache(const Dataset& data, const std::string& path,
                         const std::string& key = "");
 
+// Data-parallel write_binary_cache: every rank's `part` (contiguous parts, in rank order, of
+// one file read with `options`) written as the one cache one process writes from the whole
+// file: storage, value type and width decided over all parts, classes in first-seen order. The
+// part is left stored and numbered as the cache stores it. Rank 0 writes; the other ranks send
+// their arrays in pieces of at most 8 MB. With Storage::kAuto the parts must be CSR, their
+// entries as read (the total entry count decides the storage, as in one process). Throws, on every rank, when the parts are every K-th
+// example (gzip) and when rank 0's write fails.
+void write_binary_cache_ranks(Dataset& part, const std::string& path, const std::string& key,
+                              const ReadOptions& options, Collective& c);
+
 // Reads a file written by write_binary_cache. Throws Error naming the file and what is wrong
 // when it is truncated, corrupt, of another version or not a cache at all.
 Dataset read_binary_cache(const std::string& path);
@@ -36,10 +46,11 @@ bool is_binary_cache(const std::string& path);
 Dataset read_dataset_cached(const std::string& path, const std::string& cache,
                             const ReadOptions& options, bool* hit);
 
-// Data-parallel read_dataset_cached: rank c.rank()'s rows of `cache`, which must already exist
-// (no rank writes it) and stand for `path` read with `options` (a cache from `lograd convert`,
-// which records no source, is taken as it is). Throws ValueError, on every rank, otherwise.
+// Data-parallel read_dataset_cached: rank c.rank()'s rows of `cache` when it stands for `path`
+// read with `options` (a cache from `lograd convert`, which records no source, is taken as it
+// is); otherwise every rank reads its part of `path` and the ranks write the cache together
+// (write_binary_cache_ranks). Sets *hit (on every rank alike).
 Dataset read_dataset_cached_part(const std::string& path, const std::string& cache,
-                                 const ReadOptions& options, Collective& c);
+                                 const ReadOptions& options, Collective& c, bool* hit);
 
 }  // namespace lograd

@@ -55,4 +55,8 @@ struct Dataset {
 // Throws ValueError when the parts' feature names or CSV encodings differ.
 Dataset concat_rows(std::vector<Dataset> parts);
 
+// x's entries stored as CSR (`sparse`) or dense, in float64 or float32 (only widening: float64
+// values throw std::logic_error), at least `cols` wide.
+DataMatrix convert_matrix(const DataMatrix& x, bool sparse, bool float64, int64_t cols);
+
 }  // namespace lograd

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -31,25 +32,30 @@ struct ValueOf<CsrMatrix<T>> {
 // The rows of every part, as one matrix of value type T: CSR when `sparse`, else dense.
 // parts: (m_p, n_p) each -> (sum m_p, cols), cols >= every n_p
 template <class T>
-DataMatrix stack(const std::vector<Dataset>& parts, bool sparse, int64_t cols) {
+DataMatrix stack(const std::vector<const DataMatrix*>& parts, bool sparse, int64_t cols) {
   int64_t rows = 0, stored = 0;
-  for (const Dataset& p : parts) {
-    rows += p.rows();
-    stored += p.x.stored();
+  for (const DataMatrix* p : parts) {
+    rows += p->rows();
+    stored += p->stored();
   }
   if (!sparse) {
     Tensor<T> out(Shape{rows, cols});
     int64_t r0 = 0;
-    for (const Dataset& p : parts) {
-      p.x.visit([&](const auto& m) {
+    for (const DataMatrix* p : parts) {
+      p->visit([&](const auto& m) {
         if constexpr (requires { m.numel(); }) {
           const int64_t n = m.dim(1);
           for (int64_t r = 0; r < m.dim(0); ++r)
             for (int64_t j = 0; j < n; ++j)
               out.data()[(r0 + r) * cols + j] = static_cast<T>(m.data()[r * n + j]);
+        } else {
+          for (int64_t r = 0; r < m.rows; ++r)
+            for (int64_t k = m.row_ptr[r]; k < m.row_ptr[r + 1]; ++k)
+              out.data()[(r0 + r) * cols + m.col[static_cast<size_t>(k)]] =
+                  static_cast<T>(m.val[static_cast<size_t>(k)]);
         }
       });
-      r0 += p.rows();
+      r0 += p->rows();
     }
     return DataMatrix(std::move(out));
   }
@@ -59,8 +65,8 @@ DataMatrix stack(const std::vector<Dataset>& parts, bool sparse, int64_t cols) {
   out.row_ptr.reserve(static_cast<size_t>(rows + 1));
   out.col.reserve(static_cast<size_t>(stored));
   out.val.reserve(static_cast<size_t>(stored));
-  for (const Dataset& p : parts) {
-    p.x.visit([&](const auto& m) {
+  for (const DataMatrix* p : parts) {
+    p->visit([&](const auto& m) {
       if constexpr (requires { m.numel(); }) {  // dense: its nonzeros
         const int64_t n = m.dim(1);
         for (int64_t r = 0; r < m.dim(0); ++r) {
@@ -86,6 +92,14 @@ DataMatrix stack(const std::vector<Dataset>& parts, bool sparse, int64_t cols) {
 }
 
 }  // namespace
+
+DataMatrix convert_matrix(const DataMatrix& x, bool sparse, bool float64, int64_t cols) {
+  if (!float64 && std::string(x.dtype()) == "float64")
+    throw std::logic_error("convert_matrix: float64 values do not narrow to float32 exactly");
+  const std::vector<const DataMatrix*> one{&x};
+  return float64 ? stack<double>(one, sparse, std::max(cols, x.cols()))
+                 : stack<float>(one, sparse, std::max(cols, x.cols()));
+}
 
 Dataset concat_rows(std::vector<Dataset> parts) {
   if (parts.empty()) throw ValueError("no data to join: the list of files is empty");
@@ -117,7 +131,9 @@ Dataset concat_rows(std::vector<Dataset> parts) {
   out.feature_names = first.feature_names;
   out.encoding = first.encoding;
   out.source = first.source;
-  out.x = wide ? stack<double>(parts, sparse, cols) : stack<float>(parts, sparse, cols);
+  std::vector<const DataMatrix*> matrices;
+  for (const Dataset& p : parts) matrices.push_back(&p.x);
+  out.x = wide ? stack<double>(matrices, sparse, cols) : stack<float>(matrices, sparse, cols);
   // Classes in first-seen order over the parts; each part's label indices renumbered.
   std::map<std::string, int32_t> index;
   for (Dataset& p : parts) {

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <unordered_set>
@@ -141,35 +142,62 @@ class Reader {
 
 }  // namespace
 
-void write_binary_cache(const Dataset& data, const std::string& path, const std::string& key) {
-  nlohmann::json meta = {{"rows", data.rows()},
-                         {"cols", data.cols()},
-                         {"stored", data.x.stored()},
-                         {"storage", data.x.is_sparse() ? "csr" : "dense"},
-                         {"dtype", data.x.dtype()},
-                         {"has_weight", !data.weight.empty()},
-                         {"classes", data.classes},
-                         {"feature_names", data.feature_names},
-                         {"source", data.source}};
+namespace {
+
+// The JSON header of a cache of `rows` x `cols` with `stored` entries, `classes` and the
+// rest (feature names, source, encoding) of `like`.
+nlohmann::json cache_meta(const Dataset& like, int64_t rows, int64_t cols, int64_t stored,
+                          bool sparse, const std::string& dtype, bool has_weight,
+                          const std::vector<std::string>& classes, const std::string& key) {
+  nlohmann::json meta = {{"rows", rows},
+                         {"cols", cols},
+                         {"stored", stored},
+                         {"storage", sparse ? "csr" : "dense"},
+                         {"dtype", dtype},
+                         {"has_weight", has_weight},
+                         {"classes", classes},
+                         {"feature_names", like.feature_names},
+                         {"source", like.source}};
   if (!key.empty()) meta["key"] = key;
-  if (!data.encoding.empty()) {
-    nlohmann::json cols = nlohmann::json::array();
-    for (const CsvColumn& c : data.encoding.columns)
-      cols.push_back({{"name", c.name}, {"kind", kind_name(c.kind)},
-                      {"first_feature", c.first_feature}, {"categories", c.categories},
-                      {"fill", c.fill}});
-    meta["encoding"] = {{"delimiter", std::string(1, data.encoding.delimiter)},
-                        {"header", data.encoding.header}, {"columns", cols}};
+  if (!like.encoding.empty()) {
+    nlohmann::json cols_json = nlohmann::json::array();
+    for (const CsvColumn& c : like.encoding.columns)
+      cols_json.push_back({{"name", c.name}, {"kind", kind_name(c.kind)},
+                           {"first_feature", c.first_feature}, {"categories", c.categories},
+                           {"fill", c.fill}});
+    meta["encoding"] = {{"delimiter", std::string(1, like.encoding.delimiter)},
+                        {"header", like.encoding.header}, {"columns", cols_json}};
   }
+  return meta;
+}
+
+// The bytes before the arrays: magic, version, byte order, the JSON header, padding.
+std::string cache_head(const nlohmann::json& meta) {
   const std::string meta_text = meta.dump();
   std::string out;
-  out.reserve(static_cast<size_t>(data.x.bytes()) + data.label.size() * 4 + meta_text.size() + 64);
   out.append(kMagic, 8);
   put(out, kVersion);
   put(out, kByteOrder);
   put(out, static_cast<uint64_t>(meta_text.size()));
   out += meta_text;
   pad8(out);
+  return out;
+}
+
+// The bytes after the arrays of a file of `length` bytes before them.
+std::string cache_tail(uint64_t length) {
+  std::string out(kEnd, 8);
+  put(out, length + out.size() + sizeof(uint64_t));
+  return out;
+}
+
+}  // namespace
+
+void write_binary_cache(const Dataset& data, const std::string& path, const std::string& key) {
+  std::string out = cache_head(cache_meta(data, data.rows(), data.cols(), data.x.stored(),
+                                          data.x.is_sparse(), data.x.dtype(),
+                                          !data.weight.empty(), data.classes, key));
+  out.reserve(out.size() + static_cast<size_t>(data.x.bytes()) + data.label.size() * 4 + 64);
   data.x.visit([&](const auto& m) {
     using M = std::remove_cvref_t<decltype(m)>;
     if constexpr (std::is_same_v<M, CsrMatrix<float>> || std::is_same_v<M, CsrMatrix<double>>) {
@@ -182,9 +210,149 @@ void write_binary_cache(const Dataset& data, const std::string& path, const std:
   });
   put_array(out, data.label.data(), data.label.size());
   if (!data.weight.empty()) put_array(out, data.weight.data(), data.weight.size());
-  out.append(kEnd, 8);
-  put(out, static_cast<uint64_t>(out.size() + sizeof(uint64_t)));
+  out += cache_tail(out.size());
   io::write_file_atomically(path, out);
+}
+
+void write_binary_cache_ranks(Dataset& part, const std::string& path, const std::string& key,
+                              const ReadOptions& options, Collective& c) {
+  if (c.size() == 1) return write_binary_cache(part, path, key);
+  if (options.storage == Storage::kAuto && !part.x.is_sparse())
+    throw std::logic_error("write_binary_cache_ranks: with automatic storage, the parts must be "
+                           "read in CSR (their entry counts decide the storage)");
+  // What every rank holds, to decide what one process would have stored.
+  nlohmann::json mine = {{"rows", part.rows()},
+                         {"cols", part.cols()},
+                         {"stored", part.x.stored()},
+                         {"float64", std::string(part.x.dtype()) == "float64"},
+                         {"weighted", !part.weight.empty()},
+                         {"stride", part.shard_stride},
+                         {"classes", part.classes}};
+  std::vector<nlohmann::json> all;
+  for (const std::string& t : c.gather({mine.dump()})) all.push_back(nlohmann::json::parse(t));
+  int64_t rows = 0, cols = 0, stored = 0;
+  bool float64 = false, weighted = false;
+  std::vector<std::string> classes;  // first seen over the parts in rank order: the file's order
+  for (const nlohmann::json& r : all) {
+    if (r["stride"].get<int64_t>() != 0)
+      throw ValueError("the ranks hold every K-th example of a gzip file, not contiguous "
+                       "parts, so they cannot write one cache in order: write it first in one "
+                       "process (lograd convert DATA -o " + path + ")");
+    rows += r["rows"].get<int64_t>();
+    cols = std::max(cols, r["cols"].get<int64_t>());
+    stored += r["stored"].get<int64_t>();
+    float64 = float64 || r["float64"].get<bool>();
+    weighted = weighted || r["weighted"].get<bool>();
+    for (const std::string& name : r["classes"].get<std::vector<std::string>>())
+      if (std::find(classes.begin(), classes.end(), name) == classes.end()) classes.push_back(name);
+  }
+  // This part as one process would have stored the whole: one storage, value type and width,
+  // the classes numbered over all parts, weights where any part has them.
+  const bool sparse = !detail::stores_dense(options.storage, rows, cols, stored, !float64);
+  part.x = convert_matrix(part.x, sparse, float64, cols);
+  for (int32_t& l : part.label)
+    l = static_cast<int32_t>(std::find(classes.begin(), classes.end(),
+                                       part.classes[static_cast<size_t>(l)]) - classes.begin());
+  part.classes = classes;
+  if (weighted && part.weight.empty()) part.weight.assign(static_cast<size_t>(part.rows()), 1.0);
+
+  // Each array goes to rank 0 rank by rank in pieces of at most kPiece bytes (every rank knows
+  // every piece's size, so all make the same gathers), and rank 0 writes it as it arrives.
+  constexpr size_t kPiece = size_t{8} << 20;
+  const int me = c.rank();
+  int64_t nnz_before = 0;  // this part's first entry in the whole
+  for (int r = 0; r < me; ++r) nnz_before += all[static_cast<size_t>(r)]["stored"].get<int64_t>();
+  std::vector<int64_t> row_ptr;  // CSR: this part's row ends, numbered in the whole
+  std::vector<std::pair<const char*, std::vector<size_t>>> arrays;  // this rank's bytes; every rank's sizes
+  const size_t value = float64 ? 8 : 4;
+  auto sizes = [&](auto per_rank) {
+    std::vector<size_t> out;
+    for (int r = 0; r < c.size(); ++r) out.push_back(per_rank(all[static_cast<size_t>(r)], r));
+    return out;
+  };
+  part.x.visit([&](const auto& m) {
+    using M = std::remove_cvref_t<decltype(m)>;
+    if constexpr (std::is_same_v<M, CsrMatrix<float>> || std::is_same_v<M, CsrMatrix<double>>) {
+      // Rank 0 gives the leading 0 too; the others only their rows' ends.
+      row_ptr.assign(m.row_ptr.begin() + (me == 0 ? 0 : 1), m.row_ptr.end());
+      for (int64_t& e : row_ptr) e += nnz_before;
+      arrays.push_back({reinterpret_cast<const char*>(row_ptr.data()),
+                        sizes([](const nlohmann::json& r, int k) {
+                          return static_cast<size_t>(r["rows"].get<int64_t>() + (k == 0)) * 8;
+                        })});
+      arrays.push_back({reinterpret_cast<const char*>(m.col.data()),
+                        sizes([](const nlohmann::json& r, int) {
+                          return static_cast<size_t>(r["stored"].get<int64_t>()) * 4;
+                        })});
+      arrays.push_back({reinterpret_cast<const char*>(m.val.data()),
+                        sizes([&](const nlohmann::json& r, int) {
+                          return static_cast<size_t>(r["stored"].get<int64_t>()) * value;
+                        })});
+    } else {
+      arrays.push_back({reinterpret_cast<const char*>(m.data()),
+                        sizes([&](const nlohmann::json& r, int) {
+                          return static_cast<size_t>(r["rows"].get<int64_t>() * cols) * value;
+                        })});
+    }
+  });
+  arrays.push_back({reinterpret_cast<const char*>(part.label.data()),
+                    sizes([](const nlohmann::json& r, int) {
+                      return static_cast<size_t>(r["rows"].get<int64_t>()) * 4;
+                    })});
+  if (weighted)
+    arrays.push_back({reinterpret_cast<const char*>(part.weight.data()),
+                      sizes([](const nlohmann::json& r, int) {
+                        return static_cast<size_t>(r["rows"].get<int64_t>()) * 8;
+                      })});
+  // Every gather happens on every rank, whatever rank 0's file does; rank 0 tells the outcome.
+  bool gathered = false;
+  auto send_all = [&](const std::function<void(std::string_view)>* write) {
+    gathered = true;
+    uint64_t length = 0;
+    std::string failure;
+    auto put_bytes = [&](std::string_view b) {
+      length += b.size();
+      if (write == nullptr || !failure.empty()) return;
+      try {
+        (*write)(b);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+    };
+    if (me == 0) put_bytes(cache_head(cache_meta(part, rows, cols, sparse ? stored : rows * cols, sparse,
+                                                 float64 ? "float64" : "float32", weighted,
+                                                 classes, key)));
+    for (const auto& [data, size] : arrays) {
+      for (int r = 0; r < c.size(); ++r)
+        for (size_t at = 0; at < size[static_cast<size_t>(r)]; at += kPiece) {
+          const size_t n = std::min(kPiece, size[static_cast<size_t>(r)] - at);
+          const std::vector<std::string> got =
+              c.gather({r == me ? std::string(data + at, n) : std::string()});
+          if (me == 0) put_bytes(got[static_cast<size_t>(r)]);
+        }
+      if (me == 0) {
+        const size_t total = length % 8;
+        if (total != 0) put_bytes(std::string(8 - total, '\0'));
+      }
+    }
+    if (me == 0) put_bytes(cache_tail(length));
+    if (!failure.empty()) throw Error(failure);
+  };
+  std::string failure;
+  if (me == 0) {
+    try {
+      io::write_file_atomically(path, [&](const std::function<void(std::string_view)>& write) {
+        send_all(&write);
+      });
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!gathered) send_all(nullptr);  // the file failed before its content: gather all the same
+  } else {
+    send_all(nullptr);
+  }
+  const std::string outcome = c.gather({me == 0 ? failure : std::string()})[0];
+  if (!outcome.empty()) throw Error(outcome);
 }
 
 bool is_binary_cache(const std::string& path) {
@@ -518,22 +686,31 @@ Dataset read_dataset_cached(const std::string& path, const std::string& cache,
 }
 
 Dataset read_dataset_cached_part(const std::string& path, const std::string& cache,
-                                 const ReadOptions& options, Collective& c) {
+                                 const ReadOptions& options, Collective& c, bool* hit) {
   if (options.encoding != nullptr)
     throw ValueError("a cache holds data read with its own CSV encoding, not a replayed one");
-  if (!is_binary_cache(cache))
-    throw ValueError("the cache '" + cache + "' " +
-                     (::access(cache.c_str(), F_OK) == 0 ? "is not a lograd cache"
-                                                         : "does not exist") +
-                     ": data-parallel ranks only read a cache, each its rows; write it first in "
-                     "one process: lograd convert " + path + " -o " + cache);
-  const std::string key = stored_key(cache);
-  if (!key.empty() && key != cache_key(path, options))
-    throw ValueError("the cache '" + cache + "' was written from '" + path +
-                     "' as it was before, or read with other options: data-parallel ranks "
-                     "only read a cache; rewrite it first in one process: lograd convert " +
-                     path + " -o " + cache);
-  return read_dataset_part(cache, options, c);
+  // Rank 0 decides, so that every rank does the same even when the file changes meanwhile.
+  std::string key;
+  bool use = false;
+  if (c.rank() == 0) {
+    key = cache_key(path, options);
+    if (is_binary_cache(cache)) {
+      const std::string stored = stored_key(cache);
+      use = stored.empty() || stored == key;
+    }
+  }
+  const std::string decided = c.gather({c.rank() == 0 ? (use ? "1" : "0") + key : std::string()})[0];
+  *hit = decided[0] == '1';
+  if (*hit) return read_dataset_part(cache, options, c);
+  ReadOptions plain = options;
+  plain.min_features = 0;  // the cache keeps the file's own width
+  // Each part in CSR, its entries as read, until the storage is decided over all parts.
+  ReadOptions part_options = plain;
+  if (part_options.storage == Storage::kAuto) part_options.storage = Storage::kSparse;
+  Dataset d = read_dataset_part(path, part_options, c);
+  write_binary_cache_ranks(d, cache, decided.substr(1), plain, c);
+  if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
+  return d;
 }
 
 }  // namespace lograd

@@ -220,9 +220,21 @@ class MpiTrain(TempDirTest):
                 self.assertEqual(got["examples"], ref["examples"], what)
                 self.assertLessEqual(abs(got["objective"] - ref["objective"]),
                                      1e-12 * abs(ref["objective"]), f"{what}, {k} ranks")
-        # Under mpirun --cache only reads: an absent cache is refused on every rank.
-        r = self.train(csv, self.path("x.json"), opts + ["--cache", self.path("absent.lgb")],
-                       ranks=2, check=False)
+        # An absent cache is written by the ranks together: the bytes one process writes, and
+        # the next run reads it (CSV here; LIBSVM in tests/data/read_part_test.cc).
+        self.train(csv, self.path("x.json"), opts + ["--cache", self.path("one.lgb")])
+        for k in (2, 3):
+            cache = self.path(f"ranks{k}.lgb")
+            for hit in (False, True):
+                r = self.train(csv, self.path("x.json"), opts + ["--cache", cache], ranks=k)
+                got = json.loads(r.stdout)
+                self.assertLessEqual(abs(got["objective"] - ref["objective"]),
+                                     1e-12 * abs(ref["objective"]), f"--cache, {k} ranks")
+                with open(cache, "rb") as f, open(self.path("one.lgb"), "rb") as g:
+                    self.assertEqual(f.read(), g.read(), f"{k} ranks")
+        # A gzip file's parts are every K-th line: the cache is refused, on every rank.
+        r = self.train(self.path("usps.csv.gz"), self.path("x.json"),
+                       opts + ["--cache", self.path("gz.lgb")], ranks=2, check=False)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("lograd convert", r.stderr)
 

@@ -3,6 +3,9 @@
 // encoding, feature columns, values, labels, classes, value type and storage), for K = 2, 3.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -294,38 +297,63 @@ TEST(ReadPart, ACorruptValueInOneSliceFailsEveryRank) {
   }
 }
 
-TEST(ReadPart, CacheForADataFileMustExist) {
+std::string file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// A missing or stale cache is written by the ranks together, byte for byte the file one process
+// writes (CSV with its agreed encoding, LIBSVM with classes first seen in a later part and one
+// part wider than the others); a fresh one is read by row range.
+TEST(ReadPart, RanksWriteTheCacheOneProcessWrites) {
   TempDir dir;
   const std::string csv = dir.write("data.csv", sample_csv(12));
-  const ReadOptions o = csv_options(MissingPolicy::kMean);
-  std::vector<std::exception_ptr> errors;
-  run_ranks<Dataset>(2, [&](Collective& c) {
-    return read_dataset_cached_part(csv, dir.path("absent.lgb"), o, c);
-  }, &errors);
-  for (int r = 0; r < 2; ++r) {
-    ASSERT_NE(errors[r], nullptr);
-    try {
-      std::rethrow_exception(errors[r]);
-    } catch (const ValueError& e) {
-      EXPECT_NE(std::string(e.what()).find("lograd convert"), std::string::npos) << e.what();
+  const std::string svm =
+      dir.write("data.svm", "1 1:0.5 3:2\n1 2:1.25\n1 1:1\n7 1:1 9:0.125\n-1 4:3\n1 2:2 3:1\n"
+                            "-1 1:1 2:1 3:1\n7 1:0.1 2:0.2 3:0.3\n");
+  // Most entries set: one process stores it dense (the ranks' CSR parts are converted).
+  const std::string dense = dir.write(
+      "dense.svm", "1 1:1 2:2 3:3\n-1 1:4 3:6\n1 1:0.5 2:0.25 3:8\n-1 2:1 3:1\n1 1:3 2:3\n");
+  for (const auto& [data, o] : {std::pair<std::string, ReadOptions>{csv, csv_options(MissingPolicy::kMean)},
+                                {svm, ReadOptions{}}, {dense, ReadOptions{}}}) {
+    bool hit = true;
+    read_dataset_cached(data, dir.path("one.lgb"), o, &hit);  // one process writes its cache
+    ASSERT_FALSE(hit);
+    const std::string want = file_bytes(dir.path("one.lgb"));
+    const Dataset whole = read_binary_cache(dir.path("one.lgb"));
+    if (data == dense) EXPECT_FALSE(whole.x.is_sparse());
+    for (const int ranks : {2, 3}) {
+      const std::string cache = dir.path("ranks" + std::to_string(ranks) + ".lgb");
+      std::vector<int> hits(static_cast<size_t>(ranks), -1);
+      run_ranks<Dataset>(ranks, [&](Collective& c) {
+        bool h = true;
+        Dataset d = read_dataset_cached_part(data, cache, o, c, &h);
+        hits[static_cast<size_t>(c.rank())] = h;
+        return d;
+      });
+      for (const int h : hits) EXPECT_EQ(h, 0) << data;
+      EXPECT_EQ(file_bytes(cache), want) << data << " under " << ranks << " ranks";
+      // Now fresh: read by row range, the parts are the whole.
+      const std::vector<Dataset> parts = run_ranks<Dataset>(ranks, [&](Collective& c) {
+        bool h = false;
+        Dataset d = read_dataset_cached_part(data, cache, o, c, &h);
+        EXPECT_TRUE(h);
+        return d;
+      });
+      expect_parts_are_whole(parts, whole);
     }
   }
-  // One written by a one-process run (with its key) is read by row range.
-  bool hit = false;
-  read_dataset_cached(csv, dir.path("c.lgb"), o, &hit);
-  ASSERT_FALSE(hit);
-  const Dataset whole = read_dataset_cached(csv, dir.path("c.lgb"), o, &hit);  // as one process
-  ASSERT_TRUE(hit);
-  const std::vector<Dataset> parts = run_ranks<Dataset>(
-      2, [&](Collective& c) { return read_dataset_cached_part(csv, dir.path("c.lgb"), o, c); });
-  expect_parts_are_whole(parts, whole);
-  // Read with other options, the same cache is refused as stale.
-  ReadOptions other = o;
-  other.missing = MissingPolicy::kZero;
+  // Read with other options, the cache is stale: written again.
+  ReadOptions other = csv_options(MissingPolicy::kZero);
+  bool hit = true;
+  read_dataset_cached(csv, dir.path("zero.lgb"), other, &hit);
   run_ranks<Dataset>(2, [&](Collective& c) {
-    return read_dataset_cached_part(csv, dir.path("c.lgb"), other, c);
-  }, &errors);
-  for (int r = 0; r < 2; ++r) EXPECT_NE(errors[r], nullptr);
+    bool h = true;
+    Dataset d = read_dataset_cached_part(csv, dir.path("ranks2.lgb"), other, c, &h);
+    EXPECT_FALSE(h);
+    return d;
+  });
+  EXPECT_EQ(file_bytes(dir.path("ranks2.lgb")), file_bytes(dir.path("zero.lgb")));
 }
 
 TEST(ExactSum, TheSameBitsInAnyOrderAndSplit) {
