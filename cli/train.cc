@@ -234,14 +234,16 @@ void run(const TrainCli& o) {
   if (own_files.empty()) inputs.push_back(o.data);
   if (!own_files.empty() && std::filesystem::is_directory(o.data)) {
     // An output written into the data directory would be read as data by the next run.
+    // So would a test set, an initial model or a checkpoint kept there.
     for (const auto& [flag, path] : {std::pair<std::string, std::string>{"-o", out},
                                      {"--checkpoint", checkpoint}, {"--curve", o.curve},
-                                     {"--cache", o.cache}}) {
+                                     {"--test", o.test}, {"--init", o.init},
+                                     {"--resume", o.resume}}) {
       std::error_code ec;
-      if (!path.empty() &&
+      if (!path.empty() && !is_standard_stream(path) &&
           std::filesystem::equivalent(std::filesystem::absolute(path).parent_path(), o.data, ec))
         throw usage_error(flag, "'" + path + "' is in the data directory " + o.data +
-                                ", whose every file is read as training data: write it elsewhere");
+                                ", whose every file is read as training data: keep it elsewhere");
     }
   }
   if (!o.test.empty()) inputs.push_back(o.test);
@@ -274,6 +276,7 @@ void run(const TrainCli& o) {
       ReadOptions whole = ro;
       whole.shard_count = 1;
       whole.shard_rank = 0;
+      whole.min_classes = 0;  // a file may hold one class (pos.svm, neg.svm): the whole decides
       std::vector<Dataset> parts;
       for (const std::string& file : own_files) {
         parts.push_back(read_dataset(file, whole));

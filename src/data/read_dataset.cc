@@ -171,10 +171,24 @@ Dataset read_dataset_part(const std::string& path, const ReadOptions& options, C
   }
   if (csv) return detail::read_csv_part(path, o, c);
   Dataset d;
-  detail::gather_agreed(c, [&] {
+  const std::vector<std::string> wide = detail::gather_agreed(c, [&] {
     d = read_libsvm(path, o);
-    return std::string();
+    return std::string(d.x.dtype()) == "float64" ? std::string("1") : std::string();
   });
+  // One process stores every value in float64 when one of them needs it: so do all parts (a
+  // part read in float32 is read again, so that its values are not float32's roundings).
+  if (o.value_type == ValueType::kAuto && std::string(d.x.dtype()) == "float32" &&
+      std::any_of(wide.begin(), wide.end(), [](const std::string& w) { return !w.empty(); })) {
+    ReadOptions o64 = o;
+    o64.value_type = ValueType::kFloat64;
+    detail::gather_agreed(c, [&] {
+      d = read_libsvm(path, o64);
+      return std::string();
+    });
+  } else if (o.value_type == ValueType::kAuto &&
+             std::any_of(wide.begin(), wide.end(), [](const std::string& w) { return !w.empty(); })) {
+    detail::gather_agreed(c, [] { return std::string(); });  // the same gathers on every rank
+  }
   return d;
 }
 

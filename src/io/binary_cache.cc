@@ -250,9 +250,11 @@ void write_binary_cache_ranks(Dataset& part, const std::string& path, const std:
   // the classes numbered over all parts, weights where any part has them.
   const bool sparse = !detail::stores_dense(options.storage, rows, cols, stored, !float64);
   part.x = convert_matrix(part.x, sparse, float64, cols);
-  for (int32_t& l : part.label)
-    l = static_cast<int32_t>(std::find(classes.begin(), classes.end(),
-                                       part.classes[static_cast<size_t>(l)]) - classes.begin());
+  std::vector<int32_t> to(part.classes.size());
+  for (size_t q = 0; q < to.size(); ++q)
+    to[q] = static_cast<int32_t>(std::find(classes.begin(), classes.end(), part.classes[q]) -
+                                 classes.begin());
+  for (int32_t& l : part.label) l = to[static_cast<size_t>(l)];
   part.classes = classes;
   if (weighted && part.weight.empty()) part.weight.assign(static_cast<size_t>(part.rows()), 1.0);
 
@@ -305,6 +307,11 @@ void write_binary_cache_ranks(Dataset& part, const std::string& path, const std:
                         return static_cast<size_t>(r["rows"].get<int64_t>()) * 8;
                       })});
   // Every gather happens on every rank, whatever rank 0's file does; rank 0 tells the outcome.
+  const std::string head = me == 0 ? cache_head(cache_meta(part, rows, cols,
+                                                           sparse ? stored : rows * cols, sparse,
+                                                           float64 ? "float64" : "float32",
+                                                           weighted, classes, key))
+                                   : std::string();
   bool gathered = false;
   auto send_all = [&](const std::function<void(std::string_view)>* write) {
     gathered = true;
@@ -319,9 +326,7 @@ void write_binary_cache_ranks(Dataset& part, const std::string& path, const std:
         failure = e.what();
       }
     };
-    if (me == 0) put_bytes(cache_head(cache_meta(part, rows, cols, sparse ? stored : rows * cols, sparse,
-                                                 float64 ? "float64" : "float32", weighted,
-                                                 classes, key)));
+    if (me == 0) put_bytes(head);
     for (const auto& [data, size] : arrays) {
       for (int r = 0; r < c.size(); ++r)
         for (size_t at = 0; at < size[static_cast<size_t>(r)]; at += kPiece) {
@@ -689,17 +694,27 @@ Dataset read_dataset_cached_part(const std::string& path, const std::string& cac
                                  const ReadOptions& options, Collective& c, bool* hit) {
   if (options.encoding != nullptr)
     throw ValueError("a cache holds data read with its own CSV encoding, not a replayed one");
-  // Rank 0 decides, so that every rank does the same even when the file changes meanwhile.
-  std::string key;
-  bool use = false;
+  if (c.size() == 1) return read_dataset_cached(path, cache, options, hit);
+  if (is_binary_cache(path))
+    throw ValueError("'" + path + "' is a cache already: give it as the data, without --cache");
+  // Rank 0 decides, so that every rank does the same even when the file changes meanwhile; its
+  // error (the data file gone) is every rank's.
+  std::string decision;
   if (c.rank() == 0) {
-    key = cache_key(path, options);
-    if (is_binary_cache(cache)) {
-      const std::string stored = stored_key(cache);
-      use = stored.empty() || stored == key;
+    try {
+      const std::string key = cache_key(path, options);
+      bool use = false;
+      if (is_binary_cache(cache)) {
+        const std::string stored = stored_key(cache);
+        use = stored.empty() || stored == key;
+      }
+      decision = (use ? "1" : "0") + key;
+    } catch (const std::exception& e) {
+      decision = std::string("E") + e.what();
     }
   }
-  const std::string decided = c.gather({c.rank() == 0 ? (use ? "1" : "0") + key : std::string()})[0];
+  const std::string decided = c.gather({decision})[0];
+  if (decided[0] == 'E') throw Error(decided.substr(1));
   *hit = decided[0] == '1';
   if (*hit) return read_dataset_part(cache, options, c);
   ReadOptions plain = options;

@@ -263,6 +263,21 @@ class MpiTrain(TempDirTest):
                                  1e-12 * abs(one["objective"]), (data, ranks))
             self.assertLessEqual(distance(weights(self.path("k.json")), weights(self.path("one.json"))),
                                  1e-10, (data, ranks))
+        # Files of one class each (neg.svm, pos.svm): the whole has both, in one process too.
+        os.makedirs(self.path("byclass"))
+        for name, sign in (("neg.svm", "-1"), ("pos.svm", "+1")):
+            with open(self.path(f"byclass/{name}"), "w") as g:
+                g.writelines(l for l in lines if l.split()[0] == sign)
+        with open(self.path("byclass.svm"), "w") as g:
+            g.writelines([l for l in lines if l.split()[0] == "-1"] +
+                         [l for l in lines if l.split()[0] == "+1"])
+        full = ["--solver", "newton", "--tol", "1e-10"]
+        one = json.loads(self.train(self.path("byclass.svm"), self.path("one.json"), full).stdout)
+        for ranks in (None, 2):
+            got = json.loads(self.train(self.path("byclass"), self.path("k.json"), full,
+                                        ranks=ranks).stdout)
+            self.assertLessEqual(abs(got["objective"] - one["objective"]),
+                                 1e-12 * abs(one["objective"]), ranks)
         r = self.train(self.path("parts"), self.path("x.json"), [], ranks=4, check=False)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("is a directory of 3 files", r.stderr)

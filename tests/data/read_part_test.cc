@@ -314,14 +314,19 @@ TEST(ReadPart, RanksWriteTheCacheOneProcessWrites) {
   // Most entries set: one process stores it dense (the ranks' CSR parts are converted).
   const std::string dense = dir.write(
       "dense.svm", "1 1:1 2:2 3:3\n-1 1:4 3:6\n1 1:0.5 2:0.25 3:8\n-1 2:1 3:1\n1 1:3 2:3\n");
+  // One value beyond float32 in the last part: one process stores every value in float64, and
+  // so must every part (not float32's roundings widened).
+  const std::string wide = dir.write(
+      "wide.svm", "1 1:0.1 2:0.2\n-1 1:0.3\n1 2:0.7 3:0.9\n-1 1:0.6\n1 2:0.3\n-1 1:1e-40 2:0.5\n");
   for (const auto& [data, o] : {std::pair<std::string, ReadOptions>{csv, csv_options(MissingPolicy::kMean)},
-                                {svm, ReadOptions{}}, {dense, ReadOptions{}}}) {
+                                {svm, ReadOptions{}}, {dense, ReadOptions{}}, {wide, ReadOptions{}}}) {
     bool hit = true;
     read_dataset_cached(data, dir.path("one.lgb"), o, &hit);  // one process writes its cache
     ASSERT_FALSE(hit);
     const std::string want = file_bytes(dir.path("one.lgb"));
     const Dataset whole = read_binary_cache(dir.path("one.lgb"));
     if (data == dense) EXPECT_FALSE(whole.x.is_sparse());
+    if (data == wide) EXPECT_EQ(std::string(whole.x.dtype()), "float64");
     for (const int ranks : {2, 3}) {
       const std::string cache = dir.path("ranks" + std::to_string(ranks) + ".lgb");
       std::vector<int> hits(static_cast<size_t>(ranks), -1);
