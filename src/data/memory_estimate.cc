@@ -118,13 +118,21 @@ int64_t cgroup_room() {
 
 MemoryEstimate estimate_read_memory(const std::string& path, int64_t stop_above) {
   MemoryEstimate e;
+  // Pipes and the like: nothing to estimate from, and not opened (opening a named pipe would
+  // let its writer in, and closing it end the writer before the reader's own open).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw Error("cannot open '" + path + "': " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    e.how = "not a regular file: size unknown";
+    return e;
+  }
   Fd f;
   f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (f.fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-  struct stat st {};
   if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     e.how = "not a regular file: size unknown";
-    return e;  // pipes and the like: nothing to estimate from
+    return e;
   }
   e.file_bytes = st.st_size;
   e.text_bytes = e.file_bytes;

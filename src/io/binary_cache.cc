@@ -361,10 +361,13 @@ void write_binary_cache_ranks(Dataset& part, const std::string& path, const std:
 }
 
 bool is_binary_cache(const std::string& path) {
-  // Only regular files are looked at: reading the head of a pipe would lose it for the reader.
+  // Only regular files are looked at, and only they are opened: reading the head of a pipe
+  // would lose it for the reader, and even opening a named pipe would let its writer in
+  // (and end it when closed) before the reader's own open, which would then wait forever.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
-  struct stat st {};
   char head[8];
   const bool cache = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
                      ::pread(fd, head, 8, 0) == 8 && std::memcmp(head, kMagic, 8) == 0;
