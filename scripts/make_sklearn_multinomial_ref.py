@@ -293,6 +293,22 @@ def newton_cg(obj, theta):
     return theta, steps, cg_total
 
 
+def polished_entry(case, X, y, classes, W, b, iterations, method):
+    """The case's "polished" fields at (W, b) (b centred by the caller), computed here in
+    numpy; method(objective, max_grad) describes how (W, b) was found. Returns them and the
+    probabilities of the case's proba_rows."""
+    objective, objective_sklearn, max_grad = objective_and_grad(X, y, classes, W, b)
+    rows = case["proba_rows"]
+    proba = Objective(X[rows], y[rows], classes).proba(np.concatenate([W.ravel(), b]))
+    polished = {"objective": objective, "objective_sklearn": objective_sklearn,
+                "max_grad": max_grad, "iterations": iterations,
+                "method": method(objective, max_grad), "intercept": [float(v) for v in b]}
+    if "coef" in case:
+        polished["coef"] = [[float(v) for v in row] for row in W]
+    polished["proba"] = [[float(v) for v in row] for row in proba]
+    return polished, proba
+
+
 def polish_case(case, file, n, loader):
     name = case["name"]
     X, y = loader()
@@ -330,19 +346,13 @@ def polish_case(case, file, n, loader):
     W, b = obj.unpack(theta)
     W = W.copy()
     b = b - b.mean()
-    objective, objective_sklearn, max_grad = objective_and_grad(X, y, classes, W, b)
-    rows = case["proba_rows"]
-    proba = Objective(X[rows], y[rows], classes).proba(np.concatenate([W.ravel(), b]))
     method = (f"from {start}: scipy L-BFGS-B (ftol=0, gtol=1e-12, maxcor=30), "
               f"{res.nit} iterations ({res.message}); then Newton-CG (exact Hessian-vector "
               f"products, CG to relative residual {CG_RTOL:g}), {steps} step{'' if steps == 1 else 's'}, "
               f"{cg_total} CG iterations; float64")
-    polished = {"objective": objective, "objective_sklearn": objective_sklearn,
-                "max_grad": max_grad, "iterations": int(res.nit) + steps, "method": method,
-                "intercept": [float(v) for v in b]}
-    if "coef" in case:
-        polished["coef"] = [[float(v) for v in row] for row in W]
-    polished["proba"] = [[float(v) for v in row] for row in proba]
+    polished, proba = polished_entry(case, X, y, classes, W, b, int(res.nit) + steps,
+                                     lambda objective, max_grad: method)
+    objective, max_grad = polished["objective"], polished["max_grad"]
     print(f"{name}: polished objective {objective!r} (sklearn's {case['objective']!r}, relative "
           f"difference {(case['objective'] - objective) / objective:.3e}), max_grad "
           f"{max_grad:.3e}, max|proba - sklearn's| "
@@ -371,24 +381,18 @@ def certify_main(args):
     W = np.asarray(model["weights"], dtype=np.float64).T[order]       # (K, n)
     b = np.asarray(model["bias"], dtype=np.float64)[order]
     b = b - b.mean()
-    objective, objective_sklearn, max_grad = objective_and_grad(X, y, classes, W, b)
-    rows = case["proba_rows"]
-    proba = Objective(X[rows], y[rows], classes).proba(np.concatenate([W.ravel(), b]))
     t = model.get("training", {})
-    polished = {
-        "objective": objective, "objective_sklearn": objective_sklearn, "max_grad": max_grad,
-        "iterations": t.get("iterations"),
-        "method": (f"lograd {t.get('solver')} (tol {t.get('tol')}, float64, "
-                   f"{t.get('iterations')} iterations) from {t.get('data')}, its model file read "
-                   f"here; certified in numpy, independently of lograd: max|grad| {max_grad:.3g} "
-                   f"over (W, b) and the objective below scikit-learn's by "
-                   f"{(case['objective'] - objective) / objective:.3g} relative. scipy's "
-                   f"polish (L-BFGS-B, Newton-CG) takes hours with Debian's reference BLAS at "
-                   f"~1 s per gradient here."),
-        "intercept": [float(v) for v in b]}
-    if "coef" in case:
-        polished["coef"] = [[float(v) for v in row] for row in W]
-    polished["proba"] = [[float(v) for v in row] for row in proba]
+    polished, proba = polished_entry(
+        case, X, y, classes, W, b, t.get("iterations"),
+        lambda objective, max_grad: (
+            f"lograd {t.get('solver')} (tol {t.get('tol')}, float64, "
+            f"{t.get('iterations')} iterations) from {t.get('data')}, its model file read "
+            f"here; certified in numpy, independently of lograd: max|grad| {max_grad:.3g} "
+            f"over (W, b) and the objective below scikit-learn's by "
+            f"{(case['objective'] - objective) / objective:.3g} relative. scipy's "
+            f"polish (L-BFGS-B, Newton-CG) takes hours with Debian's reference BLAS at "
+            f"~1 s per gradient here."))
+    objective, max_grad = polished["objective"], polished["max_grad"]
     print(f"{name}: certified objective {objective!r} (sklearn's {case['objective']!r}), max|grad| "
           f"{max_grad:.3e}, max|proba - sklearn's| "
           f"{np.abs(proba - np.asarray(case['proba'])).max():.3e}", file=sys.stderr)

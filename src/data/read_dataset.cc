@@ -177,17 +177,15 @@ Dataset read_dataset_part(const std::string& path, const ReadOptions& options, C
   });
   // One process stores every value in float64 when one of them needs it: so do all parts (a
   // part read in float32 is read again, so that its values are not float32's roundings).
-  if (o.value_type == ValueType::kAuto && std::string(d.x.dtype()) == "float32" &&
-      std::any_of(wide.begin(), wide.end(), [](const std::string& w) { return !w.empty(); })) {
+  const bool any_wide =
+      std::any_of(wide.begin(), wide.end(), [](const std::string& w) { return !w.empty(); });
+  if (o.value_type == ValueType::kAuto && any_wide) {
     ReadOptions o64 = o;
     o64.value_type = ValueType::kFloat64;
-    detail::gather_agreed(c, [&] {
-      d = read_libsvm(path, o64);
+    detail::gather_agreed(c, [&] {  // every rank gathers; the float64 parts keep theirs
+      if (std::string(d.x.dtype()) == "float32") d = read_libsvm(path, o64);
       return std::string();
     });
-  } else if (o.value_type == ValueType::kAuto &&
-             std::any_of(wide.begin(), wide.end(), [](const std::string& w) { return !w.empty(); })) {
-    detail::gather_agreed(c, [] { return std::string(); });  // the same gathers on every rank
   }
   return d;
 }
