@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/part_agree.h"
 #include "data/reader_internal.h"
 #include "io/atomic_file.h"
 #include "lograd/paths.h"
@@ -702,22 +703,16 @@ Dataset read_dataset_cached_part(const std::string& path, const std::string& cac
     throw ValueError("'" + path + "' is a cache already: give it as the data, without --cache");
   // Rank 0 decides, so that every rank does the same even when the file changes meanwhile; its
   // error (the data file gone) is every rank's.
-  std::string decision;
-  if (c.rank() == 0) {
-    try {
-      const std::string key = cache_key(path, options);
-      bool use = false;
-      if (is_binary_cache(cache)) {
-        const std::string stored = stored_key(cache);
-        use = stored.empty() || stored == key;
-      }
-      decision = (use ? "1" : "0") + key;
-    } catch (const std::exception& e) {
-      decision = std::string("E") + e.what();
+  const std::string decided = detail::gather_agreed(c, [&] {
+    if (c.rank() != 0) return std::string();
+    const std::string key = cache_key(path, options);
+    bool use = false;
+    if (is_binary_cache(cache)) {
+      const std::string stored = stored_key(cache);
+      use = stored.empty() || stored == key;
     }
-  }
-  const std::string decided = c.gather({decision})[0];
-  if (decided[0] == 'E') throw Error(decided.substr(1));
+    return (use ? "1" : "0") + key;
+  })[0];
   *hit = decided[0] == '1';
   if (*hit) return read_dataset_part(cache, options, c);
   ReadOptions plain = options;
