@@ -88,6 +88,9 @@ class Graph {
 
   // Replaces the value of a leaf; the shape must not change. Call forward() afterwards.
   void set_value(Var<T> leaf, Tensor<T> value);
+  // Copies `values` into a leaf's own storage (as many as it has elements), allocating
+  // nothing: a solver's next point without a second tensor of its size.
+  void set_value(Var<T> leaf, std::span<const T> values);
   // Gives a node a display name.
   void set_name(Var<T> v, std::string name);
 

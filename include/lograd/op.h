@@ -21,6 +21,7 @@ namespace lograd {
   X(kAddBias, "add_bias", 2, false, "a + b with b broadcast over a's leading dims; b.shape a suffix")  \
   X(kSum, "sum", 1, false, "sum of all elements -> scalar")                                            \
   X(kMean, "mean", 1, false, "mean of all elements -> scalar")                                         \
+  X(kSumSquares, "sum_squares", 1, false, "sum of a^2 over all elements -> scalar (no a^2 tensor)")    \
   X(kExp, "exp", 1, false, "e^a, elementwise")                                                         \
   X(kLog, "log", 1, false, "natural log, elementwise; a > 0")                                          \
   X(kLog1p, "log1p", 1, false, "log(1 + a), elementwise, accurate near 0; a > -1")                     \

@@ -26,6 +26,9 @@ template <class T> Var<T> add_bias(Var<T> a, Var<T> b);
 template <class T> Var<T> sum(Var<T> a);
 // Mean of all elements (a scalar).
 template <class T> Var<T> mean(Var<T> a);
+// Sum of a^2 over all elements (a scalar): sum(square(a)) to the bit, without the two
+// tensors of a's size that square would keep (its value and its gradient). The L2 penalty.
+template <class T> Var<T> sum_squares(Var<T> a);
 // e^a.
 template <class T> Var<T> exp(Var<T> a);
 // ln a.

@@ -103,8 +103,9 @@ void Graph<T>::backward(Var<T> root, const Tensor<T>& seed) {
     throw ShapeError("backward: seed shape " + shape_str(seed.shape()) +
                      " differs from the root's " + shape_str(node(root.id).value.shape()));
   if (!node(root.id).requires_grad)
-    throw ValueError("backward: the root does not depend on any parameter; did you create the "
-                     "weights with Graph::parameter() rather than constant()?");
+    throw ValueError(
+        "backward: the root does not depend on any parameter; did you create the "
+        "weights with Graph::parameter() rather than constant()?");
   auto ensure_grad = [](Node<T>& n) {  // a forward() replay may have changed the shape
     if (!n.grad.same_shape(n.value)) n.grad = Tensor<T>(n.value.shape());
   };
@@ -181,6 +182,19 @@ void Graph<T>::set_value(Var<T> leaf, Tensor<T> value) {
     throw ShapeError("set_value: new shape " + shape_str(value.shape()) + " differs from " +
                      shape_str(n.value.shape()));
   n.value = std::move(value);
+}
+
+template <class T>
+void Graph<T>::set_value(Var<T> leaf, std::span<const T> values) {
+  check_own(leaf, "set_value");
+  Node<T>& n = at(leaf.id);
+  if (!is_leaf(n.op))
+    throw ValueError("set_value: node " + std::to_string(leaf.id) + " (" +
+                     std::string(op_name(n.op)) + ") is computed; only leaves can be set");
+  if (static_cast<int64_t>(values.size()) != n.value.numel())
+    throw ShapeError("set_value: " + std::to_string(values.size()) + " values for a leaf of " +
+                     std::to_string(n.value.numel()) + " elements " + shape_str(n.value.shape()));
+  std::copy(values.begin(), values.end(), n.value.data());
 }
 
 template <class T>

@@ -26,6 +26,7 @@ template <class T> Var<T> matmul(Var<T> a, Var<T> b) { return binary(OpKind::kMa
 template <class T> Var<T> add_bias(Var<T> a, Var<T> b) { return binary(OpKind::kAddBias, a, b); }
 template <class T> Var<T> sum(Var<T> a) { return unary(OpKind::kSum, a); }
 template <class T> Var<T> mean(Var<T> a) { return unary(OpKind::kMean, a); }
+template <class T> Var<T> sum_squares(Var<T> a) { return unary(OpKind::kSumSquares, a); }
 template <class T> Var<T> exp(Var<T> a) { return unary(OpKind::kExp, a); }
 template <class T> Var<T> log(Var<T> a) { return unary(OpKind::kLog, a); }
 template <class T> Var<T> log1p(Var<T> a) { return unary(OpKind::kLog1p, a); }
@@ -81,6 +82,7 @@ const LinearLossState& logistic_loss_state(Var<T> v) {
   template Var<T> add_bias(Var<T>, Var<T>);                              \
   template Var<T> sum(Var<T>);                                           \
   template Var<T> mean(Var<T>);                                          \
+  template Var<T> sum_squares(Var<T>);                                   \
   template Var<T> exp(Var<T>);                                           \
   template Var<T> log(Var<T>);                                           \
   template Var<T> log1p(Var<T>);                                         \

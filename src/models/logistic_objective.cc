@@ -149,7 +149,7 @@ class LogisticObjective final : public Objective {
       g_.set_name(b_eff, "b - mean . w / scale");
     }
     auto regularised = [&](Var<double> loss) {
-      return spec_.l2 > 0 ? loss + (spec_.l2 / 2) * sum(square(w_)) : loss;
+      return spec_.l2 > 0 ? loss + (spec_.l2 / 2) * sum_squares(w_) : loss;
     };
     loss_ = logistic_loss<double>(x_, w_eff, b_eff, y, s);
     g_.set_name(loss_, "mean loss");
@@ -159,9 +159,7 @@ class LogisticObjective final : public Objective {
   }
 
   double eval(Var<double> root, std::span<const double> w, std::span<double> g) {
-    Tensor<double> wt(Shape{n_});
-    std::copy(w.begin(), w.begin() + n_, wt.data());
-    g_.set_value(w_, std::move(wt));
+    g_.set_value(w_, w.first(static_cast<size_t>(n_)));
     if (spec_.fit_bias) g_.set_value(b_, Tensor<double>::scalar(w[n_]));
     g_.forward(root);
     g_.zero_grad();

@@ -193,7 +193,7 @@ class SoftmaxObjective final : public Objective {
       g_.set_name(b_eff, "b - mean . W / scale");
     }
     auto regularised = [&](Var<double> loss) {
-      return spec_.l2 > 0 ? loss + (spec_.l2 / 2) * sum(square(w_)) : loss;
+      return spec_.l2 > 0 ? loss + (spec_.l2 / 2) * sum_squares(w_) : loss;
     };
     loss_ = softmax_loss<double>(x_, w_eff, b_eff, y, s);
     g_.set_name(loss_, "mean loss");
@@ -203,9 +203,7 @@ class SoftmaxObjective final : public Objective {
   }
 
   double eval(Var<double> root, std::span<const double> w, std::span<double> g) {
-    Tensor<double> wt(Shape{n_, k_});
-    std::copy(w.begin(), w.begin() + n_ * k_, wt.data());
-    g_.set_value(w_, std::move(wt));
+    g_.set_value(w_, w.first(static_cast<size_t>(n_ * k_)));
     if (spec_.fit_bias) {
       Tensor<double> bt(Shape{1, k_});
       std::copy(w.begin() + n_ * k_, w.begin() + n_ * k_ + k_, bt.data());

@@ -78,6 +78,12 @@ int64_t trpcg(const Run& run, Objective& obj, double delta, std::span<const doub
   return it;
 }
 
+bool all_finite(std::span<const double> v) {
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
 }  // namespace
 
 void solve_newton(Run& run, std::vector<double>& w) {
@@ -90,6 +96,7 @@ void solve_newton(Run& run, std::vector<double>& w) {
     explicit NoSegments(Objective& o) : obj(o) { obj.keep_segments(false); }
     ~NoSegments() { obj.keep_segments(true); }
   } no_segments(obj);
+  run.finite_steps_only();
   const SolverState* st = run.resumed();
   const size_t n = w.size();
   std::vector<double> g(n), g_new(n), w_new(n), s(n), r(n), m(n), d(n);
@@ -158,8 +165,9 @@ void solve_newton(Run& run, std::vector<double>& w) {
     // which keeps shrinking quadratically under Newton steps.
     const bool in_noise = std::abs(prered) <= 1e-12 * std::abs(f);
     const double gnorm_new = norm(g_new);
-    const bool accept =
-        std::isfinite(f_new) && (in_noise ? gnorm_new < gnorm : actred > eta0 * prered);
+    // Only finite points are taken (run.finite_steps_only()).
+    const bool accept = std::isfinite(f_new) && std::isfinite(gnorm_new) && all_finite(w_new) &&
+                        (in_noise ? gnorm_new < gnorm : actred > eta0 * prered);
     if (in_noise && accept) delta = std::max(delta, snorm);
     if (accept) {
       w.swap(w_new);

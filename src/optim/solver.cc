@@ -98,7 +98,7 @@ bool Run::report(int64_t iter, double objective, double grad_norm, std::span<con
     finish("diverged", objective, grad_norm);
     return true;
   }
-  last_finite_w_.assign(w.begin(), w.end());
+  if (copy_w_) last_finite_w_.assign(w.begin(), w.end());
   last_finite_f_ = objective;
   last_finite_g_ = grad_norm;
   result.last_finite_iter = iter;

@@ -63,6 +63,10 @@ class Run {
   // After "diverged": moves w back to the last point where F, ||∇F|| and w were finite, and
   // sets result to that point.
   void restore_last_finite(std::vector<double>& w);
+  // For a solver that takes only finite steps (every point it reports after its start is
+  // finite): report keeps no copy of w for restore_last_finite, which then has nothing to
+  // restore but a non-finite start. Saves a vector of n (one-vs-rest keeps K runs' worth).
+  void finite_steps_only() { copy_w_ = false; }
 
  private:
   const ProgressFn& progress_;
@@ -70,6 +74,7 @@ class Run {
   double seconds_before_ = 0;
   double target_ = 0;
   std::vector<double> last_finite_w_;
+  bool copy_w_ = true;
   double last_finite_f_ = NAN, last_finite_g_ = NAN;
 };
 

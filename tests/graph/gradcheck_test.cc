@@ -103,6 +103,8 @@ std::map<OpKind, std::vector<Case>> all_cases() {
       make_case("(5)+()", {rand_tensor({5}, -1, 1, 11), s},
                 [](auto&, auto x) { return add_bias(x[0], x[1]); })};
   c[OpKind::kSum] = {make_case("(2,3)", {a23}, [](auto&, auto x) { return sum(x[0]); })};
+  c[OpKind::kSumSquares] = {
+      make_case("(2,3)", {a23}, [](auto&, auto x) { return sum_squares(x[0]); })};
   c[OpKind::kMean] = {make_case("(2,3)", {a23}, [](auto&, auto x) { return mean(x[0]); })};
   c[OpKind::kExp] = {make_case("(2,3)", {a23}, [](auto&, auto x) { return exp(x[0]); })};
   c[OpKind::kLog] = {make_case("(2,3) in [0.2,3]", {rand_tensor({2, 3}, 0.2, 3, 12)},

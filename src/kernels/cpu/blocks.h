@@ -38,11 +38,23 @@ void for_blocks(int64_t count, int blocks, F&& body) {
 class BlockSums {
  public:
   BlockSums(int blocks, int64_t width)
-      : blocks_(blocks), width_(width), data_(static_cast<size_t>(blocks) * static_cast<size_t>(width)) {}
-  double* block(int b) { return data_.data() + static_cast<size_t>(b) * static_cast<size_t>(width_); }
+      : blocks_(blocks),
+        width_(width),
+        data_(static_cast<size_t>(blocks) * static_cast<size_t>(width)) {}
+  double* block(int b) {
+    return data_.data() + static_cast<size_t>(b) * static_cast<size_t>(width_);
+  }
   void add_to(double* out) const {
     for (int b = 0; b < blocks_; ++b)
       for (int64_t j = 0; j < width_; ++j) out[j] += data_[static_cast<size_t>(b * width_ + j)];
+  }
+  // Entry j summed over the blocks in block order, from 0: what add_to would leave in a zeroed
+  // vector, without one (a vector of n is most of a one-vs-rest pass's memory beside X).
+  double sum(int64_t j) const {
+    double t = 0;
+    for (int b = 0; b < blocks_; ++b)
+      t += data_[static_cast<size_t>(b) * static_cast<size_t>(width_) + static_cast<size_t>(j)];
+    return t;
   }
 
  private:

@@ -357,12 +357,10 @@ double loss_grad_pass(const M& x, const int64_t* rows, int64_t count, const doub
     a[n] = db;
     a[n + 1] = loss;
   });
-  std::vector<double> total(static_cast<size_t>(n + 2));
-  acc.add_to(total.data());
   if (gw)
-    for (int64_t j = 0; j < n; ++j) gw[j] += total[static_cast<size_t>(j)];
-  if (gb) *gb += total[static_cast<size_t>(n)];
-  return total[static_cast<size_t>(n + 1)];
+    for (int64_t j = 0; j < n; ++j) gw[j] += acc.sum(j);
+  if (gb) *gb += acc.sum(n);
+  return acc.sum(n + 1);
 }
 
 // out (count) = X_R v + c.   X: (m, n), v: (n)
@@ -431,10 +429,8 @@ double hess_vec_pass(const M& x, const int64_t* rows, int64_t count, const doubl
     }
     a[n] = sum_t;
   });
-  std::vector<double> total(static_cast<size_t>(n + 1));
-  acc.add_to(total.data());
-  for (int64_t j = 0; j < n; ++j) out[j] += total[static_cast<size_t>(j)];
-  return total[static_cast<size_t>(n)];
+  for (int64_t j = 0; j < n; ++j) out[j] += acc.sum(j);
+  return acc.sum(n);
 }
 
 // out (n) += diag(X_R^T D X_R).   X: (m, n), d: (count)
