@@ -71,7 +71,7 @@ demo: build
 	@echo "  $(DEMO_DIR)/softmax.svg        the softmax step over 3 classes (lograd explain --classes 3)"
 
 test: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure --parallel $(JOBS)
+	@cd $(BUILD_DIR) && ctest --output-on-failure --parallel $(JOBS) --timeout 1500
 
 portable: build
 	@/usr/bin/python3 tests/cli/portable_cli_test.py $(BUILD_DIR)/lograd
@@ -112,7 +112,7 @@ sanitize: deps
 	  cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOGRAD_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_DIR) --parallel $(JOBS)
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure --parallel $(JOBS)
+	  ctest --output-on-failure --parallel $(JOBS) --timeout 1500
 
 bench: build
 	@bash scripts/install-deps.sh bench
