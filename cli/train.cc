@@ -269,24 +269,12 @@ void run(const TrainCli& o) {
   }
   bool cache_hit = false;
   Dataset data = with_memory_advice(o.data_opts, [&] {
-    if (!own_files.empty()) {  // this rank's files, whole (a CSV file's encoding would be its own)
+    if (!own_files.empty()) {  // this rank's files, whole; CSV files as one text
       if (!o.cache.empty())
         throw usage_error("--cache", "--cache reads one cache split between the ranks; with "
                                      "files per rank, give .lgb caches as the files");
-      ReadOptions whole = ro;
-      whole.shard_count = 1;
-      whole.shard_rank = 0;
-      whole.min_classes = 0;  // a file may hold one class (pos.svm, neg.svm): the whole decides
-      std::vector<Dataset> parts;
-      for (const std::string& file : own_files) {
-        parts.push_back(read_dataset(file, whole));
-        if (!parts.back().encoding.empty())
-          throw ValueError("'" + file + "' is CSV: files read whole one after another (a "
-                           "directory, or one file per rank) must be LIBSVM text or .lgb caches "
-                           "(each CSV file would encode its columns its own way); give one CSV "
-                           "file instead");
-      }
-      return concat_rows(std::move(parts));
+      std::shared_ptr<Collective> one = local_collective();
+      return read_dataset_files(o.data, own_files, ro, ranks ? *w.collective : *one);
     }
     if (ranks)  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: of the cache)
       return read_training_part(o.data, o.cache, ro, *w.collective, &cache_hit);
@@ -595,8 +583,8 @@ void register_train(CLI::App& app) {
       "before reading (status 4).");
   cmd->add_option("data", o->data,
                   "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed; '-' reads "
-                  "standard input; a directory: its LIBSVM or .lgb files one after another, in name "
-                  "order. Under mpirun the ranks split a file, or each reads files of its own: a "
+                  "standard input; a directory: its files one after another, in name order (CSV "
+                  "files as one CSV, each may repeat the header). Under mpirun the ranks split a file, or each reads files of its own: a "
                   "path with {rank} in it, or its share of a directory's files")
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");

@@ -49,7 +49,9 @@ Dataset read_dataset_cached(const std::string& path, const std::string& cache,
 // Data-parallel read_dataset_cached: rank c.rank()'s rows of `cache` when it stands for `path`
 // read with `options` (a cache from `lograd convert`, which records no source, is taken as it
 // is); otherwise every rank reads its part of `path` and the ranks write the cache together
-// (write_binary_cache_ranks). Sets *hit (on every rank alike).
+// (write_binary_cache_ranks); a gzip file, whose parts are every K-th line, is read whole by
+// rank 0 alone (one process's memory, once), which writes the cache, and every rank then reads
+// its rows from the cache. Sets *hit (on every rank alike).
 Dataset read_dataset_cached_part(const std::string& path, const std::string& cache,
                                  const ReadOptions& options, Collective& c, bool* hit);
 

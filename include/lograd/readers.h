@@ -86,4 +86,15 @@ Dataset read_dataset(const std::string& path, const ReadOptions& options = {});
 // rank (that of the lowest rank that failed, its line a line of the file, except for LIBSVM).
 Dataset read_dataset_part(const std::string& path, const ReadOptions& options, Collective& c);
 
+// Several files read as one dataset, their rows in order (a directory, one file per rank):
+// `files` are this rank's (c.rank() of c.size(); one process: all of them), and the ranks'
+// files in rank order are all the files in order. LIBSVM files and .lgb caches are read whole
+// and joined (concat_rows); CSV files are read as one text, so that they share one encoding
+// (header, delimiter, categories, classes, `missing` means, storage) learned from all of
+// them: each may repeat the first file's header, and an error names its file and line. A mix
+// of CSV and other files is refused. `name` names the whole in messages. Every rank must
+// call it; a CSV error is thrown on all.
+Dataset read_dataset_files(const std::string& name, const std::vector<std::string>& files,
+                           const ReadOptions& options, Collective& c);
+
 }  // namespace lograd

@@ -90,9 +90,14 @@ class CsvReader {
   // The ranks scan their parts, merge what they found in rank order and read their parts with
   // the encoding one process would learn from the whole file. Errors: on every rank.
   // part_of_line(L): the part that holds line L of the head (the one with the header).
-  Dataset read_part(Collective& c, std::string_view head, bool every_kth_line,
+  // cut_at_lines: the parts are byte ranges or lines of one file, so a record may not span
+  // lines (false for whole files, read_csv_files).
+  Dataset read_part(Collective& c, std::string_view head, bool every_kth_line, bool cut_at_lines,
                     const std::function<std::string()>& read_text,
                     const std::function<int(int64_t)>& part_of_line);
+  // After choose_layout (in read_part, before read_text): the layout chosen.
+  bool header() const { return header_; }
+  char delimiter() const { return delim_; }
 
  private:
   void choose_layout();
@@ -165,7 +170,8 @@ class CsvReader {
   int64_t skipped_ = 0;
   bool no_label_ = false;  // labels_optional, and the rows lack the model's label column
   // Data-parallel reading.
-  int parts_ = 1;              // > 1: text_ is one part of the file (read_part)
+  bool part_ = false;          // text_ is one rank's part of the text (read_part)
+  bool cut_at_lines_ = false;  // the parts are cut at line ends: a record may not span lines
   bool part_header_ = true;    // the text starts with the header line (the whole file, part 0)
   int64_t kept_ = 0;           // rows kept by the scan
   ClassIndex part_classes_;    // a part's classes, first seen at (line, col) of part_class_at_
@@ -391,7 +397,7 @@ void CsvReader::for_each_row(F&& f) {
   if (header_ && part_header_) scanner.next(&fields);
   skipped_ = 0;
   while (scanner.next(&fields)) {
-    if (parts_ > 1 && scanner.record_end().first != scanner.record_line())
+    if (cut_at_lines_ && scanner.record_end().first != scanner.record_line())
       throw ParseError(path_, scanner.record_line(), 1,
                        "a quoted field spans lines here: data-parallel reading cuts the file "
                        "at line ends, so every record must be one line; remove the line breaks "
@@ -419,7 +425,7 @@ void CsvReader::scan() {
   auto is_feature = [&](size_t j) { return encoding_.columns[j].kind == Kind::kNumeric; };
   for_each_row([&](const std::vector<CsvField>& f) {
     ++kept_;
-    if (parts_ > 1) {  // the classes in this part's first-seen order, and where each first is
+    if (part_) {  // the classes in this part's first-seen order, and where each first is
       check_utf8(f[label_], static_cast<size_t>(label_), "label");
       part_classes_.index_of(f[label_].text);
       if (part_classes_.names().size() > part_class_at_.size())
@@ -692,12 +698,12 @@ std::vector<Entries> CsvReader::collect(bool wide, Dataset& data) {
     }
     entries.end_row();
   });
-  if (data.label.empty() && parts_ == 1)  // parts: checked over all of them (merge_scans)
+  if (data.label.empty() && !part_)  // parts: checked over all of them (merge_scans)
     throw ParseError(path_, 1, 1,
                      "no examples left: `missing` skip-row dropped all " +
                          std::to_string(skipped_) + " rows, each has a missing value");
   if (const int32_t wanted = std::max(options_.classes, options_.min_classes);
-      parts_ == 1 && wanted > 0 && classes.names().size() < static_cast<size_t>(wanted))
+      !part_ && wanted > 0 && classes.names().size() < static_cast<size_t>(wanted))
     throw ParseError(path_, last_line, 1,
                      too_few_classes(classes.names(), static_cast<int64_t>(data.label.size()),
                                      wanted,
@@ -756,9 +762,10 @@ Dataset CsvReader::read() {
 }
 
 Dataset CsvReader::read_part(Collective& c, std::string_view head, bool every_kth_line,
-                             const std::function<std::string()>& read_text,
+                             bool cut_at_lines, const std::function<std::string()>& read_text,
                              const std::function<int(int64_t)>& part_of_line) {
-  parts_ = c.size();
+  part_ = true;
+  cut_at_lines_ = cut_at_lines;
   layout_text_ = without_bom(head);
   choose_layout();  // the same head on every rank: the same layout, or the same error
   part_header_ = part_of_line(first_line_) == c.rank();
@@ -929,7 +936,7 @@ Dataset read_csv_part(const std::string& path, const ReadOptions& options, Colle
   o.shard_rank = rank;
   o.shard_count = count;
   Dataset d = CsvReader(std::string_view(), path, o)
-                  .read_part(c, head, every_kth_line,
+                  .read_part(c, head, every_kth_line, /*cut_at_lines=*/true,
                              [&] {
                                TextSource part = TextSource::open(path).shard(rank, count);
                                return read_csv_text(part, path, o);
@@ -941,6 +948,143 @@ Dataset read_csv_part(const std::string& path, const ReadOptions& options, Colle
     d.shard_first = d.encoding.header ? (rank + count - 1) % count : rank;
   }
   return d;
+}
+
+namespace {
+
+// One file of read_csv_files in this rank's joined text: its bytes [begin, end) and the lines
+// of the joined text before it.
+struct FileSpan {
+  std::string path;
+  size_t begin = 0, end = 0;
+  int64_t lines_before = 0, lines = 0;
+};
+
+// The bytes of lines [first, last] (1-based) of text[begin, end) but their line ends, as
+// ranges to drop: without them those lines are empty and every later line keeps its number.
+void line_bytes(const std::string& text, size_t begin, size_t end, int64_t first, int64_t last,
+                std::vector<std::pair<size_t, size_t>>& drop) {
+  int64_t line = 1;
+  size_t from = begin;
+  for (size_t i = begin; i < end && line <= last; ++i) {
+    if (text[i] != '\n') continue;
+    if (line >= first) drop.emplace_back(from, i);
+    ++line;
+    from = i + 1;
+  }
+}
+
+// Removes the ranges (ascending, disjoint) from text in one pass.
+void drop_ranges(std::string& text, const std::vector<std::pair<size_t, size_t>>& drop) {
+  if (drop.empty()) return;
+  size_t write = drop.front().first;
+  for (size_t k = 0; k < drop.size(); ++k) {
+    const size_t next = k + 1 < drop.size() ? drop[k + 1].first : text.size();
+    const size_t read = drop[k].second;
+    std::copy(text.begin() + static_cast<std::ptrdiff_t>(read),  // forward: write <= read
+              text.begin() + static_cast<std::ptrdiff_t>(next),
+              text.begin() + static_cast<std::ptrdiff_t>(write));
+    write += next - read;
+  }
+  text.resize(write);
+}
+
+}  // namespace
+
+Dataset read_csv_files(const std::string& name, const std::vector<std::string>& files,
+                       const ReadOptions& options, Collective& c) {
+  if (files.empty()) throw ValueError(name + ": no files to read");
+  ReadOptions o = options;
+  o.shard_rank = c.rank();
+  o.shard_count = c.size();
+  // 1. Each rank reads its files one after another into one text, each file ending with a
+  // line end; every rank learns every file's line count (for error locations) and rank 0's
+  // first file's head (for the layout).
+  std::string text;
+  std::vector<FileSpan> mine;
+  const std::vector<std::string> found = gather_agreed(c, [&] {
+    for (const std::string& f : files) {
+      TextSource source = TextSource::open(f);
+      std::string t = read_csv_text(source, f, o);
+      const size_t bom = t.size() - without_bom(t).size();
+      refuse_binary(std::string_view(t).substr(bom), f);
+      FileSpan span{f, text.size(), 0, 0, 0};
+      for (const FileSpan& s : mine) span.lines_before += s.lines;
+      if (text.empty()) {
+        text = std::move(t);
+        text.erase(0, bom);
+      } else {
+        text.append(t, bom);
+      }
+      if (text.size() > span.begin && text.back() != '\n') text += '\n';
+      span.end = text.size();
+      span.lines = std::count(text.begin() + static_cast<std::ptrdiff_t>(span.begin),
+                              text.end(), '\n');
+      mine.push_back(std::move(span));
+    }
+    std::string out;
+    put_str(out, c.rank() == 0 ? read_csv_head(files.front()) : std::string());
+    put_i64(out, static_cast<int64_t>(mine.size()));
+    for (const FileSpan& s : mine) {
+      put_str(out, s.path);
+      put_i64(out, s.lines);
+    }
+    return out;
+  });
+  std::string head;
+  std::vector<std::pair<std::string, int64_t>> all;  // every file, in order, and its lines
+  for (size_t r = 0; r < found.size(); ++r) {
+    std::string_view in = found[r];
+    std::string h = get_str(in);
+    if (r == 0) head = std::move(h);
+    for (int64_t k = get_i64(in); k > 0; --k) {
+      std::string path = get_str(in);
+      all.emplace_back(std::move(path), get_i64(in));
+    }
+  }
+  // An error's line is a line of all the files joined in order: made a line of its file.
+  auto located = [&](const ParseError& e) {
+    int64_t line = e.line();
+    for (const auto& [path, lines] : all) {
+      if (line <= lines) return ParseError(path, line, e.col(), e.message());
+      line -= lines;
+    }
+    return e;
+  };
+  // 2. The files read as one text, its header (if any) the first file's: the header of every
+  // later file must be the same, and is blanked (its lines kept, empty).
+  CsvReader reader(std::string_view(), name, o);
+  try {
+    return reader.read_part(
+        c, head, /*every_kth_line=*/false, /*cut_at_lines=*/false,
+        [&] {
+          if (!reader.header()) return std::move(text);
+          std::vector<CsvField> fields;
+          CsvScanner head_scanner(without_bom(head), reader.delimiter(), files.front());
+          head_scanner.next(&fields);
+          const std::vector<std::string> header = copy_texts(fields);
+          std::vector<std::pair<size_t, size_t>> drop;
+          for (size_t k = 0; k < mine.size(); ++k) {
+            const FileSpan& s = mine[k];
+            if (c.rank() == 0 && k == 0) continue;  // the header itself
+            const std::string_view body(text.data() + s.begin, s.end - s.begin);
+            CsvScanner scanner(body, reader.delimiter(), s.path);
+            if (!scanner.next(&fields)) continue;  // an empty file
+            if (copy_texts(fields) != header)
+              throw ParseError(name, s.lines_before + scanner.record_line(), 1,
+                               "this file's header differs from that of " + all.front().first +
+                                   ": the files read as one must have the same columns, in "
+                                   "the same order (or none has a header)");
+            line_bytes(text, s.begin, s.end, scanner.record_line(), scanner.record_end().first,
+                       drop);
+          }
+          drop_ranges(text, drop);
+          return std::move(text);
+        },
+        [](int64_t) { return 0; });
+  } catch (const ParseError& e) {
+    throw located(e);
+  }
 }
 
 }  // namespace detail

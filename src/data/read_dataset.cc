@@ -9,6 +9,7 @@
 #include "data/reader_internal.h"
 #include "data/text_file.h"
 #include "lograd/binary_cache.h"
+#include "lograd/dataset.h"
 #include "lograd/readers.h"
 
 namespace lograd {
@@ -188,6 +189,52 @@ Dataset read_dataset_part(const std::string& path, const ReadOptions& options, C
     });
   }
   return d;
+}
+
+Dataset read_dataset_files(const std::string& name, const std::vector<std::string>& files,
+                           const ReadOptions& options, Collective& c) {
+  ReadOptions whole = options;
+  whole.shard_count = 1;
+  whole.shard_rank = 0;
+  whole.min_classes = 0;  // a file may hold one class (pos.svm, neg.svm): the whole decides
+  // Every rank says whether its files are CSV; all decide together.
+  std::vector<std::string> csv_files, other_files;
+  const std::vector<std::string> kinds = detail::gather_agreed(c, [&] {
+    for (const std::string& f : files) {
+      bool csv = options.format == FileFormat::kCsv;
+      if (options.format == FileFormat::kAuto && !is_binary_cache(f)) {
+        csv = detail::has_csv_extension(f);
+        if (!csv) {
+          detail::TextSource source = detail::TextSource::open(f);
+          csv = !sniff_libsvm(source, f);
+        }
+      }
+      (csv ? csv_files : other_files).push_back(f);
+    }
+    std::string out;
+    detail::put_str(out, csv_files.empty() ? "" : csv_files.front());
+    detail::put_str(out, other_files.empty() ? "" : other_files.front());
+    return out;
+  });
+  std::string a_csv, an_other;
+  for (const std::string& k : kinds) {
+    std::string_view in = k;
+    const std::string csv = detail::get_str(in), other = detail::get_str(in);
+    if (a_csv.empty()) a_csv = csv;
+    if (an_other.empty()) an_other = other;
+  }
+  if (!a_csv.empty() && !an_other.empty())
+    throw ValueError(name + ": '" + a_csv + "' is CSV and '" + an_other +
+                     "' is not: files read as one must all be CSV (one encoding learned from "
+                     "all of them), or all LIBSVM text or .lgb caches");
+  if (!a_csv.empty()) {
+    Dataset d = detail::read_csv_files(name, files, options, c);  // classes over all files
+    d.source = name;
+    return d;
+  }
+  std::vector<Dataset> parts;
+  for (const std::string& f : files) parts.push_back(read_dataset(f, whole));
+  return concat_rows(std::move(parts));
 }
 
 }  // namespace lograd

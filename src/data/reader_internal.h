@@ -185,5 +185,9 @@ std::string read_csv_head(const std::string& path);
 // every K-th line), with the encoding one process learns from the whole file (see
 // read_dataset_part in lograd/readers.h). Every rank must call it; errors are thrown on all.
 Dataset read_csv_part(const std::string& path, const ReadOptions& options, Collective& c);
+// Several CSV files read as one (lograd::read_dataset_files): `files` are this rank's, the
+// ranks' in rank order being all the files in order. Every rank must call it.
+Dataset read_csv_files(const std::string& name, const std::vector<std::string>& files,
+                       const ReadOptions& options, Collective& c);
 
 }  // namespace lograd::detail

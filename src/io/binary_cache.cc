@@ -26,6 +26,7 @@
 
 #include "data/part_agree.h"
 #include "data/reader_internal.h"
+#include "data/text_file.h"
 #include "io/atomic_file.h"
 #include "lograd/paths.h"
 #include "io/json_depth.h"
@@ -717,6 +718,21 @@ Dataset read_dataset_cached_part(const std::string& path, const std::string& cac
   if (*hit) return read_dataset_part(cache, options, c);
   ReadOptions plain = options;
   plain.min_features = 0;  // the cache keeps the file's own width
+  if (!is_binary_cache(path) && detail::TextSource::open(path).gzip()) {
+    // A gzip file's parts are every K-th line, not the cache's row ranges (and a comment or a
+    // skipped row breaks the stride): rank 0 reads the file whole, once, with one process's
+    // memory, and writes one process's cache; then every rank reads its rows from it.
+    detail::gather_agreed(c, [&] {
+      if (c.rank() != 0) return std::string();
+      ReadOptions whole = plain;
+      whole.shard_rank = 0;
+      whole.shard_count = 1;
+      Dataset d = read_dataset(path, whole);
+      write_binary_cache(d, cache, decided.substr(1));
+      return std::string();
+    });
+    return read_dataset_part(cache, options, c);
+  }
   // Each part in CSR, its entries as read, until the storage is decided over all parts.
   ReadOptions part_options = plain;
   if (part_options.storage == Storage::kAuto) part_options.storage = Storage::kSparse;

@@ -392,5 +392,126 @@ TEST(ExactSum, TheSameBitsInAnyOrderAndSplit) {
   EXPECT_LT(std::abs(cancel.mean(3)), 1e-16);
 }
 
+
+// ---- several files read as one (read_dataset_files: a directory, or files per rank) ----
+
+// sample_csv(40) cut into four files, each with the header: one gzip-compressed, one without
+// its final line end, one with a byte-order mark.
+std::vector<std::string> csv_files(TempDir& dir, const std::string& text) {
+  const size_t body = text.find('\n') + 1;
+  const std::string header = text.substr(0, body);
+  std::vector<std::string> lines;
+  for (size_t at = body; at < text.size();) {
+    const size_t nl = text.find('\n', at);
+    lines.push_back(text.substr(at, nl + 1 - at));
+    at = nl + 1;
+  }
+  const size_t cuts[] = {0, 11, 12, 27, lines.size()};
+  std::vector<std::string> files;
+  for (int f = 0; f < 4; ++f) {
+    std::string t = header;
+    for (size_t i = cuts[f]; i < cuts[f + 1]; ++i) t += lines[i];
+    const std::string name = "part-" + std::to_string(f) + ".csv";
+    if (f == 1) files.push_back(dir.write_gz(name + ".gz", t));
+    else if (f == 2) files.push_back(dir.write(name, "\xEF\xBB\xBF" + t.substr(0, t.size() - 1)));
+    else files.push_back(dir.write(name, t));
+  }
+  return files;
+}
+
+// The files rank r reads: contiguous groups, as the CLI gives them.
+std::vector<std::string> group(const std::vector<std::string>& files, int r, int k) {
+  const size_t f = files.size();
+  return {files.begin() + static_cast<std::ptrdiff_t>(f * r / k),
+          files.begin() + static_cast<std::ptrdiff_t>(f * (r + 1) / k)};
+}
+
+TEST(ReadFiles, CsvFilesAreTheFileOfTheirRowsOneEncodingOverAll) {
+  TempDir dir;
+  const std::string text = sample_csv(40);
+  const std::string one = dir.write("one.csv", text);
+  const std::vector<std::string> files = csv_files(dir, text);
+  for (MissingPolicy m : {MissingPolicy::kMean, MissingPolicy::kZero, MissingPolicy::kSkipRow}) {
+    SCOPED_TRACE("missing " + std::to_string(static_cast<int>(m)));
+    const ReadOptions o = csv_options(m);
+    const Dataset whole = read_dataset(one, o);
+    // Categories that first appear in later files ("teal", "mauve"), means over all files.
+    ASSERT_EQ(whole.encoding.columns[1].categories.size(), 5u);
+    {
+      SCOPED_TRACE("one process");
+      const Dataset d = read_dataset_files("dir", files, o, *local_collective());
+      expect_parts_are_whole({d}, whole);
+    }
+    for (int k : {2, 3, 4}) {
+      SCOPED_TRACE("K = " + std::to_string(k));
+      std::vector<std::exception_ptr> errors;
+      const std::vector<Dataset> parts = run_ranks<Dataset>(
+          k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
+          &errors);
+      for (auto& e : errors) ASSERT_EQ(e, nullptr);
+      expect_parts_are_whole(parts, whole);
+    }
+  }
+}
+
+TEST(ReadFiles, ErrorsNameTheFileAndItsLineOnEveryRank) {
+  TempDir dir;
+  const std::string text = sample_csv(40);
+  std::vector<std::string> files = csv_files(dir, text);
+  // Line 3 of the fourth file: a text value in the numeric column x.
+  std::string t = file_bytes(files[3]);
+  const size_t line3 = t.find('\n', t.find('\n') + 1) + 1;
+  t.insert(line3, "oops");
+  files[3] = dir.write("part-3.csv", t);
+  const ReadOptions o = csv_options(MissingPolicy::kMean);
+  auto expect_at = [](const std::exception_ptr& e, const std::string& file, int64_t line) {
+    ASSERT_NE(e, nullptr);
+    try {
+      std::rethrow_exception(e);
+    } catch (const ParseError& p) {
+      EXPECT_EQ(p.file(), file);
+      EXPECT_EQ(p.line(), line) << p.what();
+    } catch (const std::exception& x) {
+      ADD_FAILURE() << "not a ParseError: " << x.what();
+    }
+  };
+  try {
+    read_dataset_files("dir", files, o, *local_collective());
+    ADD_FAILURE() << "no error";
+  } catch (...) {
+    expect_at(std::current_exception(), files[3], 3);
+  }
+  for (int k : {2, 4}) {
+    std::vector<std::exception_ptr> errors;
+    run_ranks<Dataset>(
+        k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
+        &errors);
+    for (auto& e : errors) expect_at(e, files[3], 3);  // every rank, the same place
+  }
+  // A later file whose header names other columns: refused at its header.
+  files[3] = dir.write("part-3.csv", "x,colour,w,code,length,label\n1,red,1,0,2,no\n");
+  for (int k : {1, 2}) {
+    std::vector<std::exception_ptr> errors;
+    run_ranks<Dataset>(
+        k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
+        &errors);
+    for (auto& e : errors) expect_at(e, files[3], 1);
+  }
+  // CSV beside LIBSVM: refused on every rank.
+  files[3] = dir.write("part-3.svm", "1 1:0.5\n-1 2:1\n");
+  std::vector<std::exception_ptr> errors;
+  run_ranks<Dataset>(
+      2, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), 2), o, c); },
+      &errors);
+  for (auto& e : errors) {
+    ASSERT_NE(e, nullptr);
+    try {
+      std::rethrow_exception(e);
+    } catch (const ValueError& v) {
+      EXPECT_NE(std::string(v.what()).find("is CSV and"), std::string::npos) << v.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lograd
