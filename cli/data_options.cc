@@ -9,6 +9,7 @@
 
 #include "lograd/binary_cache.h"
 #include "lograd/memory.h"
+#include "lograd/paths.h"
 #include "usage.h"
 
 namespace lograd::cli {
@@ -241,6 +242,25 @@ std::vector<std::string> rank_files(const std::string& data, int rank, int size)
                               ", or give one file (the ranks split it)");
   const int64_t begin = count * rank / size, end = count * (rank + 1) / size;
   return {files.begin() + begin, files.begin() + end};
+}
+
+std::vector<std::string> rank_files(const std::vector<std::string>& list, int rank, int size) {
+  if (list.size() == 1) return rank_files(list.front(), rank, size);
+  namespace fs = std::filesystem;
+  for (const std::string& f : list) {
+    std::error_code ec;
+    if (f.find("{rank}") != std::string::npos || fs::is_directory(f, ec) || is_standard_stream(f))
+      throw usage_error("DATA", "'" + f + "' in a list of files: give files only (not a "
+                                "directory, '-' or a {rank} pattern), or give it alone");
+  }
+  const auto count = static_cast<int64_t>(list.size());
+  if (count < size)
+    throw usage_error("DATA", std::to_string(count) + " files given: each rank reads whole files, "
+                              "so run it with at most " + std::to_string(count) +
+                              " ranks (mpirun -np " + std::to_string(count) +
+                              "), or give one file (the ranks split it)");
+  const int64_t begin = count * rank / size, end = count * (rank + 1) / size;
+  return {list.begin() + begin, list.begin() + end};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

@@ -71,6 +71,10 @@ Dataset read_training_part(const std::string& path, const std::string& cache,
 // the examples keep one order. Empty when DATA is one file. Throws a usage error for a
 // directory of fewer files than ranks (or none), and for "{rank}" outside mpirun.
 std::vector<std::string> rank_files(const std::string& data, int rank, int size);
+// The same for DATA given as several files (`lograd train a.csv b.csv c.csv`): read in the
+// order given, by one process all of them, by K <= F ranks in K contiguous groups. A list of
+// one is rank_files(list[0], ...).
+std::vector<std::string> rank_files(const std::vector<std::string>& list, int rank, int size);
 
 // Seconds since `start` (a steady_clock reading), for timings in summaries.
 double seconds_since(std::chrono::steady_clock::time_point start);

@@ -31,6 +31,7 @@ namespace lograd::cli {
 namespace {
 
 struct TrainCli {
+  std::vector<std::string> data_files;  // DATA as given: one path, or several files
   std::string data, out, curve, test, init, solver, class_weight, elastic_net;
   std::string checkpoint, resume, cache, multi_class = "auto";
   int64_t checkpoint_every = 0;
@@ -211,7 +212,7 @@ void run(const TrainCli& o) {
     set_num_threads(std::max(1, num_threads() / w.local_size));
   const bool ranks = w.size > 1;  // data-parallel, under mpirun
   // Files read whole ({rank} in DATA, or a directory): this rank's, one after another.
-  const std::vector<std::string> own_files = rank_files(o.data, w.rank, w.size);
+  const std::vector<std::string> own_files = rank_files(o.data_files, w.rank, w.size);
   const std::string& data_path = own_files.empty() ? o.data : own_files.front();
   // Checkpoints go to --checkpoint, or back to the --resume file.
   const std::string checkpoint = o.checkpoint.empty() ? o.resume : o.checkpoint;
@@ -220,11 +221,14 @@ void run(const TrainCli& o) {
       : is_standard_stream(o.data) ? std::string("stdin.model.json")
                                    : data_name(o.data) + ".model.json";
   // Every path, before anything is read: no output may destroy an input or fail at the end.
+  std::vector<CliInput> inputs_checked = {{"", {data_path, "training data"}},
+                                          {"--test", {o.test, "test data"}},
+                                          {"--init", {o.init, "initial model"}},
+                                          {"--resume", {o.resume, "checkpoint to resume from", false}}};
+  if (o.data_files.size() > 1)  // a list: every file, whichever rank reads it
+    for (const std::string& f : o.data_files) inputs_checked.push_back({"", {f, "training data"}});
   check_command_paths(
-      {{"", {data_path, "training data"}},
-       {"--test", {o.test, "test data"}},
-       {"--init", {o.init, "initial model"}},
-       {"--resume", {o.resume, "checkpoint to resume from", false}}},
+      inputs_checked,
       {{"-o", {out, "model"}},
        {"--curve", {o.curve, "loss curve", {".csv", ".svg"}}},
        {o.checkpoint.empty() ? "--resume" : "--checkpoint",
@@ -581,11 +585,12 @@ void register_train(CLI::App& app) {
       "input. --checkpoint/--resume continue a run to the\n"
       "result it would have reached. Data that would need more than --max-memory is refused\n"
       "before reading (status 4).");
-  cmd->add_option("data", o->data,
+  cmd->add_option("data", o->data_files,
                   "training data: LIBSVM/SVMlight or CSV, optionally gzip-compressed; '-' reads "
                   "standard input; a directory: its files one after another, in name order (CSV "
-                  "files as one CSV, each may repeat the header). Under mpirun the ranks split a file, or each reads files of its own: a "
-                  "path with {rank} in it, or its share of a directory's files")
+                  "files as one CSV, each may repeat the header); several files: the same, in the order "
+                  "given. Under mpirun the ranks split a file, or each reads files of its own: a "
+                  "path with {rank} in it, or its share of a directory's or a list's files")
       ->required();
   cmd->add_option("-o,--out", o->out, "where to write the model (JSON; default: DATA's name + .model.json)");
   add_data_options(cmd, o->data_opts, /*with_weights=*/true);
@@ -661,6 +666,7 @@ void register_train(CLI::App& app) {
                 "print the summary as one JSON object (objective, objective_liblinear, iterations, "
                 "converged, passes, load_seconds, train_seconds, data_bytes, train_accuracy, ...)");
   cmd->callback([o] {
+    o->data = o->data_files.front();  // a list is named by its first file (the model's name)
     if (o->checkpoint_every == 0) o->checkpoint_every = 10;
     check_usage(*o);
     run(*o);

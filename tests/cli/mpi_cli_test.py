@@ -58,7 +58,8 @@ class MpiTrain(TempDirTest):
     PREFIX = "lograd_mpi_"
 
     def train(self, data, out, args, ranks=None, check=True):
-        cmd = [LOGRAD, "train", data, "-o", out, "--json", "-q", *args]
+        data = data if isinstance(data, list) else [data]  # several files: a list
+        cmd = [LOGRAD, "train", *data, "-o", out, "--json", "-q", *args]
         if ranks is not None:
             cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), *cmd]
         r = subprocess.run(cmd, capture_output=True, text=True, env=ENV, timeout=600)
@@ -279,8 +280,10 @@ class MpiTrain(TempDirTest):
         one = json.loads(self.train(self.path("all.svm"), self.path("one.json"), args).stdout)
         # {rank} with 3 ranks; the directory in one process, with 2 ranks (rank 0 reads two
         # files, rank 1 one) and with 3.
+        listed = [self.path(f"parts/part{r}.svm") for r in range(3)]  # DATA as a list of files
         for data, ranks in ((self.path("parts/part{rank}.svm"), 3), (self.path("parts"), None),
-                            (self.path("parts"), 2), (self.path("parts"), 3)):
+                            (self.path("parts"), 2), (self.path("parts"), 3), (listed, None),
+                            (listed, 2)):
             got = json.loads(self.train(data, self.path("k.json"), args, ranks=ranks).stdout)
             self.assertEqual(got["examples"], one["examples"])
             self.assertLessEqual(abs(got["objective"] - one["objective"]),
@@ -306,6 +309,12 @@ class MpiTrain(TempDirTest):
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("is a directory of 3 files", r.stderr)
         self.assertIn("at most 3 ranks (mpirun -np 3)", r.stderr)
+        r = self.train(listed[:2], self.path("x.json"), [], ranks=3, check=False)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("2 files given", r.stderr)
+        r = self.train(listed, listed[1], [], check=False)  # an output that is a listed input
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("is the same file as the training data", r.stderr)
         r = self.train(self.path("parts"), self.path("parts/m.json"), [], check=False)
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn("is in the data directory", r.stderr)
