@@ -98,6 +98,11 @@ class CsvReader {
   // After choose_layout (in read_part, before read_text): the layout chosen.
   bool header() const { return header_; }
   char delimiter() const { return delim_; }
+  // Before read_part: the head's first line is line `line` of the whole text (files joined).
+  void set_layout_first_line(int64_t line) { layout_first_line_ = line; }
+  // In read_text: the lines of this part's text where a file of its own begins (ascending); a
+  // record may not run from one file into the next.
+  void set_file_starts(std::vector<int64_t> lines) { file_starts_ = std::move(lines); }
 
  private:
   void choose_layout();
@@ -179,6 +184,8 @@ class CsvReader {
   std::vector<std::string> classes_;  // the classes of all parts, in the file's first-seen order
   int64_t last_line_ = 1;             // the line of the last row collect() read
   std::string part_text_;             // read_part: this part's text
+  int64_t layout_first_line_ = 1;     // the line number of layout_text_'s first line
+  std::vector<int64_t> file_starts_;  // read_csv_files: where each later file begins
 };
 
 void CsvReader::check_utf8(const CsvField& at, size_t j, const char* what) const {
@@ -239,7 +246,7 @@ void CsvReader::choose_layout() {
   else
     delim_ = detect_delimiter(layout_text_);
 
-  CsvScanner scanner(layout_text_, delim_, path_);
+  CsvScanner scanner(layout_text_, delim_, path_, layout_first_line_);
   std::vector<CsvField> fields;
   if (!scanner.next(&fields))
     throw ParseError(path_, 1, 1,
@@ -397,6 +404,14 @@ void CsvReader::for_each_row(F&& f) {
   if (header_ && part_header_) scanner.next(&fields);
   skipped_ = 0;
   while (scanner.next(&fields)) {
+    if (!file_starts_.empty() && scanner.record_end().first != scanner.record_line()) {
+      const auto next = std::upper_bound(file_starts_.begin(), file_starts_.end(),
+                                         scanner.record_line());
+      if (next != file_starts_.end() && *next <= scanner.record_end().first)
+        throw ParseError(path_, scanner.record_line(), 1,
+                         "a quoted field that starts here is not closed before the end of its "
+                         "file: close the quote (a record may span lines, not files)");
+    }
     if (cut_at_lines_ && scanner.record_end().first != scanner.record_line())
       throw ParseError(path_, scanner.record_line(), 1,
                        "a quoted field spans lines here: data-parallel reading cuts the file "
@@ -787,7 +802,7 @@ Dataset CsvReader::read_part(Collective& c, std::string_view head, bool every_kt
         try {
           scan();
         } catch (const ParseError& e) {
-          if (e.message().rfind("unterminated quoted field", 0) != 0) throw;
+          if (!cut_at_lines_ || e.message().rfind("unterminated quoted field", 0) != 0) throw;
           throw ParseError(e.file(), e.line(), e.col(),
                            e.message() + " (data-parallel reading cuts the file at line ends: "
                                          "is there a quoted field with a line break in it?)");
@@ -989,20 +1004,42 @@ void drop_ranges(std::string& text, const std::vector<std::pair<size_t, size_t>>
   text.resize(write);
 }
 
+// The first records of a CSV text, as read_csv_head takes them from a file (at least three
+// when it has them), and how many records that is (0 to 3).
+std::pair<std::string_view, int> text_head(std::string_view text) {
+  int records = 0;
+  bool quoted = false, content = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '"') quoted = !quoted;
+    if (!quoted && ch == '\n') {
+      records += content ? 1 : 0;
+      content = false;
+      if (records == 3) return {text.substr(0, i + 1), 3};
+    } else if (ch != ' ' && ch != '\t' && ch != '\r') {
+      content = true;
+    }
+  }
+  return {text, records + (content ? 1 : 0)};
+}
+
 }  // namespace
 
 Dataset read_csv_files(const std::string& name, const std::vector<std::string>& files,
                        const ReadOptions& options, Collective& c) {
-  if (files.empty()) throw ValueError(name + ": no files to read");
   ReadOptions o = options;
   o.shard_rank = c.rank();
   o.shard_count = c.size();
   // 1. Each rank reads its files one after another into one text, each file ending with a
-  // line end; every rank learns every file's line count (for error locations) and rank 0's
-  // first file's head (for the layout).
+  // line end. Every rank learns every file's line count (for error locations) and the head of
+  // the first file with two records or more (the layout: a first file with a header only, as
+  // a Spark part can be, does not decide it).
   std::string text;
   std::vector<FileSpan> mine;
   const std::vector<std::string> found = gather_agreed(c, [&] {
+    if (files.empty()) throw ValueError(name + ": no files for rank " + std::to_string(c.rank()));
+    std::string head;
+    int64_t head_records = -1, head_at = 0;  // this rank's candidate: records (up to 2), file
     for (const std::string& f : files) {
       TextSource source = TextSource::open(f);
       std::string t = read_csv_text(source, f, o);
@@ -1020,10 +1057,21 @@ Dataset read_csv_files(const std::string& name, const std::vector<std::string>& 
       span.end = text.size();
       span.lines = std::count(text.begin() + static_cast<std::ptrdiff_t>(span.begin),
                               text.end(), '\n');
+      if (head_records < 2) {  // the first file with the most records, up to two
+        const auto [h, records] =
+            text_head(std::string_view(text).substr(span.begin, span.end - span.begin));
+        if (std::min(records, 2) > head_records) {
+          head = std::string(h);
+          head_records = std::min(records, 2);
+          head_at = static_cast<int64_t>(mine.size());
+        }
+      }
       mine.push_back(std::move(span));
     }
     std::string out;
-    put_str(out, c.rank() == 0 ? read_csv_head(files.front()) : std::string());
+    put_i64(out, head_records);
+    put_i64(out, head_at);
+    put_str(out, head);
     put_i64(out, static_cast<int64_t>(mine.size()));
     for (const FileSpan& s : mine) {
       put_str(out, s.path);
@@ -1031,15 +1079,26 @@ Dataset read_csv_files(const std::string& name, const std::vector<std::string>& 
     }
     return out;
   });
-  std::string head;
+  // The layout's head: the first file (in order over the ranks) with the most records up to
+  // two; its first line's number in the whole.
+  std::string head, head_file;
+  int64_t best = -1, head_line = 1;
   std::vector<std::pair<std::string, int64_t>> all;  // every file, in order, and its lines
   for (size_t r = 0; r < found.size(); ++r) {
     std::string_view in = found[r];
+    const int64_t records = get_i64(in), at = get_i64(in);
     std::string h = get_str(in);
-    if (r == 0) head = std::move(h);
+    const size_t first = all.size();
     for (int64_t k = get_i64(in); k > 0; --k) {
       std::string path = get_str(in);
       all.emplace_back(std::move(path), get_i64(in));
+    }
+    if (records > best) {
+      best = records;
+      head = std::move(h);
+      head_file = all[first + static_cast<size_t>(at)].first;
+      head_line = 1;
+      for (size_t f = 0; f < first + static_cast<size_t>(at); ++f) head_line += all[f].second;
     }
   }
   // An error's line is a line of all the files joined in order: made a line of its file.
@@ -1051,37 +1110,48 @@ Dataset read_csv_files(const std::string& name, const std::vector<std::string>& 
     }
     return e;
   };
-  // 2. The files read as one text, its header (if any) the first file's: the header of every
-  // later file must be the same, and is blanked (its lines kept, empty).
+  // Tab-separated by the head file's extension, as for one file.
+  if (!o.delimiter && (ends_with(head_file, ".tsv") || ends_with(head_file, ".tsv.gz")))
+    o.delimiter = '\t';
+  // 2. The files read as one text. With a header, every file's first record must be it, and
+  // is blanked (its lines kept, empty), the head's file's too: no part starts with a header.
   CsvReader reader(std::string_view(), name, o);
+  reader.set_layout_first_line(head_line);
   try {
     return reader.read_part(
         c, head, /*every_kth_line=*/false, /*cut_at_lines=*/false,
         [&] {
+          std::vector<int64_t> starts;
+          for (size_t k = 1; k < mine.size(); ++k) starts.push_back(mine[k].lines_before + 1);
+          reader.set_file_starts(std::move(starts));
           if (!reader.header()) return std::move(text);
           std::vector<CsvField> fields;
-          CsvScanner head_scanner(without_bom(head), reader.delimiter(), files.front());
+          CsvScanner head_scanner(without_bom(head), reader.delimiter(), head_file);
           head_scanner.next(&fields);
           const std::vector<std::string> header = copy_texts(fields);
           std::vector<std::pair<size_t, size_t>> drop;
-          for (size_t k = 0; k < mine.size(); ++k) {
-            const FileSpan& s = mine[k];
-            if (c.rank() == 0 && k == 0) continue;  // the header itself
+          for (const FileSpan& s : mine) {
             const std::string_view body(text.data() + s.begin, s.end - s.begin);
-            CsvScanner scanner(body, reader.delimiter(), s.path);
-            if (!scanner.next(&fields)) continue;  // an empty file
+            CsvScanner scanner(body, reader.delimiter(), s.path, s.lines_before + 1);
+            bool any;
+            try {
+              any = scanner.next(&fields);
+            } catch (const ParseError& e) {  // a line of this part, as every error here
+              throw ParseError(name, e.line(), e.col(), e.message());
+            }
+            if (!any) continue;  // an empty file
             if (copy_texts(fields) != header)
-              throw ParseError(name, s.lines_before + scanner.record_line(), 1,
-                               "this file's header differs from that of " + all.front().first +
+              throw ParseError(name, scanner.record_line(), 1,
+                               "this file's first record is not the header of " + head_file +
                                    ": the files read as one must have the same columns, in "
-                                   "the same order (or none has a header)");
-            line_bytes(text, s.begin, s.end, scanner.record_line(), scanner.record_end().first,
-                       drop);
+                                   "the same order, and each its header (or none has one)");
+            line_bytes(text, s.begin, s.end, scanner.record_line() - s.lines_before,
+                       scanner.record_end().first - s.lines_before, drop);
           }
           drop_ranges(text, drop);
           return std::move(text);
         },
-        [](int64_t) { return 0; });
+        [](int64_t) { return -1; });  // no part starts with the header: it is blanked
   } catch (const ParseError& e) {
     throw located(e);
   }

@@ -24,8 +24,10 @@ struct CsvField {
 class CsvScanner {
  public:
   // Scans text (without its BOM); path names it in errors.
-  CsvScanner(std::string_view text, char delimiter, const std::string& path)
-      : text_(text), delim_(delimiter), path_(path) {}
+  // `first_line` numbers the text's first line (a text that is part of a larger one).
+  CsvScanner(std::string_view text, char delimiter, const std::string& path,
+             int64_t first_line = 1)
+      : text_(text), delim_(delimiter), path_(path), line_(first_line) {}
 
   // Reads the next record that is not a blank line into fields; false at the end of the text.
   // Throws ParseError for an unterminated quote or text after a closing quote. The views stay

@@ -712,13 +712,15 @@ Dataset read_dataset_cached_part(const std::string& path, const std::string& cac
       const std::string stored = stored_key(cache);
       use = stored.empty() || stored == key;
     }
-    return (use ? "1" : "0") + key;
+    const bool gzip = !use && detail::TextSource::open(path).gzip();
+    return std::string(use ? "1" : "0") + (gzip ? "1" : "0") + key;
   })[0];
   *hit = decided[0] == '1';
+  const std::string key = decided.substr(2);
   if (*hit) return read_dataset_part(cache, options, c);
   ReadOptions plain = options;
   plain.min_features = 0;  // the cache keeps the file's own width
-  if (!is_binary_cache(path) && detail::TextSource::open(path).gzip()) {
+  if (decided[1] == '1') {
     // A gzip file's parts are every K-th line, not the cache's row ranges (and a comment or a
     // skipped row breaks the stride): rank 0 reads the file whole, once, with one process's
     // memory, and writes one process's cache; then every rank reads its rows from it.
@@ -728,7 +730,7 @@ Dataset read_dataset_cached_part(const std::string& path, const std::string& cac
       whole.shard_rank = 0;
       whole.shard_count = 1;
       Dataset d = read_dataset(path, whole);
-      write_binary_cache(d, cache, decided.substr(1));
+      write_binary_cache(d, cache, key);
       return std::string();
     });
     return read_dataset_part(cache, options, c);
@@ -737,7 +739,7 @@ Dataset read_dataset_cached_part(const std::string& path, const std::string& cac
   ReadOptions part_options = plain;
   if (part_options.storage == Storage::kAuto) part_options.storage = Storage::kSparse;
   Dataset d = read_dataset_part(path, part_options, c);
-  write_binary_cache_ranks(d, cache, decided.substr(1), plain, c);
+  write_binary_cache_ranks(d, cache, key, plain, c);
   if (options.min_features > d.cols()) d.x = d.x.with_cols(options.min_features);
   return d;
 }

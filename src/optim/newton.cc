@@ -166,8 +166,11 @@ void solve_newton(Run& run, std::vector<double>& w) {
     const bool in_noise = std::abs(prered) <= 1e-12 * std::abs(f);
     const double gnorm_new = norm(g_new);
     // Only finite points are taken (run.finite_steps_only()).
-    const bool accept = std::isfinite(f_new) && std::isfinite(gnorm_new) && all_finite(w_new) &&
+    const bool finite_trial = std::isfinite(f_new) && std::isfinite(gnorm_new) && all_finite(w_new);
+    const bool accept = finite_trial &&
                         (in_noise ? gnorm_new < gnorm : actred > eta0 * prered);
+    if (!finite_trial)
+      delta = sigma1 * std::min(delta, snorm);  // not taken: a shorter step next, not the same
     if (in_noise && accept) delta = std::max(delta, snorm);
     if (accept) {
       w.swap(w_new);

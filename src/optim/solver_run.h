@@ -66,7 +66,10 @@ class Run {
   // For a solver that takes only finite steps (every point it reports after its start is
   // finite): report keeps no copy of w for restore_last_finite, which then has nothing to
   // restore but a non-finite start. Saves a vector of n (one-vs-rest keeps K runs' worth).
-  void finite_steps_only() { copy_w_ = false; }
+  void finite_steps_only() {
+    copy_w_ = false;
+    std::vector<double>().swap(last_finite_w_);  // a resumed start's copy: not needed either
+  }
 
  private:
   const ProgressFn& progress_;

@@ -45,7 +45,8 @@ Joined join(const std::vector<Dataset>& parts) {
   for (const Dataset& p : parts) j.rows += p.rows();
   j.x.assign(static_cast<size_t>(j.rows * cols), 0);
   j.labels.resize(static_cast<size_t>(j.rows));
-  const bool weighted = !parts[0].weight.empty();
+  bool weighted = false;  // a part of no rows has no weights to show it
+  for (const Dataset& p : parts) weighted = weighted || !p.weight.empty();
   if (weighted) j.weight.resize(static_cast<size_t>(j.rows));
   int64_t next = 0;
   for (const Dataset& p : parts) {
@@ -510,6 +511,38 @@ TEST(ReadFiles, ErrorsNameTheFileAndItsLineOnEveryRank) {
     } catch (const ValueError& v) {
       EXPECT_NE(std::string(v.what()).find("is CSV and"), std::string::npos) << v.what();
     }
+  }
+}
+
+TEST(ReadFiles, AHeaderOnlyFirstFileAndAQuoteLeftOpenAtAFileEnd) {
+  TempDir dir;
+  const std::string text = sample_csv(40);
+  const std::string one = dir.write("one.csv", text);
+  std::vector<std::string> files = csv_files(dir, text);
+  // A first file with the header alone (as a Spark part can be): the layout comes from the
+  // next file with rows, and the whole is still the one file.
+  files.insert(files.begin(), dir.write("part-00.csv", text.substr(0, text.find('\n') + 1)));
+  const ReadOptions o = csv_options(MissingPolicy::kMean);
+  const Dataset whole = read_dataset(one, o);
+  for (int k : {1, 2, 3}) {
+    SCOPED_TRACE("K = " + std::to_string(k));
+    std::vector<std::exception_ptr> errors;
+    const std::vector<Dataset> parts = run_ranks<Dataset>(
+        k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
+        &errors);
+    for (auto& e : errors) ASSERT_EQ(e, nullptr);
+    expect_parts_are_whole(parts, whole);
+  }
+  // A quote opened on line 2 of a file and not closed there does not run on into the next.
+  std::string t = file_bytes(files[3]);
+  t.insert(t.find('\n') + 1, "\"");
+  files[3] = dir.write("part-2.csv", t);
+  try {
+    read_dataset_files("dir", files, o, *local_collective());
+    ADD_FAILURE() << "no error";
+  } catch (const ParseError& p) {
+    EXPECT_EQ(p.file(), files[3]);
+    EXPECT_EQ(p.line(), 2) << p.what();
   }
 }
 
