@@ -202,14 +202,18 @@ Dataset read_training_part(const std::string& path, const std::string& cache,
                            const ReadOptions& options, Collective& c, bool* cache_hit) {
   Dataset d = cache.empty() ? read_dataset_part(path, options, c)
                             : read_dataset_cached_part(path, cache, options, c, cache_hit);
-  double counts[2] = {static_cast<double>(d.skipped_rows), static_cast<double>(d.rows())};
+  warn_skipped_rows_over_ranks(d, path, c);
+  return d;
+}
+
+void warn_skipped_rows_over_ranks(Dataset& part, const std::string& path, Collective& c) {
+  double counts[2] = {static_cast<double>(part.skipped_rows), static_cast<double>(part.rows())};
   c.sum(counts);
   Dataset all;  // only the counts, for the message
   all.skipped_rows = static_cast<int64_t>(counts[0]);
   all.x = DataMatrix(Tensor<float>(Shape{static_cast<int64_t>(counts[1]), 0}));
   if (c.rank() == 0) warn_skipped_rows(all, path);
-  d.skipped_rows = 0;
-  return d;
+  part.skipped_rows = 0;
 }
 
 std::vector<std::string> rank_files(const std::string& data, int rank, int size) {

@@ -56,6 +56,10 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
 // The warning for rows dropped by --missing skip-row, on stderr (nothing when none were).
 void warn_skipped_rows(const Dataset& data, const std::string& path);
 
+// Under mpirun: the --missing skip-row warning of all ranks' parts, printed once by rank 0;
+// then clears the part's skipped_rows, so that no rank repeats a warning of its own.
+void warn_skipped_rows_over_ranks(Dataset& part, const std::string& path, Collective& c);
+
 // Under mpirun: this rank's part of `path` (read_dataset_part), or of `cache`, when given, by
 // row range (read_dataset_cached_part, which writes it first when it is missing or stale; sets
 // *cache_hit). The --missing skip-row warning is printed here

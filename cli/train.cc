@@ -277,8 +277,10 @@ void run(const TrainCli& o) {
       if (!o.cache.empty())
         throw usage_error("--cache", "--cache reads one cache split between the ranks; with "
                                      "files per rank, give .lgb caches as the files");
-      std::shared_ptr<Collective> one = local_collective();
-      return read_dataset_files(o.data, own_files, ro, ranks ? *w.collective : *one);
+      if (!ranks) return read_dataset_files(o.data, own_files, ro, *local_collective());
+      Dataset d = read_dataset_files(o.data, own_files, ro, *w.collective);
+      warn_skipped_rows_over_ranks(d, o.data, *w.collective);
+      return d;
     }
     if (ranks)  // each rank reads its part (LIBSVM, CSV or .lgb; --cache: of the cache)
       return read_training_part(o.data, o.cache, ro, *w.collective, &cache_hit);

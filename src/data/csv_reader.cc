@@ -1061,7 +1061,8 @@ Dataset read_csv_files(const std::string& name, const std::vector<std::string>& 
         const auto [h, records] =
             text_head(std::string_view(text).substr(span.begin, span.end - span.begin));
         if (std::min(records, 2) > head_records) {
-          head = std::string(h);
+          // At most 4 MB (a stray quote makes the "head" the whole file): two records are read.
+          head = std::string(h.substr(0, std::min<size_t>(h.size(), size_t{4} << 20)));
           head_records = std::min(records, 2);
           head_at = static_cast<int64_t>(mine.size());
         }
@@ -1111,7 +1112,8 @@ Dataset read_csv_files(const std::string& name, const std::vector<std::string>& 
     return e;
   };
   // Tab-separated by the head file's extension, as for one file.
-  if (!o.delimiter && (ends_with(head_file, ".tsv") || ends_with(head_file, ".tsv.gz")))
+  if (!o.delimiter && o.encoding == nullptr &&
+      (ends_with(head_file, ".tsv") || ends_with(head_file, ".tsv.gz")))
     o.delimiter = '\t';
   // 2. The files read as one text. With a header, every file's first record must be it, and
   // is blanked (its lines kept, empty), the head's file's too: no part starts with a header.

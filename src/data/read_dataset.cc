@@ -200,6 +200,7 @@ Dataset read_dataset_files(const std::string& name, const std::vector<std::strin
   // Every rank says whether its files are CSV; all decide together.
   std::vector<std::string> csv_files, other_files;
   const std::vector<std::string> kinds = detail::gather_agreed(c, [&] {
+    if (files.empty()) throw ValueError(name + ": no files for rank " + std::to_string(c.rank()));
     for (const std::string& f : files) {
       bool csv = options.format == FileFormat::kCsv;
       if (options.format == FileFormat::kAuto && !is_binary_cache(f)) {
