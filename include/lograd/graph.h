@@ -104,6 +104,8 @@ class Graph {
   Var<T> push(Node<T> node);
   Node<T>& at(int32_t id) { return nodes_[static_cast<size_t>(id)]; }
   void check_own(Var<T> v, const char* what) const;
+  // check_own, and the node must be a leaf (set_value's precondition).
+  Node<T>& settable_leaf(Var<T> leaf);
   void run_forward(Node<T>& node);
 
   std::vector<Node<T>> nodes_;

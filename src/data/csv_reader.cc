@@ -906,25 +906,47 @@ Dataset parse_csv(std::string_view text, const std::string& path, const ReadOpti
   return CsvReader(text, path, options).read();
 }
 
+namespace {
+
+// Where the third record (outside quotes) of a CSV text ends, or npos when it holds fewer;
+// *records: how many it holds up to there (0 to 3; a last one without a line end counts).
+size_t third_record_end(std::string_view text, int* records) {
+  *records = 0;
+  bool quoted = false, content = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == '"') quoted = !quoted;
+    if (!quoted && ch == '\n') {
+      *records += content ? 1 : 0;
+      content = false;
+      if (*records == 3) return i + 1;
+    } else if (ch != ' ' && ch != '\t' && ch != '\r') {
+      content = true;
+    }
+  }
+  *records += content ? 1 : 0;
+  return std::string_view::npos;
+}
+
+// The first records of a CSV text, as read_csv_head takes them from a file (three when it has
+// them, else all of it), and how many records that is (0 to 3).
+std::pair<std::string_view, int> text_head(std::string_view text) {
+  int records;
+  const size_t end = third_record_end(text, &records);
+  return {end == std::string_view::npos ? text : text.substr(0, end), records};
+}
+
+}  // namespace
+
 std::string read_csv_head(const std::string& path) {
   TextSource source = TextSource::open(path);
   for (size_t n = size_t{1} << 16;; n *= 2) {
     const std::string_view head = source.peek(n);
     if (head.size() < n) return std::string(head);  // the whole file
     // Three complete records (outside quotes) hold the two the layout looks at.
-    int records = 0;
-    bool quoted = false, content = false;
-    for (size_t i = 0; i < head.size(); ++i) {
-      const char ch = head[i];
-      if (ch == '"') quoted = !quoted;
-      if (!quoted && ch == '\n') {
-        records += content ? 1 : 0;
-        content = false;
-        if (records == 3) return std::string(head.substr(0, i + 1));
-      } else if (ch != ' ' && ch != '\t' && ch != '\r') {
-        content = true;
-      }
-    }
+    int records;
+    const size_t end = third_record_end(head, &records);
+    if (end != std::string_view::npos) return std::string(head.substr(0, end));
   }
 }
 
@@ -1002,25 +1024,6 @@ void drop_ranges(std::string& text, const std::vector<std::pair<size_t, size_t>>
     write += next - read;
   }
   text.resize(write);
-}
-
-// The first records of a CSV text, as read_csv_head takes them from a file (at least three
-// when it has them), and how many records that is (0 to 3).
-std::pair<std::string_view, int> text_head(std::string_view text) {
-  int records = 0;
-  bool quoted = false, content = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char ch = text[i];
-    if (ch == '"') quoted = !quoted;
-    if (!quoted && ch == '\n') {
-      records += content ? 1 : 0;
-      content = false;
-      if (records == 3) return {text.substr(0, i + 1), 3};
-    } else if (ch != ' ' && ch != '\t' && ch != '\r') {
-      content = true;
-    }
-  }
-  return {text, records + (content ? 1 : 0)};
 }
 
 }  // namespace

@@ -198,9 +198,9 @@ Dataset read_dataset_files(const std::string& name, const std::vector<std::strin
   whole.shard_rank = 0;
   whole.min_classes = 0;  // a file may hold one class (pos.svm, neg.svm): the whole decides
   // Every rank says whether its files are CSV; all decide together.
-  std::vector<std::string> csv_files, other_files;
   const std::vector<std::string> kinds = detail::gather_agreed(c, [&] {
     if (files.empty()) throw ValueError(name + ": no files for rank " + std::to_string(c.rank()));
+    std::string first_csv, first_other;  // this rank's first file of each kind
     for (const std::string& f : files) {
       bool csv = options.format == FileFormat::kCsv;
       if (options.format == FileFormat::kAuto && !is_binary_cache(f)) {
@@ -210,11 +210,12 @@ Dataset read_dataset_files(const std::string& name, const std::vector<std::strin
           csv = !sniff_libsvm(source, f);
         }
       }
-      (csv ? csv_files : other_files).push_back(f);
+      std::string& first = csv ? first_csv : first_other;
+      if (first.empty()) first = f;
     }
     std::string out;
-    detail::put_str(out, csv_files.empty() ? "" : csv_files.front());
-    detail::put_str(out, other_files.empty() ? "" : other_files.front());
+    detail::put_str(out, first_csv);
+    detail::put_str(out, first_other);
     return out;
   });
   std::string a_csv, an_other;

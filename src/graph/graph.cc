@@ -172,12 +172,18 @@ void Graph<T>::forward(Var<T> root) {
 }
 
 template <class T>
-void Graph<T>::set_value(Var<T> leaf, Tensor<T> value) {
+Node<T>& Graph<T>::settable_leaf(Var<T> leaf) {
   check_own(leaf, "set_value");
   Node<T>& n = at(leaf.id);
   if (!is_leaf(n.op))
     throw ValueError("set_value: node " + std::to_string(leaf.id) + " (" +
                      std::string(op_name(n.op)) + ") is computed; only leaves can be set");
+  return n;
+}
+
+template <class T>
+void Graph<T>::set_value(Var<T> leaf, Tensor<T> value) {
+  Node<T>& n = settable_leaf(leaf);
   if (!value.same_shape(n.value))
     throw ShapeError("set_value: new shape " + shape_str(value.shape()) + " differs from " +
                      shape_str(n.value.shape()));
@@ -186,11 +192,7 @@ void Graph<T>::set_value(Var<T> leaf, Tensor<T> value) {
 
 template <class T>
 void Graph<T>::set_value(Var<T> leaf, std::span<const T> values) {
-  check_own(leaf, "set_value");
-  Node<T>& n = at(leaf.id);
-  if (!is_leaf(n.op))
-    throw ValueError("set_value: node " + std::to_string(leaf.id) + " (" +
-                     std::string(op_name(n.op)) + ") is computed; only leaves can be set");
+  Node<T>& n = settable_leaf(leaf);
   if (static_cast<int64_t>(values.size()) != n.value.numel())
     throw ShapeError("set_value: " + std::to_string(values.size()) + " values for a leaf of " +
                      std::to_string(n.value.numel()) + " elements " + shape_str(n.value.shape()));

@@ -427,6 +427,14 @@ std::vector<std::string> group(const std::vector<std::string>& files, int r, int
           files.begin() + static_cast<std::ptrdiff_t>(f * (r + 1) / k)};
 }
 
+// read_dataset_files on k ranks, rank r with its group of `files`; errors as run_ranks.
+std::vector<Dataset> read_files(const std::vector<std::string>& files, const ReadOptions& o, int k,
+                                std::vector<std::exception_ptr>* errors) {
+  return run_ranks<Dataset>(
+      k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
+      errors);
+}
+
 TEST(ReadFiles, CsvFilesAreTheFileOfTheirRowsOneEncodingOverAll) {
   TempDir dir;
   const std::string text = sample_csv(40);
@@ -446,9 +454,7 @@ TEST(ReadFiles, CsvFilesAreTheFileOfTheirRowsOneEncodingOverAll) {
     for (int k : {2, 3, 4}) {
       SCOPED_TRACE("K = " + std::to_string(k));
       std::vector<std::exception_ptr> errors;
-      const std::vector<Dataset> parts = run_ranks<Dataset>(
-          k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
-          &errors);
+      const std::vector<Dataset> parts = read_files(files, o, k, &errors);
       for (auto& e : errors) ASSERT_EQ(e, nullptr);
       expect_parts_are_whole(parts, whole);
     }
@@ -484,26 +490,20 @@ TEST(ReadFiles, ErrorsNameTheFileAndItsLineOnEveryRank) {
   }
   for (int k : {2, 4}) {
     std::vector<std::exception_ptr> errors;
-    run_ranks<Dataset>(
-        k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
-        &errors);
+    read_files(files, o, k, &errors);
     for (auto& e : errors) expect_at(e, files[3], 3);  // every rank, the same place
   }
   // A later file whose header names other columns: refused at its header.
   files[3] = dir.write("part-3.csv", "x,colour,w,code,length,label\n1,red,1,0,2,no\n");
   for (int k : {1, 2}) {
     std::vector<std::exception_ptr> errors;
-    run_ranks<Dataset>(
-        k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
-        &errors);
+    read_files(files, o, k, &errors);
     for (auto& e : errors) expect_at(e, files[3], 1);
   }
   // CSV beside LIBSVM: refused on every rank.
   files[3] = dir.write("part-3.svm", "1 1:0.5\n-1 2:1\n");
   std::vector<std::exception_ptr> errors;
-  run_ranks<Dataset>(
-      2, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), 2), o, c); },
-      &errors);
+  read_files(files, o, 2, &errors);
   for (auto& e : errors) {
     ASSERT_NE(e, nullptr);
     try {
@@ -527,9 +527,7 @@ TEST(ReadFiles, AHeaderOnlyFirstFileAndAQuoteLeftOpenAtAFileEnd) {
   for (int k : {1, 2, 3}) {
     SCOPED_TRACE("K = " + std::to_string(k));
     std::vector<std::exception_ptr> errors;
-    const std::vector<Dataset> parts = run_ranks<Dataset>(
-        k, [&](Collective& c) { return read_dataset_files("dir", group(files, c.rank(), k), o, c); },
-        &errors);
+    const std::vector<Dataset> parts = read_files(files, o, k, &errors);
     for (auto& e : errors) ASSERT_EQ(e, nullptr);
     expect_parts_are_whole(parts, whole);
   }
