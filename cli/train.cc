@@ -38,6 +38,7 @@ struct TrainCli {
   DataOptions data_opts;
   std::optional<double> lambda, c;
   bool l1 = false, no_bias = false, standardize = false, quiet = false, json = false;
+  bool exact_sums = false;
   double tol = 1e-6, max_seconds = 0, lr = 0;
   int64_t max_iter = 0, epochs = 0, batch_size = 256;
   uint64_t seed = 1;
@@ -309,6 +310,7 @@ void run(const TrainCli& o) {
   if (!o.elastic_net.empty()) to.l1_ratio = std::stod(o.elastic_net);  // checked: in [0, 1]
   to.fit_bias = !o.no_bias;
   to.standardize = o.standardize;
+  to.exact_sums = o.exact_sums;
   to.class_weight = o.class_weight;
   to.multi_class = o.multi_class;
   to.solver.tol = o.tol;
@@ -610,6 +612,10 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--standardize", o->standardize,
                 "train on (x - mean)/std per feature (scale only with --no-bias); stored in the "
                 "model and applied at prediction; sparse data stays sparse");
+  cmd->add_flag("--exact-sums", o->exact_sums,
+                "sum over the examples exactly (fixed point), so the model's bits do not depend on "
+                "--threads, on the rank count under mpirun or on the order of the rows; passes "
+                "are scalar and several times slower");
   cmd->add_option("--class-weight", o->class_weight,
                   "'balanced' (weight m/(K m_c) per class) or 'w0,w1' for the negative/positive class "
                   "(K classes: K weights, in the model's class order)")

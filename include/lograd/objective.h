@@ -60,6 +60,10 @@ class Objective {
   // Whether `mine` holds on any rank of a data-parallel objective (every rank asks at the same
   // point, so a decision from a rank's own clock is taken by all); one process: mine.
   virtual bool any_rank(bool mine) { return mine; }
+  // Whether fun_grad, hess_vec, hess_diag, preconditioner and fun_on_last_segment already
+  // return the whole data's values over every rank (make_exact_objective), so that a shard
+  // wrapper passes them through; fun_grad_rows stays this rank's part.
+  virtual bool global_sums() const { return false; }
   // Full passes over the data matrix made so far (a fun_grad and a hess_vec are 1 each).
   virtual double passes() const = 0;
 };
@@ -96,6 +100,21 @@ std::unique_ptr<Objective> make_logistic_objective(std::shared_ptr<const DataMat
 std::unique_ptr<Objective> make_softmax_objective(std::shared_ptr<const DataMatrix> x,
                                                   int64_t classes, std::vector<double> y,
                                                   std::vector<double> s, const LogisticSpec& spec);
+
+// The logistic objective (k = 1, y in {0, 1}) or the softmax one (k = K >= 2, y class
+// indices), as above, with sums that no split of the examples changes: every sum over the
+// examples (loss, gradient, Hessian-vector product, Hessian diagonal, line-search values) is
+// exact over every rank of `collective` (null: this process alone) and rounded to double once,
+// then divided by `examples`, the count over all ranks. So one process, any thread count and
+// any number of ranks holding any split of the rows, in any order, get the same bits (on one
+// SIMD-independent code path: scalar, several times slower than the fused kernels). x, y and
+// s are this rank's examples; every rank constructs it at once (it gathers each feature's
+// largest |x|) and makes the same calls. global_sums() is true; fun_grad_rows is this rank's
+// minibatch part, as the ordinary objective's.
+std::unique_ptr<Objective> make_exact_objective(std::shared_ptr<const DataMatrix> x, int64_t k,
+                                                std::vector<double> y, std::vector<double> s,
+                                                const LogisticSpec& spec, int64_t examples,
+                                                std::shared_ptr<Collective> collective);
 
 // Which of the whole data's examples (numbered 0 .. examples - 1, as one process numbers them)
 // a rank holds: stride 0, the contiguous range first, first + 1, ...; stride K, the examples

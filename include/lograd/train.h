@@ -33,6 +33,9 @@ struct TrainOptions {
   std::string multi_class = "auto";
   SolverOptions solver;
   bool solver_given = false;     // false: newton for L2, lbfgs (OWL-QN) with an L1 term
+  // Sums over the examples that no split changes (make_exact_objective): the same bits on
+  // any thread count and any number of ranks, with passes several times slower.
+  bool exact_sums = false;
 
   // Checkpoints: on_checkpoint receives one every checkpoint_every iterations (0: none on the
   // way) and one when training stops for any reason but divergence.

@@ -6,6 +6,8 @@
 // Hessian-vector products, Hessian diagonals and line-search values are linear in f_r alike.
 // A minibatch B of global example numbers splits into the ranks' parts B_r, and its mean loss
 // is sum_r (|B_r| / |B|) (mean over B_r): each rank with a part evaluates it, weighted so.
+// An objective that already sums over every rank (make_exact_objective) is passed through,
+// but for its minibatches.
 #include <algorithm>
 #include <cmath>
 
@@ -24,6 +26,7 @@ class ShardObjective final : public Objective {
         rows_(rows),
         examples_(examples),
         weight_(static_cast<double>(local_->examples()) / static_cast<double>(examples)),
+        global_(local_->global_sums()),
         buf_(static_cast<size_t>(local_->dim()) + 1) {}
 
   int64_t dim() const override { return local_->dim(); }
@@ -33,7 +36,10 @@ class ShardObjective final : public Objective {
   int64_t penalized() const override { return local_->penalized(); }
   double passes() const override { return local_->passes(); }
 
+  bool global_sums() const override { return true; }
+
   double fun_grad(std::span<const double> w, std::span<double> g) override {
+    if (global_) return local_->fun_grad(w, g);
     buf_[0] = local_->fun_grad(w, g);
     std::copy(g.begin(), g.end(), buf_.begin() + 1);
     reduce(buf_);
@@ -66,17 +72,17 @@ class ShardObjective final : public Objective {
 
   void hess_vec(std::span<const double> v, std::span<double> hv) override {
     local_->hess_vec(v, hv);
-    reduce(hv);
+    if (!global_) reduce(hv);
   }
 
   void hess_diag(std::span<double> d) override {
     local_->hess_diag(d);
-    reduce(d);
+    if (!global_) reduce(d);
   }
 
   bool preconditioner(std::span<double> d) override {
     const bool diagonal = local_->preconditioner(d);
-    if (diagonal) reduce(d);  // a Hessian diagonal adds up; a fixed preconditioner does not
+    if (diagonal && !global_) reduce(d);  // a Hessian diagonal adds up; a fixed one does not
     return diagonal;
   }
 
@@ -90,7 +96,7 @@ class ShardObjective final : public Objective {
 
   double fun_on_last_segment(double t) override {
     double v = local_->fun_on_last_segment(t);
-    if (std::isnan(v)) return v;  // every rank's objective keeps the same kind of cache
+    if (std::isnan(v) || global_) return v;  // every rank's objective keeps the same kind of cache
     reduce(std::span<double>(&v, 1));
     return v;
   }
@@ -106,6 +112,7 @@ class ShardObjective final : public Objective {
   ShardRows rows_;
   int64_t examples_;
   double weight_;
+  bool global_;  // local_ already sums over every rank (make_exact_objective): pass through
   std::vector<double> buf_;
   std::vector<int64_t> local_rows_;
 };

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lograd/collective.h"
+#include "models/exact_sums.h"
 #include "lograd/kernels.h"
 #include "lograd/labels.h"
 #include "lograd/objective.h"
@@ -67,16 +68,23 @@ std::vector<double> row_weights(const Dataset& data, const std::vector<double>& 
 }
 
 // Mean and population standard deviation of every column (zero-variance columns get scale 1).
-void column_stats(const DataMatrix& x, const Ranks& ranks, std::vector<double>& mean,
-                  std::vector<double>& scale) {
+// With exact sums (--exact-sums), sums that no split of the rows changes.
+void column_stats(const DataMatrix& x, const Ranks& ranks, const TrainOptions& options,
+                  std::vector<double>& mean, std::vector<double>& scale) {
   const int64_t m = ranks.m, n = x.cols();
   std::vector<double> sum(static_cast<size_t>(n)), sq(static_cast<size_t>(n));
   std::vector<double> ones(static_cast<size_t>(x.rows()), 1.0);
   const MatrixView xv = x.view();
-  kernels::matmul_t(xv, kernels::Rows::all(xv), 1, ones.data(), sum.data());
-  kernels::diag_xtdx(xv, kernels::Rows::all(xv), ones.data(), sq.data());
-  ranks.sum(sum);
-  ranks.sum(sq);
+  if (options.exact_sums) {
+    detail::ExactSums exact(xv, 1, options.collective ? options.collective : local_collective());
+    exact.xt(ones.data(), false, sum.data(), nullptr);
+    exact.xt(ones.data(), true, sq.data(), nullptr);
+  } else {
+    kernels::matmul_t(xv, kernels::Rows::all(xv), 1, ones.data(), sum.data());
+    kernels::diag_xtdx(xv, kernels::Rows::all(xv), ones.data(), sq.data());
+    ranks.sum(sum);
+    ranks.sum(sq);
+  }
   mean.resize(static_cast<size_t>(n));
   scale.resize(static_cast<size_t>(n));
   for (int64_t j = 0; j < n; ++j) {
@@ -93,6 +101,7 @@ nlohmann::json decisive_options(const TrainOptions& o, const SolverOptions& so, 
   nlohmann::json j = {{"solver", solver_name(so.kind)}, {"lambda", lambda},
                       {"l1_ratio", o.l1_ratio},         {"fit_bias", o.fit_bias},
                       {"standardize", o.standardize},   {"class_weight", o.class_weight}};
+  if (o.exact_sums) j["exact_sums"] = true;  // older checkpoints stay as they were
   if (mode != "binary") j["multi_class"] = mode;  // binary checkpoints stay as they were
   switch (so.kind) {
     case SolverKind::kNewton: break;
@@ -192,7 +201,7 @@ LogisticSpec make_spec(const Dataset& data, const TrainOptions& options, const R
   model.feature_names = data.feature_names;
   model.encoding = data.encoding;
   if (options.standardize) {
-    column_stats(data.x, ranks, model.mean, model.scale);
+    column_stats(data.x, ranks, options, model.mean, model.scale);
     spec.scale = model.scale;
     if (options.fit_bias) spec.mean = model.mean;
     else std::fill(model.mean.begin(), model.mean.end(), 0.0);  // scale only without a bias
@@ -293,9 +302,18 @@ std::shared_ptr<const DataMatrix> borrowed(const Dataset& data) {
   return std::shared_ptr<const DataMatrix>(std::shared_ptr<const DataMatrix>(), &data.x);
 }
 
-// The objective the solver sees: the local one, or this rank's part of the full one.
-std::unique_ptr<Objective> for_ranks(std::unique_ptr<Objective> local, const Ranks& ranks,
-                                     const TrainOptions& options) {
+// The objective the solver sees over this rank's examples (k = 1: logistic, y in {0, 1};
+// k >= 2: softmax, y class indices): the fused kernels' or, with exact sums, the one whose
+// sums no split of the rows changes; under ranks, this rank's part of the full one.
+std::unique_ptr<Objective> make_objective(const Dataset& data, int64_t k, std::vector<double> y,
+                                          std::vector<double> s, const LogisticSpec& spec,
+                                          const Ranks& ranks, const TrainOptions& options) {
+  std::unique_ptr<Objective> local =
+      options.exact_sums
+          ? make_exact_objective(borrowed(data), k, std::move(y), std::move(s), spec, ranks.m,
+                                 options.collective)
+      : k == 1 ? make_logistic_objective(borrowed(data), std::move(y), std::move(s), spec)
+               : make_softmax_objective(borrowed(data), k, std::move(y), std::move(s), spec);
   if (!ranks.c) return local;
   return make_shard_objective(std::move(local), ranks.m, options.collective, ranks.rows);
 }
@@ -310,7 +328,7 @@ TrainResult train_binary(const Dataset& data, const LabelMap& labels, const Trai
   const std::vector<double> s = checked_weights(data, y, 2, options.class_weight, ranks);
   const LogisticSpec spec = make_spec(data, options, ranks, model, result);
   std::unique_ptr<Objective> obj =
-      for_ranks(make_logistic_objective(borrowed(data), y, s, spec), ranks, options);
+      make_objective(data, 1, y, s, spec, ranks, options);
 
   // Start point: zeros, or the init model mapped into this run's feature space.
   std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
@@ -379,7 +397,7 @@ TrainResult train_multinomial(const Dataset& data, const LabelMap& labels,
       checked_weights(data, y, static_cast<size_t>(k), options.class_weight, ranks);
   const LogisticSpec spec = make_spec(data, options, ranks, model, result);
   std::unique_ptr<Objective> obj =
-      for_ranks(make_softmax_objective(borrowed(data), k, y, s, spec), ranks, options);
+      make_objective(data, k, y, s, spec, ranks, options);
   std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
   if (init) {
     check_multi_init(*init, model, "multinomial");
@@ -420,7 +438,7 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
     std::vector<double> y(cls.size());
     for (size_t i = 0; i < y.size(); ++i) y[i] = cls[i] == double(q) ? 1.0 : 0.0;
     std::unique_ptr<Objective> obj =
-        for_ranks(make_logistic_objective(borrowed(data), y, s, spec), ranks, options);
+        make_objective(data, 1, y, s, spec, ranks, options);
     std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
     if (init) {
       std::vector<double> raw(static_cast<size_t>(n));

@@ -7,7 +7,8 @@ shuffle), checkpoints, --test and --cv under mpirun; one file per rank; a signal
 with the model written; a killed rank ends
 mpirun within 30 s with a message naming it.
 
-Objectives must agree to 1e-12 relative and weights to 1e-10, or, where rounding alone moves
+With --exact-sums (sums that no split changes) the objective and the weights are one process's
+to the bit. Without it, objectives must agree to 1e-12 relative and weights to 1e-10, or, where rounding alone moves
 them further, within 10x the distance between two one-process runs on the same rows in two
 orders (the larger of two reorderings; a9a's nearly collinear features leave newton's and lbfgs's weights set only to
 ~1e-6 by rounding; see tests/models/train_ranks_test.cc).
@@ -112,6 +113,38 @@ class MpiTrain(TempDirTest):
         if not os.path.exists(data):
             self.skipTest(f"{data} is missing")
         self.check(data, ["--tol", "1e-10"], [2, 3], "kddcup99 newton")
+
+    def test_exact_sums_give_one_process_bits(self):
+        """--exact-sums: every sum over the examples is exact, so K ranks return one process's
+        model to the bit (the weights criterion, 1e-10, with no rounding yardstick), for newton
+        and lbfgs on a9a (plain, by byte ranges), kddcup99 (gzip, every K-th line) and USPS
+        (multinomial)."""
+        a9a = os.path.join(DATASETS, "a9a")
+        kdd = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
+        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f, \
+                open(self.path("usps.svm"), "w") as g:
+            for line in f:
+                v = line.strip().split(",")
+                g.write(v[0] + " " + " ".join(f"{j}:{x}" for j, x in enumerate(v[1:], 1)
+                                              if float(x) != 0) + "\n")
+        runs = [(a9a, ["--tol", "1e-12"], [1, 2, 3, 4], "a9a newton"),
+                (a9a, ["--solver", "lbfgs", "--tol", "1e-10"], [2, 3], "a9a lbfgs"),
+                (a9a, ["--solver", "gd", "--max-iter", "50"], [3], "a9a gd"),
+                (kdd, ["--tol", "1e-8"], [2], "kddcup99 newton"),
+                (self.path("usps.svm"), ["--max-iter", "5"], [2], "usps multinomial")]
+        for data, args, ks, what in runs:
+            if not os.path.exists(data):
+                self.skipTest(f"{data} is missing")
+            args = args + ["--exact-sums"]
+            one = json.loads(self.train(data, self.path("one.json"), args).stdout)
+            for k in ks:
+                got = json.loads(self.train(data, self.path("k.json"), args, ranks=k).stdout)
+                d = distance(weights(self.path("k.json")), weights(self.path("one.json")))
+                print(f"{what} --exact-sums, {k} ranks: objective {got['objective']!r} (one "
+                      f"process {one['objective']!r}), weights {d!r} apart", flush=True)
+                self.assertEqual(got["objective"], one["objective"], f"{what}, {k} ranks")
+                self.assertEqual(weights(self.path("k.json")), weights(self.path("one.json")),
+                                 f"{what}, {k} ranks")
 
     def test_multiclass_usps(self):
         # The bundled USPS digits as LIBSVM (only LIBSVM text is split across ranks yet).
