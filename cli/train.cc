@@ -194,6 +194,10 @@ void check_usage(const TrainCli& o) {
                                       std::string(o.l1 ? "--l1" : "--elastic-net") +
                                       " use --solver lbfgs (OWL-QN, the default then) or gd "
                                       "(proximal)");
+  if (o.exact_sums && (o.solver == "sgd" || o.solver == "momentum" || o.solver == "adam"))
+    throw usage_error("--exact-sums", "--exact-sums makes the full-batch sums exact (--solver newton, "
+                                      "lbfgs or gd); " + o.solver + " sums minibatches, which it "
+                                      "does not cover: pick one of those, or drop --exact-sums");
   if (!o.init.empty() && !o.resume.empty())
     throw usage_error("--init", "give --init or --resume, not both: a resumed run continues "
                                 "from the parameters in its checkpoint");

@@ -109,8 +109,10 @@ std::unique_ptr<Objective> make_softmax_objective(std::shared_ptr<const DataMatr
 // any number of ranks holding any split of the rows, in any order, get the same bits (on one
 // SIMD-independent code path: scalar, several times slower than the fused kernels). x, y and
 // s are this rank's examples; every rank constructs it at once (it gathers each feature's
-// largest |x|) and makes the same calls. global_sums() is true; fun_grad_rows is this rank's
-// minibatch part, as the ordinary objective's.
+// largest |x|) and makes the same calls. global_sums() is true; examples() is this rank's
+// count and fun_grad_rows this rank's minibatch part, as the ordinary objective's (minibatch
+// sums are not exact), so K ranks wrap it in make_shard_objective as they do the ordinary one.
+// Throws ValueError for a feature value of magnitude 2^448 or more.
 std::unique_ptr<Objective> make_exact_objective(std::shared_ptr<const DataMatrix> x, int64_t k,
                                                 std::vector<double> y, std::vector<double> s,
                                                 const LogisticSpec& spec, int64_t examples,
@@ -128,7 +130,9 @@ struct ShardRows {
 // ordinary objective of this rank's shard (its own mean, the whole penalty); every value,
 // gradient, Hessian-vector product, Hessian diagonal and line-search value is weighted by
 // local->examples() / examples and summed over ranks by `collective`, in rank order, so each
-// rank sees the full objective's (the same bits on every rank). Every rank needs at least one
+// rank sees the full objective's (the same bits on every rank); a local objective whose
+// global_sums() holds (make_exact_objective) already sums over the ranks and is passed
+// through, but for its minibatches. Every rank needs at least one
 // example. fun_grad_rows takes global example numbers (every rank the same minibatch, as a
 // global shuffle of one process's numbering makes it); each rank evaluates the ones it holds
 // (`rows`) and the ranks' parts are weighted by their share of the minibatch and summed, so a

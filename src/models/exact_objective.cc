@@ -21,7 +21,7 @@ class ExactObjective final : public Objective {
                  std::vector<double> s, const LogisticSpec& spec, int64_t examples,
                  std::shared_ptr<Collective> c)
       : x_(std::move(x)), m_(x_->rows()), n_(x_->cols()), k_(k), all_(examples), spec_(spec),
-        y_(std::move(y)), s_(std::move(s)), sums_(x_->view(), k, std::move(c)) {
+        y_(std::move(y)), s_(std::move(s)) {
     inv_scale_ = detail::check_linear_problem(k_ == 1 ? "logistic objective" : "softmax objective",
                                               m_, n_, y_.size(), s_, spec);
     standardized_ = !inv_scale_.empty();
@@ -32,6 +32,8 @@ class ExactObjective final : public Objective {
           throw ValueError("softmax objective: target " + std::to_string(c) +
                            " is not a class index in [0, " + std::to_string(k_) + ")");
     if (all_ < m_) throw ValueError("exact objective: fewer examples in all than on this rank");
+    // Last: the one collective call here, once every local check has passed.
+    sums_ = std::make_unique<detail::ExactSums>(x_->view(), k_, std::move(c));
   }
 
   int64_t dim() const override { return n_ * k_ + (spec_.fit_bias ? k_ : 0); }
@@ -55,7 +57,7 @@ class ExactObjective final : public Objective {
     std::vector<double> we, be;
     effective(w, we, be);
     z_.resize(static_cast<size_t>(m_ * k_));
-    sums_.scores(we.data(), be.data(), z_.data());
+    sums_->scores(we.data(), be.data(), z_.data());
     std::vector<double> loss(static_cast<size_t>(m_)), u(static_cast<size_t>(m_ * k_));
     std::vector<double> p(static_cast<size_t>(k_));
     for (int64_t i = 0; i < m_; ++i) {
@@ -70,9 +72,9 @@ class ExactObjective final : public Objective {
       }
     }
     const double inv_all = 1.0 / static_cast<double>(all_);
-    const double f = sums_.sum(loss.data(), m_) * inv_all;
+    const double f = sums_->sum(loss.data(), m_) * inv_all;
     std::vector<double> gw(static_cast<size_t>(n_ * k_)), gb(static_cast<size_t>(k_));
-    sums_.xt(u.data(), false, gw.data(), gb.data());
+    sums_->xt(u.data(), false, gw.data(), gb.data());
     chain(gw, gb, inv_all, w, g);
     return f + ridge(w);
   }
@@ -94,7 +96,7 @@ class ExactObjective final : public Objective {
       const double wj = seg_.w0[j] + t * (seg_.w1[j] - seg_.w0[j]);
       r += wj * wj;
     }
-    return sums_.sum(loss.data(), m_) / static_cast<double>(all_) + spec_.l2 / 2 * r;
+    return sums_->sum(loss.data(), m_) / static_cast<double>(all_) + spec_.l2 / 2 * r;
   }
 
   double fun_grad_rows(std::span<const double> w, std::span<double> g,
@@ -118,14 +120,14 @@ class ExactObjective final : public Objective {
       }
     }
     // The bias direction's curvature (softmax_objective.cc): (sum_i s_i / m) / K.
-    if (k_ > 1) null_ = sums_.sum(s_.data(), m_) / static_cast<double>(all_) / double(k_);
+    if (k_ > 1) null_ = sums_->sum(s_.data(), m_) / static_cast<double>(all_) / double(k_);
   }
 
   void hess_vec(std::span<const double> v, std::span<double> hv) override {
     std::vector<double> ue, ce;
     effective(v, ue, ce);
     std::vector<double> r(static_cast<size_t>(m_ * k_));
-    sums_.scores(ue.data(), ce.data(), r.data());
+    sums_->scores(ue.data(), ce.data(), r.data());
     for (int64_t i = 0; i < m_; ++i) {
       double* ri = r.data() + i * k_;
       if (k_ == 1) {
@@ -138,7 +140,7 @@ class ExactObjective final : public Objective {
       for (int64_t q = 0; q < k_; ++q) ri[q] = d_[i] * pi[q] * (ri[q] - pr);
     }
     std::vector<double> acc(static_cast<size_t>(n_ * k_)), sum_t(static_cast<size_t>(k_));
-    sums_.xt(r.data(), false, acc.data(), sum_t.data());
+    sums_->xt(r.data(), false, acc.data(), sum_t.data());
     const std::vector<double> vv(v.begin(), v.end());  // hv may be v
     chain(acc, sum_t, 1.0 / static_cast<double>(all_), vv, hv);
     if (spec_.fit_bias && k_ > 1) {
@@ -159,10 +161,10 @@ class ExactObjective final : public Objective {
       }
     const double inv_all = 1.0 / static_cast<double>(all_);
     std::vector<double> sq(static_cast<size_t>(n_ * k_)), lin, sum_e(static_cast<size_t>(k_));
-    sums_.xt(e.data(), true, sq.data(), sum_e.data());
+    sums_->xt(e.data(), true, sq.data(), sum_e.data());
     if (centered_) {
       lin.resize(sq.size());
-      sums_.xt(e.data(), false, lin.data(), nullptr);
+      sums_->xt(e.data(), false, lin.data(), nullptr);
     }
     for (int64_t j = 0; j < n_; ++j)
       for (int64_t q = 0; q < k_; ++q) {
@@ -222,7 +224,7 @@ class ExactObjective final : public Objective {
   std::vector<double> y_, s_, inv_scale_, z_, d_, p_;
   bool standardized_ = false, centered_ = false;
   double null_ = 0;
-  detail::ExactSums sums_;
+  std::unique_ptr<detail::ExactSums> sums_;
   detail::SegmentCache seg_;
   std::unique_ptr<Objective> batch_;  // the ordinary objective, for minibatches
   double passes_ = 0;

@@ -2,8 +2,6 @@
 // option that asks for them trades speed for bits that one process and K ranks share.
 #include "models/exact_sums.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -13,6 +11,7 @@
 #include <string_view>
 
 #include "data/exact_sum.h"
+#include "lograd/error.h"
 #include "lograd/parallel.h"
 
 namespace lograd::detail {
@@ -45,13 +44,19 @@ void for_row(const MatrixView& x, int64_t i, F&& f) {
   }
 }
 
-// The smallest E with b < 2^E, kept within [-960, 1000] so the scales 2^-E and 2^(62 - E)
-// stay normal doubles (below 2^-960 the quantum is merely coarser than it could be).
+// An E with b < 2^E for a finite b >= 0: the smallest, raised to -960 at least so that the
+// scales 2^-E and 2^(62 - E) stay normal doubles (below 2^-960 the quantum is merely coarser
+// than it could be). The callers keep b below 2^900.
 int exponent_above(double b) {
   int e = 0;
   std::frexp(b, &e);  // b = f 2^e, f in [0.5, 1): b < 2^e (b = 0: e = 0)
-  return b == 0 ? -960 : std::clamp(e, -960, 1000);
+  return b == 0 ? -960 : std::max(e, -960);
 }
+
+// Features at least this large are refused: their squares must stay far below DBL_MAX.
+constexpr double kLargestFeature = 0x1p448;
+// Sums of terms at least this large are NaN (as a diverged point's): see xt.
+constexpr double kLargestTerm = 0x1p900;
 
 // Threads for a pass over `entries` stored entries: one per ~million, at most num_threads().
 int blocks_for(int64_t entries) {
@@ -65,12 +70,15 @@ ExactSums::ExactSums(const MatrixView& x, int64_t k, std::shared_ptr<Collective>
   std::vector<double> big(static_cast<size_t>(x.cols), 0.0);
   for (int64_t i = 0; i < x.rows; ++i)
     for_row(x, i, [&](int64_t j, double v) { big[j] = std::max(big[j], std::fabs(v)); });
-  max_over_ranks(big);
+  max_over_ranks(big);  // every rank the same maxima, so every rank throws or none
   ex_.resize(big.size());
   ex2_.resize(big.size());
   for (size_t j = 0; j < big.size(); ++j) {
+    if (!(big[j] < kLargestFeature))
+      throw ValueError("exact sums: feature " + std::to_string(j + 1) + " has a value of magnitude " +
+                       std::to_string(big[j]) + " (at least 2^448); rescale it, or train without exact sums");
     ex_[j] = exponent_above(big[j]);
-    ex2_[j] = exponent_above(big[j] * big[j]);  // |x|^2 rounded is at most max|x|^2 rounded
+    ex2_[j] = std::max(2 * ex_[j], -960);  // |x| < 2^ex, so x^2 < 2^(2 ex)
   }
 }
 
@@ -119,7 +127,7 @@ void ExactSums::xt(const double* u, bool squared, double* out, double* out_c) {
     }
   max_over_ranks(big);
   for (double a : big)
-    if (!(a <= std::numeric_limits<double>::max())) {
+    if (!(a < kLargestTerm)) {  // NaN or infinite somewhere (or absurdly large): every rank sees it
       std::fill(out, out + n * k, std::numeric_limits<double>::quiet_NaN());
       if (out_c) std::fill(out_c, out_c + k, std::numeric_limits<double>::quiet_NaN());
       return;
@@ -133,12 +141,14 @@ void ExactSums::xt(const double* u, bool squared, double* out, double* out_c) {
   const std::vector<int>& ex = squared ? ex2_ : ex_;
   for (int64_t j = 0; j < n; ++j) sx[j] = std::ldexp(1.0, -ex[j]);
 
-  // Each term t = f(x_ij) (u_iq 2^(62 - eu)) 2^-ex (the scalings exact) is below 2^62, since
-  // |u_iq| < 2^eu and |f(x_ij)| < 2^ex (rounding is monotone, so a rounded product stays
-  // within the rounded bound), so its integer part fits 64 bits; the integers add exactly in
-  // 128 bits.
+  // Each term t = (f(x_ij) 2^-ex) (u_iq 2^(62 - eu)) is below 2^62 in magnitude, since
+  // |f(x_ij)| < 2^ex and |u_iq| < 2^eu (the scalings are exact but for subnormals, and the
+  // first factor stays below 1 so nothing overflows on the way), so its integer part (the
+  // truncation, deterministic) fits 64 bits; the integers add exactly in 128 bits.
   const size_t width = static_cast<size_t>(n * k + k);
-  const int blocks = blocks_for(x_.stored() * k);
+  // One accumulator of `width` per block: no more blocks than there is work per accumulator.
+  const int blocks = static_cast<int>(
+      std::min<int64_t>(blocks_for(x_.stored() * k), std::max<int64_t>(1, x_.stored() * k / int64_t(width))));
   if (blocks_.size() < static_cast<size_t>(blocks)) blocks_.resize(static_cast<size_t>(blocks));
 #pragma omp parallel for num_threads(blocks) schedule(static, 1)
   for (int b = 0; b < blocks; ++b) {
@@ -156,14 +166,14 @@ void ExactSums::xt(const double* u, bool squared, double* out, double* out_c) {
         const double u0 = us[0];
         if (u0 == 0) continue;
         for_row(x_, i, [&](int64_t j, double v) {
-          a[j] += static_cast<int64_t>((squared ? v * v : v) * u0 * sx[j]);
+          a[j] += static_cast<int64_t>((squared ? v * v : v) * sx[j] * u0);
         });
         continue;
       }
       for_row(x_, i, [&](int64_t j, double v) {
-        const double f = (squared ? v * v : v);
+        const double f = (squared ? v * v : v) * sx[j];
         Fixed* aj = a + j * k;
-        for (int64_t q = 0; q < k; ++q) aj[q] += static_cast<int64_t>(f * us[q] * sx[j]);
+        for (int64_t q = 0; q < k; ++q) aj[q] += static_cast<int64_t>(f * us[q]);
       });
     }
   }

@@ -7,9 +7,10 @@
 // quantum of 2^(E - 62), E fixed per pass from bounds every split computes to the same bits
 // (the largest |x_ij| of each feature and |u_iq| of each output over every rank: maxima, not
 // sums), and added in 128-bit integers, exactly, so the order no longer matters. The ranks
-// add their integers (gathered, so the sum stays exact) and the total is rounded to double
-// once. A term's error is below 2^-62 of its bound and a sum's below m 2^-62 of it, about
-// 2^-9 of what summing m doubles may lose.
+// add their integers (gathered, so the sum stays exact) and the total is turned into a double
+// by a deterministic function of it (correctly rounded but where the result is subnormal). A
+// term's error is below 2^-62 of its bound and a sum's below m 2^-62 of it, about 2^-9 of what
+// summing m doubles may lose.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,8 @@ class ExactSums {
  public:
   // x: this rank's rows (its memory must outlive this object); k: the columns of
   // the vectors summed (outputs per example); c: the ranks (one process: local_collective()).
-  // Every rank constructs it at once (one gather: each feature's largest |x_ij|).
+  // Every rank constructs it at once (one gather: each feature's largest |x_ij|). Throws
+  // ValueError, on every rank, for a feature with a value of magnitude 2^448 or more.
   ExactSums(const MatrixView& x, int64_t k, std::shared_ptr<Collective> c);
 
   // z (m, k) = X W + b over this rank's m rows, each entry summed over the row's stored

@@ -36,10 +36,14 @@ class ShardObjective final : public Objective {
   int64_t penalized() const override { return local_->penalized(); }
   double passes() const override { return local_->passes(); }
 
-  bool global_sums() const override { return true; }
+  bool global_sums() const override { return true; }  // a shard is the whole objective
 
   double fun_grad(std::span<const double> w, std::span<double> g) override {
-    if (global_) return local_->fun_grad(w, g);
+    if (global_) {
+      const double f = local_->fun_grad(w, g);
+      poll();
+      return f;
+    }
     buf_[0] = local_->fun_grad(w, g);
     std::copy(g.begin(), g.end(), buf_.begin() + 1);
     reduce(buf_);
@@ -73,6 +77,7 @@ class ShardObjective final : public Objective {
   void hess_vec(std::span<const double> v, std::span<double> hv) override {
     local_->hess_vec(v, hv);
     if (!global_) reduce(hv);
+    else poll();
   }
 
   void hess_diag(std::span<double> d) override {
@@ -102,6 +107,14 @@ class ShardObjective final : public Objective {
   }
 
  private:
+  // One sum of nothing, for what every sum carries besides (under mpirun, each rank's stop
+  // flag: a signal to any rank stops all), where the local objective sums over the ranks
+  // through gathers alone.
+  void poll() {
+    double nothing = 0;
+    c_->sum(std::span<double>(&nothing, 1));
+  }
+
   void reduce(std::span<double> v) {
     for (double& x : v) x *= weight_;
     c_->sum(v);

@@ -11,11 +11,11 @@
 #include <sstream>
 
 #include "lograd/collective.h"
-#include "models/exact_sums.h"
 #include "lograd/kernels.h"
 #include "lograd/labels.h"
 #include "lograd/objective.h"
 #include "lograd/parallel.h"
+#include "models/exact_sums.h"
 
 namespace lograd {
 namespace {
@@ -559,6 +559,12 @@ std::string resolve_multi_class(const std::string& multi_class, size_t classes) 
 
 TrainResult train_logistic(const Dataset& data, const TrainOptions& options, const Model* init,
                            const ProgressFn& progress) {
+  const SolverKind kind = options.solver.kind;
+  if (options.exact_sums && options.solver_given && kind != SolverKind::kNewton &&
+      kind != SolverKind::kLbfgs && kind != SolverKind::kGd)
+    throw ValueError(std::string("exact sums cover the full-batch solvers (newton, lbfgs, gd); ") +
+                     solver_name(kind) + " sums minibatches, which they do not: pick one of those, "
+                     "or train without exact sums");
   const Ranks ranks = agree(data, options);
   if (ranks.m == 0) throw ValueError("the training data has no examples");
   // Under ranks the label maps see every rank's classes (one gather), else this data's.

@@ -389,11 +389,18 @@ class MpiTrain(TempDirTest):
         self.assertEqual(models[0], models[1])
 
     def test_a_signal_to_one_rank_stops_every_rank_with_the_model(self):
+        self.signal_one_rank([])
+
+    def test_a_signal_stops_an_exact_sums_run(self):
+        """--exact-sums sums by gathers; the stop flag still reaches every rank."""
+        self.signal_one_rank(["--exact-sums"])
+
+    def signal_one_rank(self, extra):
         data = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
         if not os.path.exists(data):
             self.skipTest(f"{data} is missing")
         out = self.path("stopped.json")
-        p = self.start_long_run(data, out, 2)
+        p = self.start_long_run(data, out, 2, extra)
         rank = self.wait_for_rank(out)
         time.sleep(3)
         os.kill(rank, signal.SIGTERM)
@@ -419,11 +426,11 @@ class MpiTrain(TempDirTest):
         self.assertRegex(err, r"rank \d|process rank", err)
         self.assertFalse(os.path.exists(out))
 
-    def start_long_run(self, data, out, ranks):
+    def start_long_run(self, data, out, ranks, extra=()):
         """mpirun -np RANKS lograd train: gd for far longer than any test waits."""
         return subprocess.Popen([MPIRUN, "--oversubscribe", "-np", str(ranks), LOGRAD, "train",
                                  data, "--solver", "gd", "--max-iter", "100000", "--tol", "1e-14",
-                                 "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 *extra, "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=ENV)
 
     def wait_for_rank(self, marker, last=False):

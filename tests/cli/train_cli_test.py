@@ -12,6 +12,7 @@ published LIBLINEAR optimum on a9a. Real-data tests use ../shared/datasets from 
 root and are skipped with a message when it is missing.
 """
 import csv
+import gzip
 import json
 import math
 import os
@@ -347,7 +348,7 @@ HELP = {
               "--class-weight", "--solver", "--tol", "--max-iter", "--max-seconds", "--lr",
               "--epochs", "--batch-size", "--seed", "--cv", "--test", "--init", "--curve",
               "-q,--quiet", "--json", "--sample-weight-column", "--threads", "--checkpoint",
-              "--multi-class",
+              "--multi-class", "--exact-sums",
               "--checkpoint-every", "--resume", "--max-memory", "--cache"] + DATA_OPTS,
     "predict": ["-m,--model", "--proba", "--decision", "-o,--out", "--max-memory"] + DATA_OPTS,
     "eval": ["-m,--model", "--json", "--max-memory"] + DATA_OPTS,
@@ -379,9 +380,40 @@ class Help(unittest.TestCase):
                      ["predict", "x"], ["eval", "x"], ["export", "-m", "x"],
                      ["export", "-m", "x", "-o", "y", "--format", "csv"],
                      ["train", "x", "--storage", "csr"], ["train", "x", "--dtype", "float16"],
-                     ["train", "x", "--format", "arff"]):
+                     ["train", "x", "--format", "arff"],
+                     ["train", "x", "--exact-sums", "--solver", "adam"]):
             r = run(*args)
             self.assertEqual(r.returncode, 2, f"lograd {' '.join(args)}: {r.stderr}")
+
+
+# ---- exact sums -------------------------------------------------------------------------------
+
+class ExactSums(LogradTest):
+    def test_the_model_does_not_depend_on_threads_or_row_order(self):
+        """--exact-sums: USPS multinomial (dense, 10 outputs: several threads' blocks) gives the
+        same model file on 1 and 2 threads and on its rows reversed; without it, the fused
+        kernels' sums follow the row order (the weights differ in their last bits)."""
+        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f:
+            lines = f.readlines()
+        fwd, back = self.path("fwd.csv"), self.path("back.csv")
+        with open(fwd, "w") as f:
+            f.writelines(lines)
+        with open(back, "w") as f:
+            f.writelines(lines[::-1])
+        common = ["--no-header", "--label-column", "1", "--max-iter", "3", "-q"]
+        models = []
+        for data, threads in ((fwd, 1), (fwd, 2), (back, 2)):
+            out = self.path(f"m{len(models)}.json")
+            self.ok("train", data, "-o", out, "--threads", threads, "--exact-sums", *common)
+            with open(out) as f:
+                models.append(json.load(f))
+        for m in models[1:]:
+            self.assertEqual(m["weights"], models[0]["weights"])
+            self.assertEqual(m.get("biases", m.get("bias")), models[0].get("biases", models[0].get("bias")))
+        for data, name in ((fwd, "f.json"), (back, "b.json")):
+            self.ok("train", data, "-o", self.path(name), "--threads", 2, *common)
+        with open(self.path("f.json")) as f, open(self.path("b.json")) as g:
+            self.assertNotEqual(json.load(f)["weights"], json.load(g)["weights"])
 
 
 # ---- the objective and regularisation ----------------------------------------------------------
