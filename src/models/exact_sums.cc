@@ -44,6 +44,40 @@ void for_row(const MatrixView& x, int64_t i, F&& f) {
   }
 }
 
+// x_i . w in four chains, entry e of the row's stored entries (CSR) or column e (dense) going
+// to chain e mod 4, added (c0 + c1) + (c2 + c3): a function of the row alone, with four times
+// the throughput of one chain.   v: (len), c: (len) or null (dense: column e), w: (n)
+template <class S>
+double chains4(const S* v, const int32_t* c, int64_t len, const double* w) {
+  const auto col = [&](int64_t e) { return c ? int64_t{c[e]} : e; };
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int64_t e = 0;
+  for (; e + 4 <= len; e += 4) {
+    a0 += double(v[e]) * w[col(e)];
+    a1 += double(v[e + 1]) * w[col(e + 1)];
+    a2 += double(v[e + 2]) * w[col(e + 2)];
+    a3 += double(v[e + 3]) * w[col(e + 3)];
+  }
+  if (e < len) a0 += double(v[e]) * w[col(e)];
+  if (e + 1 < len) a1 += double(v[e + 1]) * w[col(e + 1)];
+  if (e + 2 < len) a2 += double(v[e + 2]) * w[col(e + 2)];
+  return (a0 + a1) + (a2 + a3);
+}
+
+double row_dot(const MatrixView& x, int64_t i, const double* w) {
+  const int32_t* dense = nullptr;
+  if (x.sparse) {
+    const int64_t b = x.row_ptr[i], len = x.row_ptr[i + 1] - b;
+    if (x.dtype == Dtype::kFloat32)
+      return chains4(static_cast<const float*>(x.values) + b, x.col + b, len, w);
+    return chains4(static_cast<const double*>(x.values) + b, x.col + b, len, w);
+  }
+  const int64_t at = i * (x.stride > 0 ? x.stride : x.cols);
+  if (x.dtype == Dtype::kFloat32)
+    return chains4(static_cast<const float*>(x.values) + at, dense, x.cols, w);
+  return chains4(static_cast<const double*>(x.values) + at, dense, x.cols, w);
+}
+
 // An E with b < 2^E for a finite b >= 0: the smallest, raised to -960 at least so that the
 // scales 2^-E and 2^(62 - E) stay normal doubles (below 2^-960 the quantum is merely coarser
 // than it could be). The callers keep b below 2^900.
@@ -105,7 +139,7 @@ void ExactSums::scores(const double* w, const double* b, double* z) const {
     double* zi = z + i * k;
     std::fill(zi, zi + k, 0.0);
     if (k == 1)
-      for_row(x_, i, [&](int64_t j, double v) { zi[0] += v * w[j]; });
+      zi[0] = row_dot(x_, i, w);
     else
       for_row(x_, i, [&](int64_t j, double v) {
         const double* wj = w + j * k;
