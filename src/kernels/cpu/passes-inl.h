@@ -14,6 +14,7 @@
 #define LOGRAD_KERNELS_PASSES_INL_H_
 #endif
 
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 #include <algorithm>
@@ -162,6 +163,13 @@ HWY_INLINE void csr_axpy(const S* HWY_RESTRICT v, const int32_t* HWY_RESTRICT c,
 // pipelining. coef(i, z_i) turns the dot product of position i into its update coefficient;
 // rows whose coefficient is 0 get no update. g null: dot products only.
 // X: (m, n), w: (n) -> g: (n) +=
+// How far ahead of the next row's entries the pipelined loop asks for the entries to come
+// (software prefetch; the rows lie one after another in the value and index arrays): 256
+// entries, 1 KB of float32 values and 1 KB of indices, a few hundred nanoseconds of work.
+// Measured on an AMD EPYC (Zen 4), `lograd train fmnist_sparse_f32.lgb --solver gd --epochs
+// 60`, 8 interleaved pairs: 16% less time at 2 threads and 10% at 1 thread (medians),
+// faster in every pair; 128, 512 and 1024 entries measured alike within the noise.
+constexpr int64_t kAhead = 256;
 template <class S, class F>
 void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t end,
               const double* HWY_RESTRICT w, double* HWY_RESTRICT g, F&& coef) {
@@ -180,6 +188,7 @@ void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t e
     const S* vn;
     const int32_t* cn;
     const int64_t len_n = row(i + 1, vn, cn);
+
     if (!g || a == 0) {
       a = coef(i + 1, csr_dot(vn, cn, len_n, w));
     } else {
@@ -188,6 +197,8 @@ void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t e
       int64_t k = 0;
       for (; k < both; k += 4) {
         double p[4];
+        hwy::Prefetch(vn + k + kAhead);  // the rows after the next, on their way from memory
+        hwy::Prefetch(cn + k + kAhead);
         scale4(v + k, a, p);
         acc.step4(vn + k, cn + k, w);
         g[c[k]] += p[0];
