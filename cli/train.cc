@@ -395,6 +395,7 @@ void run(const TrainCli& o) {
       {"standardize", o.standardize}, {"objective", r.objective},
       {"objective_liblinear", r.objective_liblinear}, {"iterations", r.solve.iterations},
       {"converged", r.solve.converged}, {"stop_reason", r.solve.stop_reason}};
+  if (o.exact_sums) model.training["exact_sums"] = true;
   if (!model.multi_class.empty()) model.training["multi_class"] = model.multi_class;
   if (!r.class_objectives.empty()) model.training["class_objectives"] = r.class_objectives;
   if (resume) model.training["resumed_from"] = o.resume;

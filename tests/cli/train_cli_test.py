@@ -416,6 +416,25 @@ class ExactSums(LogradTest):
             self.assertNotEqual(json.load(f)["weights"], json.load(g)["weights"])
 
 
+    def test_a_checkpoint_resumes_to_the_same_bits_and_names_the_option(self):
+        """An --exact-sums run stopped after 3 iterations resumes to the uninterrupted run's
+        model; resuming it without --exact-sums is refused, naming the option."""
+        data = os.path.join(REPO, "data", "a9a.gz")
+        ckpt = self.path("c.ckpt")
+        self.ok("train", data, "-o", self.path("part.json"), "--exact-sums", "--tol", "1e-10",
+                "--max-iter", "3", "--checkpoint", ckpt, "-q")
+        self.ok("train", data, "-o", self.path("resumed.json"), "--exact-sums", "--tol", "1e-10",
+                "--resume", ckpt, "-q")
+        self.ok("train", data, "-o", self.path("full.json"), "--exact-sums", "--tol", "1e-10", "-q")
+        with open(self.path("resumed.json")) as f, open(self.path("full.json")) as g:
+            a, b = json.load(f), json.load(g)
+        self.assertEqual(a["weights"], b["weights"])
+        self.assertEqual(a["bias"], b["bias"])
+        self.assertTrue(b["training"]["exact_sums"])
+        r = self.fails(1, "train", data, "-o", self.path("x.json"), "--resume", ckpt, "-q")
+        self.assertIn("exact_sums", r.stderr)
+
+
 # ---- the objective and regularisation ----------------------------------------------------------
 
 class Regularisation(LogradTest):
