@@ -3,7 +3,7 @@
 // same bits in one process, on any thread count and under `mpirun -np K` for every K.
 //
 // How: each term is made in double by a per-row computation that does not depend on where the
-// row is (a row's own entries in column order), then truncated to a fixed-point integer on a
+// row is (a row's own entries, in four chains by entry position), then truncated to a fixed-point integer on a
 // quantum of 2^(E - 62), E fixed per pass from bounds every split computes to the same bits
 // (the largest |x_ij| of each feature and |u_iq| of each output over every rank: maxima, not
 // sums), and added in 128-bit integers, exactly, so the order no longer matters. The ranks
