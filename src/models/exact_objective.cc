@@ -166,15 +166,7 @@ class ExactObjective final : public Objective {
       lin.resize(sq.size());
       sums_->xt(e.data(), false, lin.data(), nullptr);
     }
-    for (int64_t j = 0; j < n_; ++j)
-      for (int64_t q = 0; q < k_; ++q) {
-        const size_t at = static_cast<size_t>(j * k_ + q);
-        double v = sq[at];
-        if (centered_)
-          v += -2 * spec_.mean[j] * lin[at] + spec_.mean[j] * spec_.mean[j] * sum_e[q];
-        if (standardized_) v *= inv_scale_[j] * inv_scale_[j];
-        d[at] = v * inv_all + spec_.l2;
-      }
+    detail::weight_diagonal(sq, lin, sum_e, n_, k_, spec_, inv_scale_, centered_, inv_all, d);
     if (spec_.fit_bias)
       for (int64_t q = 0; q < k_; ++q)
         d[n_ * k_ + q] = sum_e[q] * inv_all + (k_ > 1 ? null_ / double(k_) : 0.0);

@@ -38,6 +38,25 @@ inline std::vector<double> check_linear_problem(const std::string& what, int64_t
   return inv_scale;
 }
 
+// The Hessian diagonal's weight entries from sums over the examples in raw feature space, for
+// A = [(X - 1 mean^T) diag(inv_scale), 1] per output column: with sq (n, k) = sum_i e_iq x_ij^2,
+// lin (n, k) = sum_i e_iq x_ij (read only when centred) and sum_e (k) = sum_i e_iq,
+//   d[j k + q] = scale (sq - 2 mean_j lin + mean_j^2 sum_e) inv_scale_j^2 + l2.
+// The logistic (k = 1), softmax and exact-sum objectives share it.
+inline void weight_diagonal(const std::vector<double>& sq, const std::vector<double>& lin,
+                            const std::vector<double>& sum_e, int64_t n, int64_t k,
+                            const LogisticSpec& spec, const std::vector<double>& inv_scale,
+                            bool centered, double scale, std::span<double> d) {
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t q = 0; q < k; ++q) {
+      const size_t at = static_cast<size_t>(j * k + q);
+      double v = sq[at];
+      if (centered) v += -2 * spec.mean[j] * lin[at] + spec.mean[j] * spec.mean[j] * sum_e[q];
+      if (!inv_scale.empty()) v *= inv_scale[j] * inv_scale[j];
+      d[at] = v * scale + spec.l2;
+    }
+}
+
 // The last two points of fun_grad and the z = A w of the earlier one, so that
 // fun_on_last_segment can price a line search's trials without a pass over X. Both linear-model
 // objectives keep one; Newton turns it off (keep_segments(false)).

@@ -121,12 +121,7 @@ class LogisticObjective final : public Objective {
     for (double v : d_) sum_d += v;
     kernels::diag_xtdx(xv_, kernels::Rows::all(xv_), d_.data(), q.data());
     if (centered_) kernels::matmul_t(xv_, kernels::Rows::all(xv_), 1, d_.data(), p.data());
-    for (int64_t j = 0; j < n_; ++j) {
-      double v = q[j];
-      if (centered_) v += -2 * spec_.mean[j] * p[j] + spec_.mean[j] * spec_.mean[j] * sum_d;
-      if (standardized_) v *= inv_scale_[j] * inv_scale_[j];
-      d[j] = v + spec_.l2;
-    }
+    detail::weight_diagonal(q, p, {sum_d}, n_, 1, spec_, inv_scale_, centered_, 1.0, d);
     if (spec_.fit_bias) d[n_] = sum_d;
     passes_ += centered_ ? 2 : 1;
   }

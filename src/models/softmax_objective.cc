@@ -156,15 +156,7 @@ class SoftmaxObjective final : public Objective {
       lin.assign(sq.size(), 0.0);
       kernels::matmul_t(xv_, kernels::Rows::all(xv_), k_, e.data(), lin.data());
     }
-    for (int64_t j = 0; j < n_; ++j)
-      for (int64_t q = 0; q < k_; ++q) {
-        const size_t at = static_cast<size_t>(j * k_ + q);
-        double v = sq[at];
-        if (centered_)
-          v += -2 * spec_.mean[j] * lin[at] + spec_.mean[j] * spec_.mean[j] * sum_e[q];
-        if (standardized_) v *= inv_scale_[j] * inv_scale_[j];
-        d[at] = v + spec_.l2;
-      }
+    detail::weight_diagonal(sq, lin, sum_e, n_, k_, spec_, inv_scale_, centered_, 1.0, d);
     if (spec_.fit_bias)
       for (int64_t q = 0; q < k_; ++q) d[n_ * k_ + q] = sum_e[q] + null_ / double(k_);
     passes_ += centered_ ? 2 : 1;

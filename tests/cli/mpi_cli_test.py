@@ -79,6 +79,15 @@ class MpiTrain(TempDirTest):
                          else lines[len(lines) // 2:] + lines[:len(lines) // 2])
         return out
 
+    def usps_svm(self):
+        """The bundled USPS digits as LIBSVM, usps.svm in the test's directory."""
+        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f, \
+                open(self.path("usps.svm"), "w") as g:
+            for line in f:
+                v = line.strip().split(",")
+                g.write(v[0] + " " + " ".join(f"{j}:{x}" for j, x in enumerate(v[1:], 1)
+                                              if float(x) != 0) + "\n")
+
     def check(self, data, args, ks, what):
         one = self.path("one.json")
         ref = json.loads(self.train(data, one, args).stdout)
@@ -121,12 +130,7 @@ class MpiTrain(TempDirTest):
         and USPS (multinomial)."""
         a9a = os.path.join(DATASETS, "a9a")
         kdd = os.path.join(DATASETS, "kddcup99_10pct_binary.libsvm.gz")
-        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f, \
-                open(self.path("usps.svm"), "w") as g:
-            for line in f:
-                v = line.strip().split(",")
-                g.write(v[0] + " " + " ".join(f"{j}:{x}" for j, x in enumerate(v[1:], 1)
-                                              if float(x) != 0) + "\n")
+        self.usps_svm()
         # Whole runs on a9a; on kddcup99 and USPS the first steps (each step's bits are what
         # the ranks must share; the whole runs take minutes).
         runs = [(a9a, ["--tol", "1e-12"], "a9a newton"),
@@ -155,12 +159,7 @@ class MpiTrain(TempDirTest):
 
     def test_multiclass_usps(self):
         # The bundled USPS digits as LIBSVM (only LIBSVM text is split across ranks yet).
-        with gzip.open(os.path.join(REPO, "data", "usps.train.csv.gz"), "rt") as f, \
-                open(self.path("usps.svm"), "w") as g:
-            for line in f:
-                v = line.strip().split(",")
-                g.write(v[0] + " " + " ".join(f"{j}:{x}" for j, x in enumerate(v[1:], 1)
-                                              if float(x) != 0) + "\n")
+        self.usps_svm()
         self.check(self.path("usps.svm"), ["--tol", "1e-10"], [2, 4], "usps multinomial")
         self.check(self.path("usps.svm"), ["--multi-class", "ovr", "--tol", "1e-10"], [3],
                    "usps one-vs-rest")
