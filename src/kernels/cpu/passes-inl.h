@@ -198,7 +198,6 @@ void csr_rows(const CsrRows<S>& x, const int64_t* rows, int64_t begin, int64_t e
     const S* vn;
     const int32_t* cn;
     const int64_t len_n = row(i + 1, vn, cn);
-
     if (!g || a == 0) {
       a = coef(i + 1, csr_dot(vn, cn, len_n, w));
     } else {
