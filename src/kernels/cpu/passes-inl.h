@@ -18,8 +18,8 @@
 #include <hwy/highway.h>
 
 #include <algorithm>
-#include <cmath>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -67,13 +67,13 @@ int blocks_for(const M& x, int64_t count) {
 
 // ---- CSR rows ----
 
-// The column indices of four consecutive entries of a CSR row, widened for addressing: read as
-// two 64-bit loads where four 32-bit loads took four. The CSR loops are bound by their loads
-// and stores (per four entries: the indices, the four w[c] and the four read-modify-writes of
-// g[c], beside two vector loads of values), not by their arithmetic, so a load saved is time
-// saved. Measured on an AMD EPYC (Zen 4) by the kernel bench (`BM_GradientPass_CsrF32`,
-// Fashion-MNIST): see bench/RESULTS.md. Columns are validated nonnegative, so zero-extension
-// keeps them.   c: (4) -> 4 indices
+// The column indices of four consecutive entries of a CSR row, widened for addressing: two
+// 64-bit loads instead of four 32-bit ones. The CSR loops are bound by their loads and stores
+// (per four entries: the indices, the four w[c] and the four read-modify-writes of g[c], beside
+// two vector loads of values), not by their arithmetic, so a load saved is time saved: the CSR
+// gradient pass's kernel bench (`BM_GradientPass_CsrF32`, Fashion-MNIST, AMD EPYC Zen 4) 16%
+// faster at 2 threads (medians over 8 processes each, alternating; DEVELOPERS.md, issue 14).
+// Columns are validated nonnegative, so zero-extension keeps them.   c: (4) -> 4 indices
 struct Cols4 {
   uint64_t j[4];
 };
