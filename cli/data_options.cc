@@ -159,6 +159,25 @@ ReadOptions read_options(const DataOptions& o) {
   return r;
 }
 
+namespace {
+
+// Whether two CSV encodings give the same features: the same columns, each of the same kind
+// mapped to the same features (the same categories, in order), and under --missing mean the
+// same fill values.
+bool same_features(const CsvEncoding& a, const CsvEncoding& b) {
+  if (a.columns.size() != b.columns.size()) return false;
+  const bool fills = a.missing == "mean" || b.missing == "mean";
+  for (size_t i = 0; i < a.columns.size(); ++i) {
+    const CsvColumn &x = a.columns[i], &y = b.columns[i];
+    if (x.name != y.name || x.kind != y.kind || x.first_feature != y.first_feature ||
+        x.categories != y.categories || (fills && x.fill != y.fill))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model,
                        bool unlabelled) {
   DataOptions opts = o;
@@ -168,8 +187,18 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
                        ? saved
                        : "error";
   }
+  // --missing mean fills with the training means, which only a model trained so holds.
+  if (opts.missing == "mean" && !model.encoding.empty() && !model.encoding.missing.empty() &&
+      model.encoding.missing != "mean")
+    throw usage_error("--missing", "mean fills a missing value with its column's "
+                                   "training mean, and this model was trained with --missing " +
+                                       model.encoding.missing +
+                                       ", so it holds none: give --missing zero or skip-row");
   ReadOptions r = read_options(opts);
-  if (!model.encoding.empty()) {
+  // A cache was encoded when it was made, and is read as it is (then checked against the
+  // model's encoding below); CSV text is read with the model's encoding.
+  const bool cache = is_binary_cache(path);
+  if (!model.encoding.empty() && !cache) {
     r.encoding = &model.encoding;
     r.format = FileFormat::kCsv;
   }
@@ -177,6 +206,12 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
   r.labels_optional = unlabelled;
   check_memory({path}, o);
   Dataset d = with_memory_advice(o, [&] { return read_dataset(path, r); });
+  if (cache && !model.encoding.empty() && !same_features(d.encoding, model.encoding))
+    throw ValueError(path + " is a cache whose features were encoded from its own CSV file (" +
+                     (d.encoding.empty() ? std::string("or from LIBSVM text")
+                                         : "its own columns, categories or fill values") +
+                     "), not as this model's training data was: give the CSV file itself, "
+                     "which is read with the model's encoding");
   if (d.cols() > model.n_features)
     std::fprintf(stderr,
                  "lograd: warning: %s has %lld features, the model %lld: features %lld to %lld "

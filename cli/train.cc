@@ -302,6 +302,20 @@ void run(const TrainCli& o) {
   }
   const double load_seconds = seconds_since(t_load);
   warn_skipped_rows(data, o.data);
+  // A cache given as the data was encoded when it was made: its missing-value policy holds.
+  if (!o.data_opts.missing.empty() && !data.encoding.missing.empty() &&
+      data.encoding.missing != o.data_opts.missing && is_binary_cache(o.data))
+    throw usage_error("--missing", o.data + " is a cache made with --missing " +
+                                       data.encoding.missing + ", which --missing " +
+                                       o.data_opts.missing + " cannot change: train from the "
+                                       "CSV file, or convert it again with --missing " +
+                                       o.data_opts.missing);
+  if (data.cols() == 0 && w.rank == 0)
+    std::fprintf(stderr, "lograd: warning: %s has no features: the model is the intercept alone "
+                 "(the classes' frequencies)%s\n", o.data.c_str(),
+                 data.encoding.columns.size() == 1
+                     ? "; the CSV text split into one column: is --delimiter right?"
+                     : "");
   const std::string cache_note =
       o.cache.empty() ? std::string()
       : cache_hit     ? " (from the cache " + o.cache + ")"
@@ -363,9 +377,12 @@ void run(const TrainCli& o) {
   });
   progress.clear();
   Model model = std::move(r.model);  // not a copy: W is n x K doubles
-  // Prediction reads CSV with the training's missing-value policy (also after a cache hit).
+  // Prediction reads CSV with the training's missing-value policy: the one the data was read
+  // with (a cache holds its own), else the option's (a cache from before caches held it).
   if (!model.encoding.empty())
-    model.encoding.missing = o.data_opts.missing.empty() ? "error" : o.data_opts.missing;
+    model.encoding.missing = !data.encoding.missing.empty() ? data.encoding.missing
+                             : o.data_opts.missing.empty()  ? "error"
+                                                            : o.data_opts.missing;
   // Under ranks: of every rank's part together (each rank's probabilities gathered).
   const Scores train_m = score(model, data, ranks ? w.collective.get() : nullptr);
   // Whether any rank was signalled: then no rank cross-validates (the ranks decide together).

@@ -146,15 +146,22 @@ class CsvReader {
   }
   // Refuses text that is not UTF-8 (it would go into the model file): at its first bad byte.
   void check_utf8(const CsvField& at, size_t j, const char* what) const;
-  // Prediction without labels: inserts the absent label column into a record.
-  void insert_label(std::vector<CsvField>& f) const {
-    if (!no_label_) return;
-    const CsvField empty{std::string_view(), f.empty() ? 0 : f[0].line, 1};
-    if (static_cast<int64_t>(f.size()) >= label_)
-      f.insert(f.begin() + label_, empty);
-    else
-      f.push_back(empty);  // a short row: check_width reports it
+  // Prediction on rows without the model's label or weight column: inserts them, empty, into
+  // a record (ascending, so each position is the model's).
+  void insert_absent(std::vector<CsvField>& f) const {
+    for (const int64_t j : absent_) {
+      const CsvField empty{std::string_view(), f.empty() ? 0 : f[0].line, 1};
+      if (static_cast<int64_t>(f.size()) >= j)
+        f.insert(f.begin() + j, empty);
+      else
+        f.push_back(empty);  // a short row: check_width reports it
+    }
   }
+  bool is_absent(int64_t j) const {
+    return std::find(absent_.begin(), absent_.end(), j) != absent_.end();
+  }
+  // Which of the model's label and weight columns a file `width` columns wide lacks.
+  std::vector<int64_t> absent_columns(const std::vector<std::string>& first, size_t width) const;
 
   std::string_view text_;
   std::string_view layout_text_;  // where choose_layout looks: text_, or a part's file head
@@ -173,7 +180,10 @@ class CsvReader {
   std::vector<TextMap<int32_t>> category_index_;  // per column: category -> position
   int64_t features_ = 0;
   int64_t skipped_ = 0;
-  bool no_label_ = false;  // labels_optional, and the rows lack the model's label column
+  // Replayed columns the file lacks: the weight column, and with labels_optional the label
+  // column (ascending model positions); no_label_: the label column is one of them.
+  std::vector<int64_t> absent_;
+  bool no_label_ = false;
   // Data-parallel reading.
   bool part_ = false;          // text_ is one rank's part of the text (read_part)
   bool cut_at_lines_ = false;  // the parts are cut at line ends: a record may not span lines
@@ -259,17 +269,16 @@ void CsvReader::choose_layout() {
   std::vector<std::string> second;
   const bool has_second = scanner.next(&fields);
   if (has_second) second = copy_texts(fields);
-  if (replay_ != nullptr && options_.labels_optional &&
-      first.size() + 1 == replay_->columns.size()) {
-    // Prediction on rows without the label column: read them as if it were there, empty.
-    for (size_t j = 0; j < replay_->columns.size(); ++j)
-      if (replay_->columns[j].kind == Kind::kLabel) label_ = static_cast<int64_t>(j);
-    if (label_ >= 0) {
-      no_label_ = true;
-      const std::string name = replay_->columns[static_cast<size_t>(label_)].name;
-      first.insert(first.begin() + label_, name);  // matches the model's header, if any
-      first_at.insert(first_at.begin() + label_, {first_line_, 1});
-      if (has_second) second.insert(second.begin() + label_, name);
+  if (replay_ != nullptr && first.size() < replay_->columns.size()) {
+    // Prediction on rows without the label (or weight) column: read them as if it were there,
+    // empty, its name in the header's place (matching the model's header, if any).
+    absent_ = absent_columns(first, first.size());
+    for (const int64_t j : absent_) {
+      const CsvColumn& c = replay_->columns[static_cast<size_t>(j)];
+      if (c.kind == Kind::kLabel) no_label_ = true;
+      first.insert(first.begin() + j, c.name);
+      first_at.insert(first_at.begin() + j, {first_line_, 1});
+      if (has_second) second.insert(second.begin() + j, c.name);
     }
   }
 
@@ -358,15 +367,49 @@ void CsvReader::replay_columns() {
   if (label_ < 0) throw ValueError("the saved CSV encoding has no label column");
 }
 
+std::vector<int64_t> CsvReader::absent_columns(const std::vector<std::string>& first,
+                                                size_t width) const {
+  const auto& cols = replay_->columns;
+  int64_t label = -1, weight = -1;
+  for (size_t j = 0; j < cols.size(); ++j) {
+    if (cols[j].kind == Kind::kLabel) label = static_cast<int64_t>(j);
+    if (cols[j].kind == Kind::kWeight) weight = static_cast<int64_t>(j);
+  }
+  std::vector<int64_t> optional;  // the weight column always; the label column for prediction
+  if (weight >= 0) optional.push_back(weight);
+  if (label >= 0 && options_.labels_optional) optional.push_back(label);
+  std::sort(optional.begin(), optional.end());
+  const size_t lacking = cols.size() - width;
+  if (lacking != 1 || optional.size() < 2)
+    return lacking == optional.size() ? optional : std::vector<int64_t>();  // else: check_width
+  // One of the two is absent. A header tells which; without one, either choice lines up the
+  // features when no feature column lies between them.
+  const auto named = [&](int64_t j) {
+    return std::find(first.begin(), first.end(), cols[static_cast<size_t>(j)].name) != first.end();
+  };
+  if (replay_->header && named(label) != named(weight))
+    return {named(label) ? weight : label};
+  if (std::abs(label - weight) == 1) return {weight};
+  throw ParseError(path_, first_line_, 1,
+                   "the file has one column fewer than the model's training data, which had a "
+                   "label column (" + quoted(cols[static_cast<size_t>(label)].name) +
+                       ") and a weight column (" + quoted(cols[static_cast<size_t>(weight)].name) +
+                       "): without a header naming the columns, which of them is absent is "
+                       "unclear: add the training file's header line, or give both columns");
+}
+
 void CsvReader::check_width(const std::vector<CsvField>& f, const CsvScanner& scanner) const {
   if (f.size() == ncols_) return;
   const std::string basis = replay_ != nullptr ? "as in the training data"
                             : header_          ? "as in the header"
                                                : "as in line " + std::to_string(first_line_);
-  const size_t absent = no_label_ ? 1 : 0;  // the label column, not in the file
+  const size_t absent = absent_.size();  // the label or weight column, not in the file
+  const std::string without = absent == 2 ? ", without the label and weight columns"
+                              : no_label_ ? ", without the label column"
+                              : absent    ? ", without the weight column"
+                                          : "";
   const std::string message = "expected " + std::to_string(ncols_ - absent) + " fields (" + basis +
-                              (no_label_ ? ", without the label column" : "") + "), found " +
-                              std::to_string(f.size() - absent);
+                              without + "), found " + std::to_string(f.size() - absent);
   if (f.size() > ncols_) fail(f[ncols_], message);
   const auto [line, col] = scanner.record_end();
   throw ParseError(path_, line, col, message);
@@ -378,7 +421,9 @@ bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
                         ": every example needs a label");
   bool keep = true;
   for (size_t j = 0; j < ncols_; ++j) {
-    if (static_cast<int64_t>(j) == label_ || !is_missing(f[j].text)) continue;
+    if (static_cast<int64_t>(j) == label_ || !is_missing(f[j].text) ||
+        is_absent(static_cast<int64_t>(j)))
+      continue;
     switch (options_.missing) {
       case MissingPolicy::kError:
         fail(f[j], "missing value " + quoted(f[j].text) + " in " + describe(j) +
@@ -417,7 +462,7 @@ void CsvReader::for_each_row(F&& f) {
                        "a quoted field spans lines here: data-parallel reading cuts the file "
                        "at line ends, so every record must be one line; remove the line breaks "
                        "inside quotes, or train in one process");
-    insert_label(fields);
+    insert_absent(fields);
     check_width(fields, scanner);
     if (keep_row(fields))
       f(fields);
@@ -685,7 +730,7 @@ std::vector<Entries> CsvReader::collect(bool wide, Dataset& data) {
     if (options_.classes > 0 && classes.names().size() > static_cast<size_t>(options_.classes))
       fail(f[label_], too_many_classes(classes.names(), options_.classes) + " (labels from " +
                           describe(label_) + ")");
-    if (weight_ >= 0) {
+    if (weight_ >= 0 && !is_absent(weight_)) {
       const CsvField& w = f[weight_];
       double v;
       if (parse_number(w.text, &v) != NumberParse::kOk)

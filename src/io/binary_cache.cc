@@ -169,6 +169,7 @@ nlohmann::json cache_meta(const Dataset& like, int64_t rows, int64_t cols, int64
                            {"fill", c.fill}});
     meta["encoding"] = {{"delimiter", std::string(1, like.encoding.delimiter)},
                         {"header", like.encoding.header}, {"columns", cols_json}};
+    if (!like.encoding.missing.empty()) meta["encoding"]["missing"] = like.encoding.missing;
   }
   return meta;
 }
@@ -456,6 +457,13 @@ CacheLayout read_header(Reader& r, const std::string& path, Dataset& d) {
       if (delimiter.size() != 1) r.fail("its encoding's delimiter is not one character");
       d.encoding.delimiter = delimiter[0];
       d.encoding.header = e.at("header").get<bool>();
+      // The missing-value policy it was read with (absent in caches from before it was kept).
+      d.encoding.missing = e.value("missing", std::string());
+      if (!d.encoding.missing.empty() && d.encoding.missing != "error" &&
+          d.encoding.missing != "skip-row" && d.encoding.missing != "zero" &&
+          d.encoding.missing != "mean")
+        r.fail("its encoding's missing-value policy '" + d.encoding.missing +
+               "' is none of error, skip-row, zero, mean");
       // Replayed at prediction, where each column's features are written into a row: their
       // ranges must ascend within the matrix without overlapping, as the CSV reader makes them.
       int64_t next_feature = 0;

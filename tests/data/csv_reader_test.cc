@@ -586,5 +586,46 @@ TEST(CsvReader, ReplayWithoutTheLabelColumn) {
   EXPECT_PARSE_ERROR([&] { read_csv(noheader, r); }, noheader + ":1:", "expected 3 fields");
 }
 
+// A model trained with a sample-weight column predicts on rows without it (and without the
+// label), and eval reads labelled rows without it; where a file lacks one of the two columns
+// and nothing says which, the features would line up only by chance: refused.
+TEST(CsvReader, ReplayWithoutTheWeightColumn) {
+  TempDir dir;
+  ReadOptions o;
+  o.weight_column = "w";
+  const Dataset t = read_csv(dir.write("t.csv", "a,b,w,y\n1,2,1,0\n3,4,2,1\n5,6,0.5,0\n"), o);
+  ASSERT_EQ(t.weight.size(), 3u);
+  const std::vector<double> want = {1, 2, 5, 6};
+  ReadOptions r;
+  r.encoding = &t.encoding;
+  r.labels_optional = true;
+  for (const char* text : {"a,b,y\n1,2,0\n5,6,1\n", "1,2,0\n5,6,1\n", "a,b\n1,2\n5,6\n",
+                           "1,2\n5,6\n"}) {
+    SCOPED_TRACE(text);
+    const Dataset p = read_csv(dir.write("p.csv", text), r);
+    EXPECT_EQ(dense_values(p.x), want);
+    EXPECT_TRUE(p.weight.empty());  // all 1
+  }
+  const Dataset pw = read_csv(dir.write("pw.csv", "a,b,w\n1,2,3\n5,6,4\n"), r);  // no label
+  EXPECT_EQ(dense_values(pw.x), want);
+  EXPECT_EQ(pw.weight, (std::vector<double>{3, 4}));
+  // eval: the labels are needed, the weights are not.
+  r.labels_optional = false;
+  const Dataset e = read_csv(dir.write("e.csv", "1,2,1\n5,6,0\n"), r);
+  EXPECT_EQ(dense_values(e.x), want);
+  ASSERT_EQ(e.classes.size(), 2u);
+  EXPECT_EQ(e.classes[e.label[0]], "1");
+  // Label and weight apart, a feature between them: one absent of the two needs a header.
+  const Dataset t2 = read_csv(dir.write("t2.csv", "w,a,y\n1,2,0\n3,4,1\n"), o);
+  r.encoding = &t2.encoding;
+  r.labels_optional = true;
+  EXPECT_EQ(dense_values(read_csv(dir.write("h.csv", "w,a\n1,2\n3,7\n"), r).x),
+            (std::vector<double>{2, 7}));
+  EXPECT_EQ(dense_values(read_csv(dir.write("h2.csv", "a,y\n2,0\n7,1\n"), r).x),
+            (std::vector<double>{2, 7}));
+  const auto bare = dir.write("b.csv", "1,2\n3,7\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(bare, r); }, bare + ":1:1: ", "which of them is absent");
+}
+
 }  // namespace
 }  // namespace lograd

@@ -66,11 +66,12 @@ class BlockSums {
 // A buffer of at least `size` doubles kept from call to call (per thread and slot), zeroed
 // when `zero`. The k > 1 passes need per-block buffers of n x k doubles (12 MB for news20's
 // 62,061 features and 20 classes); fresh ones every pass cost more in page faults than the
-// pass itself.
+// pass itself. Never null, even for size 0 (no features): the passes take a null W or V to
+// mean "none given".
 inline double* scratch(int slot, size_t size, bool zero) {
   thread_local std::vector<double> buffers[4];
   std::vector<double>& b = buffers[slot];
-  if (b.size() < size) b.resize(size);
+  if (b.size() < std::max<size_t>(size, 1)) b.resize(std::max<size_t>(size, 1));
   if (zero) std::fill_n(b.data(), size, 0.0);
   return b.data();
 }

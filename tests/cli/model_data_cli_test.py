@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""End-to-end tests of how a model meets data (standard library only): binary caches read by
+CSV-trained models, the missing-value policy kept through a cache, the sample-weight column
+absent at prediction, and models without features (found by probing the CLI, 2026-12-06).
+
+Usage: model_data_cli_test.py PATH/TO/lograd
+
+Each check compares against an independent result: predictions from a cache against those from
+the CSV file it was made from, the intercept-only model's probabilities against the classes'
+frequencies (its closed form), a policy against what it must print.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+import unittest
+
+from cli_util import TempDirTest
+
+LOGRAD = None
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def run(*args, timeout=120):
+    r = subprocess.run([LOGRAD, *map(str, args)], capture_output=True, timeout=timeout)
+    r.out = r.stdout.decode("utf-8", errors="replace")
+    r.err = r.stderr.decode("utf-8", errors="replace")
+    return r
+
+
+class Base(TempDirTest):
+    PREFIX = "lograd_model_data_cli_"
+
+    def ok(self, *args):
+        r = run(*args)
+        self.assertEqual(r.returncode, 0, f"{args}: exit {r.returncode}\n{r.err}")
+        return r
+
+    def fails(self, status, *args):
+        r = run(*args)
+        self.assertEqual(r.returncode, status, f"{args}: exit {r.returncode}, expected {status}\n"
+                                               f"{r.out}\n{r.err}")
+        return r
+
+
+CSV = "a;colour;y\n1;red;0\n3;blue;1\n5;red;0\n2;green;1\n4;blue;1\n0.5;green;0\n"
+
+
+class CachesAndCsvModels(Base):
+    def test_a_csv_model_reads_its_cache_and_refuses_another_encoding(self):
+        data = self.write("d.csv", CSV)
+        cache = self.path("d.lgb")
+        self.ok("convert", data, "-o", cache)
+        model = self.path("m.json")
+        self.ok("train", cache, "-q", "-o", model)
+        from_csv = self.ok("predict", "-m", model, data, "--proba").out
+        self.assertEqual(self.ok("predict", "-m", model, cache, "--proba").out, from_csv)
+        self.assertIn("accuracy", self.ok("eval", "-m", model, cache).out)
+        self.ok("train", data, "-q", "-o", self.path("m2.json"), "--test", cache)
+        # Another CSV's cache: its categories are numbered in its own order.
+        other = self.write("o.csv", "a;colour;y\n1;blue;0\n3;red;1\n")
+        other_cache = self.path("o.lgb")
+        self.ok("convert", other, "-o", other_cache)
+        r = self.fails(EXIT_ERROR, "predict", "-m", model, other_cache)
+        self.assertIn("encoded from its own CSV file", r.err)
+
+    def test_the_missing_value_policy_goes_through_a_cache(self):
+        data = self.write("m.csv", "a,b,y\n1,,0\n3,4,1\n5,?,0\n2,2,1\n")
+        cache = self.path("m.lgb")
+        self.ok("convert", data, "-o", cache, "--missing", "mean")
+        model = self.path("m.json")
+        self.ok("train", cache, "-q", "-o", model)
+        with open(model) as f:
+            self.assertEqual(json.load(f)["encoding"]["missing"], "mean")
+        # The model fills with the training means, as the cache did.
+        direct = self.path("direct.json")
+        self.ok("train", data, "--missing", "mean", "-q", "-o", direct)
+        self.assertEqual(self.ok("predict", "-m", model, data, "--decision").out,
+                         self.ok("predict", "-m", direct, data, "--decision").out)
+        r = self.fails(EXIT_USAGE, "train", cache, "--missing", "zero", "-o", self.path("z.json"))
+        self.assertIn("made with --missing mean", r.err)
+
+    def test_missing_mean_needs_a_model_with_means(self):
+        model = self.path("m.json")
+        self.ok("train", self.write("f.csv", "a,b,y\n1,2,0\n3,4,1\n5,1,0\n2,2,1\n"), "-q", "-o", model)
+        r = self.fails(EXIT_USAGE, "predict", "-m", model,
+                       self.write("g.csv", "a,b,y\n1,,0\n"), "--missing", "mean")
+        self.assertIn("trained with --missing error", r.err)
+
+
+class WeightColumn(Base):
+    def test_prediction_without_the_weight_column(self):
+        data = self.write("w.csv", "a,b,w,y\n1,2,1,0\n3,4,2,1\n5,1,0.5,0\n2,2,1,1\n")
+        model = self.path("w.json")
+        self.ok("train", data, "--sample-weight-column", "w", "-q", "-o", model)
+        want = self.ok("predict", "-m", model, data, "--proba").out.split()
+        self.assertEqual(len(want), 4)
+        for text in ("a,b,y\n1,2,0\n3,4,1\n5,1,0\n2,2,1\n", "a,b\n1,2\n3,4\n5,1\n2,2\n",
+                     "1,2\n3,4\n5,1\n2,2\n"):
+            with self.subTest(text=text.split("\n")[0]):
+                self.assertEqual(self.ok("predict", "-m", model, self.write("p.csv", text),
+                                         "--proba").out.split(), want)
+        self.assertIn("accuracy", self.ok("eval", "-m", model,
+                                          self.write("e.csv", "a,b,y\n1,2,0\n3,4,1\n")).out)
+
+
+class NoFeatures(Base):
+    def test_multiclass_without_features_is_the_class_frequencies(self):
+        # Labels only: 1, 1, 2, 3. The intercepts are unpenalised, so the optimum's
+        # probabilities are the classes' frequencies (1/2, 1/4, 1/4).
+        data = self.write("l.svm", "1\n1\n2\n3\n")
+        for mode in ("multinomial", "ovr"):
+            with self.subTest(mode=mode):
+                model = self.path(f"{mode}.json")
+                r = self.ok("train", data, "--multi-class", mode, "--tol", "1e-10", "-o", model)
+                self.assertIn("has no features", r.err)
+                lines = self.ok("predict", "-m", model, data, "--proba").out.split("\n")
+                self.assertEqual(lines[0].split(), ["labels", "1", "2", "3"])
+                probs = [float(v) for v in lines[1].split()[1:]]
+                # (one-vs-rest: K binary frequencies, normalised; they sum to 1 already)
+                for p, q in zip(probs, [0.5, 0.25, 0.25]):
+                    self.assertAlmostEqual(p, q, places=6)
+        # A CSV read with the wrong delimiter: one column, the label; the warning says so.
+        csv = self.write("p.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,2\n")
+        r = self.ok("train", csv, "--delimiter", ";", "-o", self.path("d.json"))
+        self.assertIn("is --delimiter right?", r.err)
+
+    def test_a_liblinear_model_without_features_predicts(self):
+        model = self.write("z.model", "solver_type L2R_LR\nnr_class 3\nlabel 1 2 3\n"
+                                      "nr_feature 0\nbias 1\nw\n0.1 0.2 0.3 \n")
+        data = self.write("l.svm", "1\n2\n")
+        for line in self.ok("predict", "-m", model, data, "--decision").out.strip().split("\n"):
+            self.assertEqual([float(v) for v in line.split()], [0.1, 0.2, 0.3])
+        # One-vs-rest probabilities: the K sigmoids of the biases, normalised (liblinear -b 1).
+        lines = self.ok("predict", "-m", model, data, "--proba").out.strip().split("\n")
+        self.assertEqual(lines[0], "labels 1 2 3")
+        s = [1 / (1 + math.exp(-b)) for b in (0.1, 0.2, 0.3)]
+        for line in lines[1:]:
+            self.assertEqual(line.split()[0], "3")
+            for p, q in zip(map(float, line.split()[1:]), s):
+                self.assertAlmostEqual(p, q / sum(s), places=12)
+
+def main():
+    global LOGRAD
+    if len(sys.argv) < 2:
+        sys.exit("usage: model_data_cli_test.py PATH/TO/lograd")
+    LOGRAD = os.path.abspath(sys.argv.pop(1))
+    unittest.main(verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
