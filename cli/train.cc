@@ -639,8 +639,9 @@ void register_train(CLI::App& app) {
                 "--threads, on the rank count under mpirun or on the order of the rows; passes "
                 "are scalar and several times slower");
   cmd->add_option("--class-weight", o->class_weight,
-                  "'balanced' (weight m/(K m_c) per class) or 'w0,w1' for the negative/positive class "
-                  "(K classes: K weights, in the model's class order)")
+                  "'balanced' (weight m/(K m_c) per class; with --multi-class ovr each binary "
+                  "problem balanced, its class against the rest, as scikit-learn) or 'w0,w1' for "
+                  "the negative/positive class (K classes: K weights, in the model's class order)")
       ->check(class_weight_check());
   cmd->add_option("--multi-class", o->multi_class,
                   "auto (default: binary for 2 classes, multinomial for more), multinomial "

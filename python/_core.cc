@@ -44,10 +44,17 @@ std::shared_ptr<const void> keep_alive(py::object obj) {
   });
 }
 
+// Whether a's elements are T's: an equivalent dtype, not necessarily the same object (a dtype
+// rebuilt by pickle, as joblib's workers get it, is another object with the same meaning).
+template <class T>
+bool holds(const py::array& a) {
+  return py::array_t<T>::check_(a);
+}
+
 // The dtype of a 1-d or 2-d values array: float32 or float64, anything else is a TypeError.
 Dtype value_dtype(const py::array& a, const char* what) {
-  if (a.dtype().is(py::dtype::of<float>())) return Dtype::kFloat32;
-  if (a.dtype().is(py::dtype::of<double>())) return Dtype::kFloat64;
+  if (holds<float>(a)) return Dtype::kFloat32;
+  if (holds<double>(a)) return Dtype::kFloat64;
   throw py::type_error(std::string(what) + " must be float32 or float64, got " +
                        std::string(py::str(a.dtype())));
 }
@@ -58,7 +65,7 @@ py::array checked(py::handle h, const char* what) {
   py::array a = py::reinterpret_borrow<py::array>(h);
   if (!(a.flags() & py::array::c_style))
     throw py::type_error(std::string(what) + " must be C-contiguous");
-  if (!a.dtype().is(py::dtype::of<T>()))
+  if (!holds<T>(a))
     throw py::type_error(std::string(what) + " must be of type " + std::string(py::str(py::dtype::of<T>())) +
                          ", got " + std::string(py::str(a.dtype())));
   return a;
@@ -240,6 +247,7 @@ py::tuple fit(const py::object& x, py::array_t<int32_t, py::array::c_style | py:
   info["objective"] = r.objective;
   info["objective_liblinear"] = r.objective_liblinear;
   info["class_objectives"] = r.class_objectives;
+  info["class_iterations"] = r.class_iterations;
   info["lambda"] = r.lambda;
   info["solver"] = std::string(solver_name(r.solver));
   info["passes"] = r.passes;
@@ -355,7 +363,15 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("n_features", [](const Model& md) { return md.n_features; })
       .def_property_readonly("has_bias", [](const Model& md) { return md.has_bias; })
       .def_property_readonly("outputs", &Model::outputs)
-      .def_property_readonly("feature_names", [](const Model& md) { return md.feature_names; })
+      .def_property(
+          "feature_names", [](const Model& md) { return md.feature_names; },
+          [](Model& md, std::vector<std::string> names) {
+            if (!names.empty() && static_cast<int64_t>(names.size()) != md.n_features)
+              throw py::value_error("feature_names: " + std::to_string(names.size()) +
+                                    " names for " + std::to_string(md.n_features) + " features");
+            md.feature_names = std::move(names);
+          },
+          "the features' names (saved in the model file; empty when unnamed)")
       .def_property_readonly("is_csv", [](const Model& md) { return !md.encoding.empty(); },
                              "whether the model was trained on CSV columns (encoded features)")
       .def_property_readonly("standardized", [](const Model& md) { return !md.scale.empty(); })

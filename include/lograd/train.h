@@ -62,6 +62,7 @@ struct TrainResult {
   double lambda = 0;                 // the lambda actually used
   double objective = 0;              // F at the solution (mean form); ovr: the sum over classes
   std::vector<double> class_objectives;  // ovr: F of each class's binary model, in class order
+  std::vector<int64_t> class_iterations;  // ovr: the iterations of each class's solve
   double objective_liblinear = 0;    // 0.5 ||w||^2 + C sum_i s_i loss_i (= F / lambda); NaN if lambda = 0
   double passes = 0;                 // full passes over the feature matrix
   double seconds = 0;                // solver wall time

@@ -35,7 +35,7 @@ __all__ = ["LogisticRegression", "load", "explain", "simd_target", "__version__"
 __version__ = "0.1.0"
 
 _SOLVERS = ("newton", "lbfgs", "gd", "sgd", "momentum", "adam")
-_PENALTIES = ("l2", "l1", "elasticnet", "none")
+_PENALTIES = ("l2", "l1", "elasticnet", "none", None)
 
 
 def simd_target() -> str:
@@ -88,14 +88,23 @@ def _label_text(c) -> str:
 
 
 def _classes_from_names(names):
-    """numpy classes_ for class names read from a model file: numbers when all are numbers."""
+    """numpy classes_ for class names read from a model file: integers when every name is an
+    integer's text, floats when every name is a float's (as _label_text writes them), else the
+    names as strings. A name that would not come back the same ("01", "1e0", 2^53 + 1 as a
+    float) keeps every name a string, so that no two classes merge."""
     try:
-        values = [float(n) for n in names]
+        ints = [int(n) for n in names]
+        if [str(v) for v in ints] == list(names):
+            return np.array(ints)
     except ValueError:
-        return np.array(names, dtype=object)
-    if all(v.is_integer() for v in values):
-        return np.array([int(v) for v in values])
-    return np.array(values)
+        pass
+    try:
+        floats = [float(n) for n in names]
+        if [_label_text(v) for v in floats] == list(names):
+            return np.array(floats)
+    except ValueError:
+        pass
+    return np.array(names, dtype=object)
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -109,7 +118,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float, default 1.0
-    penalty : 'l2', 'l1', 'elasticnet' or 'none', default 'l2'
+    penalty : 'l2', 'l1', 'elasticnet' or None ('none'), default 'l2'
         'l1' and 'elasticnet' use lbfgs (OWL-QN) unless another first-order solver is given.
     l1_ratio : float in [0, 1] or None, default None
         The L1 share of an 'elasticnet' penalty.
@@ -122,6 +131,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     max_iter : int, default 1000 (lograd)
         Iterations (epochs for sgd, momentum, adam).
     class_weight : dict, 'balanced' or None
+        As scikit-learn: a dict's weights multiply the sample weights of their classes (in
+        one-vs-rest too); 'balanced' weighs classes by m / (K m_c), and for one-vs-rest
+        balances each binary problem, the class against the rest.
     multi_class : 'auto', 'multinomial' or 'ovr', default 'auto'
         'auto' is binary for two classes and multinomial (softmax) for more.
     warm_start : bool, default False
@@ -145,7 +157,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     classes_ : ndarray
     n_features_in_ : int
     feature_names_in_ : ndarray of str (when X has string column names)
-    n_iter_ : ndarray (1,)
+    n_iter_ : ndarray (1,), or (n_classes,) for one-vs-rest
     objective_ : float (lograd)
         The objective at the solution, lograd's mean form F = (1/m) sum s_i loss_i + lambda/2
         ||w||^2 (lambda = 1 / (C m)); C m F is scikit-learn's.
@@ -189,7 +201,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"tol must be a positive number, got {self.tol!r}")
         if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
             raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
-        l1_ratio = {"l2": 0.0, "l1": 1.0, "none": 0.0}.get(self.penalty)
+        l1_ratio = {"l2": 0.0, "l1": 1.0, "none": 0.0, None: 0.0}.get(self.penalty)
         if self.penalty == "elasticnet":
             if self.l1_ratio is None or not 0 <= self.l1_ratio <= 1:
                 raise ValueError("penalty='elasticnet' needs l1_ratio in [0, 1], got "
@@ -204,7 +216,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"random_state must be None, an int or a RandomState, got "
                              f"{self.random_state!r}")
         params = {
-            "C": float(self.C), "no_penalty": self.penalty == "none", "l1_ratio": l1_ratio,
+            "C": float(self.C), "no_penalty": self.penalty in ("none", None), "l1_ratio": l1_ratio,
             "fit_intercept": bool(self.fit_intercept), "multi_class": self.multi_class,
             "solver": self.solver or "", "tol": float(self.tol), "max_iter": int(self.max_iter),
             "seed": seed, "threads": _threads(self.n_jobs), "batch_size": int(self.batch_size),
@@ -236,13 +248,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if isinstance(self.class_weight, dict):  # folded into the sample weights, row by row
+            # scikit-learn's rule (compute_class_weight): classes not named weigh 1, and names
+            # of classes absent from y are allowed only when every class of y is named (a
+            # cross-validation fold may lack a class).
             cw = np.ones(len(classes))
-            for label, weight in self.class_weight.items():
-                where = np.flatnonzero(classes == label)
-                if len(where) == 0:
-                    raise ValueError(f"class_weight names class {label!r}, which is not in y "
-                                     f"(classes: {classes.tolist()})")
-                cw[where[0]] = weight
+            unnamed = []
+            for q, c in enumerate(classes):
+                if c in self.class_weight:
+                    cw[q] = self.class_weight[c]
+                else:
+                    unnamed.append(c)
+            if unnamed and len(classes) - len(unnamed) != len(self.class_weight):
+                raise ValueError(f"class_weight names classes that are not in y (classes: "
+                                 f"{classes.tolist()}), and leaves out {unnamed}: name every "
+                                 "class of y, or only classes of y")
             sw = (np.ones(X.shape[0]) if sw is None else sw) * cw[y_index]
         if sw is not None:
             totals = np.bincount(y_index, weights=sw, minlength=len(classes))
@@ -254,12 +273,20 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         names = [_label_text(c) for c in classes]
         init = None
         if self.warm_start and hasattr(self, "_model"):
-            same = (list(self.classes_) == list(classes) and self.n_features_in_ == X.shape[1])
+            # From the previous weights when they fit this problem (the same classes, features
+            # and kind of model); else from zero, as scikit-learn does.
+            mode = "ovr" if self.multi_class == "ovr" and len(classes) > 2 else (
+                "multinomial" if self.multi_class == "multinomial" or len(classes) > 2 else "")
+            same = (list(self.classes_) == list(classes) and self.n_features_in_ == X.shape[1]
+                    and self._model.multi_class == mode)
             init = self._model if same else None
         model, info = _core.fit(_matrix(X), y_index.astype(np.int32), names, sw, params, init,
                                 int(self.verbose))
+        if hasattr(self, "feature_names_in_"):  # set by _validate_data: kept in the model file
+            model.feature_names = [str(n) for n in self.feature_names_in_]
         self._set_model(model, classes)
-        self.n_iter_ = np.array([info["n_iter"]])
+        # One count per class for one-vs-rest (its K solves), as scikit-learn gives.
+        self.n_iter_ = np.array(info["class_iterations"] or [info["n_iter"]])
         self.objective_ = info["objective"]
         self.solver_ = info["solver"]
         self.stop_reason_ = info["stop_reason"]
@@ -284,6 +311,12 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         if model.outputs == 1:  # binary: the model scores model.classes[1]
             sign = 1.0 if order[1] == 1 else -1.0
             self.coef_, self.intercept_ = sign * coef, sign * intercept
+        elif len(classes) == 2:
+            # A two-class softmax, shown as scikit-learn shows it: one row, half the difference
+            # of the two classes' scores (the row of classes_[1] when the scores are centred),
+            # so that predict_proba = softmax([-z, z]) of decision_function's z.
+            c, i = coef[order], intercept[order]
+            self.coef_, self.intercept_ = (c[1:] - c[:1]) / 2, (i[1:] - i[:1]) / 2
         else:
             self.coef_, self.intercept_ = coef[order], intercept[order]
         self._model, self._order = model, order
@@ -303,7 +336,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         z = self._model.decision(x, _threads(self.n_jobs))
         if z.shape[1] == 1:
             return z[:, 0] if self._order[1] == 1 else -z[:, 0]
-        return z[:, self._order]
+        z = z[:, self._order]
+        if z.shape[1] == 2:  # a two-class softmax: one score, as coef_ (see _set_model)
+            return (z[:, 1] - z[:, 0]) / 2
+        return z
 
     def predict_proba(self, X):
         """Class probabilities (n_samples, n_classes), columns in classes_ order. One-vs-rest

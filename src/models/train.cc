@@ -423,9 +423,12 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
   model.labels = labels;
   model.multi_class = "ovr";
   const std::vector<double> cls = class_indices(data, labels);
-  // Class weights apply per class of the K-class problem, before the split into binary ones.
-  const std::vector<double> s =
-      checked_weights(data, cls, static_cast<size_t>(k), options.class_weight, ranks);
+  // Class weights given as numbers apply per class of the K-class problem, before the split
+  // into binary ones (as scikit-learn's dict); "balanced" balances each binary problem, its
+  // class against the rest (as scikit-learn's one-vs-rest does).
+  const bool balanced = options.class_weight == "balanced";
+  const std::vector<double> s = checked_weights(data, cls, static_cast<size_t>(k),
+                                                balanced ? "" : options.class_weight, ranks);
   const LogisticSpec spec = make_spec(data, options, ranks, model, result);
   if (init) check_multi_init(*init, model, "ovr");
   const std::vector<double> init_raw = init ? init->raw_weights() : std::vector<double>();
@@ -437,8 +440,8 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
   for (int64_t q = 0; q < k; ++q) {
     std::vector<double> y(cls.size());
     for (size_t i = 0; i < y.size(); ++i) y[i] = cls[i] == double(q) ? 1.0 : 0.0;
-    std::unique_ptr<Objective> obj =
-        make_objective(data, 1, y, s, spec, ranks, options);
+    std::unique_ptr<Objective> obj = make_objective(
+        data, 1, y, balanced ? row_weights(data, y, 2, "balanced", ranks) : s, spec, ranks, options);
     std::vector<double> w(static_cast<size_t>(obj->dim()), 0.0);
     if (init) {
       std::vector<double> raw(static_cast<size_t>(n));
@@ -451,6 +454,7 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
     for (int64_t j = 0; j < n; ++j) model.w[j * k + q] = w[j];
     if (options.fit_bias) model.biases[q] = w[n];
     result.class_objectives.push_back(part.objective);
+    result.class_iterations.push_back(part.solve.iterations);
     result.objective += part.objective;
     result.seconds += part.seconds;
     result.passes += part.passes;
