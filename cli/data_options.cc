@@ -138,7 +138,7 @@ ReadOptions read_options(const DataOptions& o) {
   r.format = o.format == "libsvm" ? FileFormat::kLibsvm
              : o.format == "csv"  ? FileFormat::kCsv
                                   : FileFormat::kAuto;
-  if (o.header && o.no_header) throw ValueError("give --header or --no-header, not both");
+  if (o.header && o.no_header) throw usage_error("--header", "give --header or --no-header, not both");
   if (o.header) r.header = true;
   if (o.no_header) r.header = false;
   r.label_column = o.label_column;
@@ -146,7 +146,7 @@ ReadOptions read_options(const DataOptions& o) {
   if (o.delimiter == "tab" || o.delimiter == "\\t") r.delimiter = '\t';
   else if (o.delimiter.size() == 1) r.delimiter = o.delimiter[0];
   else if (!o.delimiter.empty())
-    throw ValueError("--delimiter must be one character or 'tab', got '" + o.delimiter + "'");
+    throw usage_error("--delimiter", "one character or 'tab', got '" + o.delimiter + "'");
   r.missing = o.missing == "skip-row" ? MissingPolicy::kSkipRow
               : o.missing == "zero"   ? MissingPolicy::kZero
               : o.missing == "mean"   ? MissingPolicy::kMean

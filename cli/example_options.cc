@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lograd/error.h"
+#include "usage.h"
 
 namespace lograd::cli {
 namespace {
@@ -58,7 +59,42 @@ void add_example_options(CLI::App* cmd, ExampleOptions& opts, bool with_lr) {
   if (with_lr) cmd->add_option("--lr", opts.lr, "learning rate alpha of the update (default 0.1)");
 }
 
+LectureExample resolve_example_values(const ExampleOptions& opts);
+SoftmaxExample resolve_softmax_example_values(const ExampleOptions& opts);
+
+namespace {
+
+// The example's errors are usage errors (status 2), under the flag the message names first.
+template <class F>
+auto as_usage_error(F&& resolve) {
+  try {
+    return resolve();
+  } catch (const ValueError& e) {
+    const std::string m = e.what();
+    std::string flag = "--x";
+    for (const char* name : {"--x", "--y", "--w", "--b", "--lr", "--classes"})
+      if (m.find(name) != std::string::npos) {
+        flag = name;
+        break;
+      }
+    const std::string word = m.substr(0, m.find(' '));
+    if (word == "y" || word == "w" || word == "W" || word == "b" || word == "lr")
+      flag = word == "W" ? "--w" : "--" + word;
+    throw usage_error(flag, m);
+  }
+}
+
+}  // namespace
+
 LectureExample resolve_example(const ExampleOptions& opts) {
+  return as_usage_error([&] { return resolve_example_values(opts); });
+}
+
+SoftmaxExample resolve_softmax_example(const ExampleOptions& opts) {
+  return as_usage_error([&] { return resolve_softmax_example_values(opts); });
+}
+
+LectureExample resolve_example_values(const ExampleOptions& opts) {
   LectureExample ex = default_lecture_example();
   if (!opts.x.empty()) {
     if (opts.w.empty() && opts.x.size() != ex.w.size()) ex.w.assign(opts.x.size(), 0.0);
@@ -76,7 +112,7 @@ LectureExample resolve_example(const ExampleOptions& opts) {
   return ex;
 }
 
-SoftmaxExample resolve_softmax_example(const ExampleOptions& opts) {
+SoftmaxExample resolve_softmax_example_values(const ExampleOptions& opts) {
   const int64_t k = opts.classes.value();
   SoftmaxExample ex = default_softmax_example(k);
   if (!opts.x.empty()) {

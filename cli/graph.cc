@@ -9,6 +9,7 @@
 #include <string>
 
 #include "commands.h"
+#include "io_paths.h"
 #include "example_options.h"
 #include "usage.h"
 #include "lograd/dot.h"
@@ -134,7 +135,11 @@ void register_graph(CLI::App& app) {
                    "text) or .svg, .png, .pdf (a picture), got '" + out + "'";
           },
           "FILE"));
-  cmd->callback([o] { run(*o); });
+  cmd->callback([o] {
+    // The output's directory must exist and be writable: checked before Graphviz runs.
+    if (!o->out.empty()) check_command_paths({}, {{"--out", {o->out, "graph", {}, true}}});
+    run(*o);
+  });
 }
 
 }  // namespace lograd::cli

@@ -102,8 +102,9 @@ void run_eval(const UseCli& o) {
     return;
   }
   const auto& L = model.labels.names;
-  std::printf("examples   %lld\naccuracy   %.4f%%\nlog loss   %.6g\nROC AUC    %.6f\n",
-              static_cast<long long>(m.count), 100 * m.accuracy, m.log_loss, m.roc_auc);
+  std::printf("examples   %lld\naccuracy   %.4f%%\nlog loss   %.6g\nROC AUC    %s\n",
+              static_cast<long long>(m.count), 100 * m.accuracy, m.log_loss,
+              auc_text(m.roc_auc).c_str());
   std::printf("precision  %.6f\nrecall     %.6f\nF1         %.6f   (positive class '%s')\n",
               m.precision, m.recall, m.f1, L[1].c_str());
   std::printf("confusion  rows: true label, columns: predicted\n");

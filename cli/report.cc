@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace lograd::cli {
@@ -47,6 +48,13 @@ void print_class_metrics(const ClassMetrics& m, const std::vector<std::string>& 
       std::printf(" %*lld", width, static_cast<long long>(m.confusion[r * k + q]));
     std::printf("\n");
   }
+}
+
+std::string auc_text(double auc) {
+  if (std::isnan(auc)) return "undefined (one class)";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", auc);
+  return buf;
 }
 
 }  // namespace lograd::cli

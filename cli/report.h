@@ -18,5 +18,8 @@ nlohmann::json metrics_json(const ClassMetrics& m, const std::vector<std::string
 // The multiclass report on standard output: the summary lines, a per-class table and the
 // K x K confusion matrix (rows: true label, columns: predicted).
 void print_class_metrics(const ClassMetrics& m, const std::vector<std::string>& labels);
+// A ROC AUC as text: six decimals, or "undefined (one class)" where the labels hold one class
+// only (the AUC is NaN; JSON has null).
+std::string auc_text(double auc);
 
 }  // namespace lograd::cli

@@ -6,7 +6,9 @@
 #include <csignal>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -132,10 +134,19 @@ class ProgressLine {
 
 std::string advice(const TrainResult& r, const TrainCli& o) {
   const std::string& why = r.solve.stop_reason;
-  if (why == "max_iter")
-    return "stopped at --max-iter " + std::to_string(r.solve.iterations) +
-           " before reaching --tol; raise --max-iter, loosen --tol, try --standardize for badly "
-           "scaled features, or --solver newton";
+  // A solver worth trying instead: newton for L2, lbfgs (OWL-QN) with an L1 term.
+  const bool l1 = o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0);
+  const SolverKind better = l1 ? SolverKind::kLbfgs : SolverKind::kNewton;
+  const std::string other =
+      r.solver == better ? "" : std::string(", or --solver ") + (l1 ? "lbfgs" : "newton");
+  if (why == "max_iter") {
+    const std::string limit = o.epochs > 0 && (o.max_iter == 0 || o.epochs <= o.max_iter)
+                                  ? "--epochs"
+                                  : "--max-iter";
+    return "stopped at " + limit + " " + std::to_string(r.solve.iterations) +
+           " before reaching --tol; raise " + limit + ", loosen --tol, try --standardize for "
+           "badly scaled features" + other;
+  }
   if (why == "max_seconds")
     return "stopped at --max-seconds before reaching --tol; allow more time, loosen --tol, or "
            "try --standardize";
@@ -147,7 +158,7 @@ std::string advice(const TrainResult& r, const TrainCli& o) {
 }
 
 // The message of a diverged run: the cause, what the model holds, and the fix.
-std::string divergence_message(const TrainResult& r, const std::string& out, bool init) {
+std::string divergence_message(const TrainResult& r, const std::string& out, bool init, bool l1) {
   const int64_t k = r.solve.iterations, good = r.solve.last_finite_iter;
   const bool first_order = r.solver != SolverKind::kLbfgs && r.solver != SolverKind::kNewton;
   std::string m = "training diverged: the objective became NaN or infinite at iteration " +
@@ -159,8 +170,9 @@ std::string divergence_message(const TrainResult& r, const std::string& out, boo
                        (init ? "the --init model's weights are too large for this data?"
                              : "feature values so large that the sums overflow float64?") +
                        "); the model written to " + out + " holds the start point";
-  m += first_order ? ". Lower --lr, or leave it unset for the safe default 1/L (L the largest "
-                     "curvature of the loss), or use --solver newton"
+  m += first_order ? std::string(". Lower --lr, or leave it unset for the safe default 1/L (L the "
+                                 "largest curvature of the loss), or use --solver ") +
+                         (l1 ? "lbfgs" : "newton")
                    : ". Try --standardize for badly scaled features, or a smaller --C";
   return m;
 }
@@ -255,7 +267,14 @@ void run(const TrainCli& o) {
                                 ", whose every file is read as training data: keep it elsewhere");
     }
   }
-  if (!o.test.empty()) inputs.push_back(o.test);
+  if (!o.test.empty()) {
+    inputs.push_back(o.test);
+    // Read after training: a path that cannot be opened is refused now, not after the run.
+    if (!is_standard_stream(o.test) && std::ifstream(o.test).fail())
+      throw usage_error("--test", "cannot open '" + o.test + "': " + std::strerror(errno) +
+                                      ": check the path (relative paths start in the current "
+                                      "directory)");
+  }
   if (!ranks) check_memory(inputs, o.data_opts);  // each rank reads a part (limit enforced while reading)
   std::shared_ptr<const Checkpoint> resume;
   if (!o.resume.empty()) {
@@ -302,6 +321,10 @@ void run(const TrainCli& o) {
   }
   const double load_seconds = seconds_since(t_load);
   warn_skipped_rows(data, o.data);
+  if (o.cv > examples)  // refused before training, not after it
+    throw usage_error("--cv", std::to_string(o.cv) + " folds need at least as many "
+                              "examples, and the data has " + std::to_string(examples) +
+                              ": give --cv between 2 and " + std::to_string(examples));
   // A cache given as the data was encoded when it was made: its missing-value policy holds.
   if (!o.data_opts.missing.empty() && !data.encoding.missing.empty() &&
       data.encoding.missing != o.data_opts.missing && is_binary_cache(o.data))
@@ -310,12 +333,19 @@ void run(const TrainCli& o) {
                                        o.data_opts.missing + " cannot change: train from the "
                                        "CSV file, or convert it again with --missing " +
                                        o.data_opts.missing);
-  if (data.cols() == 0 && w.rank == 0)
-    std::fprintf(stderr, "lograd: warning: %s has no features: the model is the intercept alone "
-                 "(the classes' frequencies)%s\n", o.data.c_str(),
-                 data.encoding.columns.size() == 1
-                     ? "; the CSV text split into one column: is --delimiter right?"
-                     : "");
+  if (!ranks && data.classes.size() >= 10 && 2 * data.classes.size() > static_cast<size_t>(examples))
+    std::fprintf(stderr, "lograd: warning: %s has %zu distinct labels among %lld examples, and "
+                 "each label is a class: if the label column holds a measured quantity "
+                 "(regression), this is the wrong tool; check --label-column\n", o.data.c_str(),
+                 data.classes.size(), static_cast<long long>(examples));
+  // Nothing but labels: no model worth training (the intercepts would give the classes'
+  // frequencies); most often a CSV file read with the wrong delimiter, one column per line.
+  if (data.cols() == 0)
+    throw ValueError(o.data + " has no features, only labels: there is nothing to learn from" +
+                     (data.encoding.columns.size() == 1
+                          ? std::string("; its lines read as one column each: give the file's "
+                                        "delimiter with --delimiter")
+                          : std::string()));
   const std::string cache_note =
       o.cache.empty() ? std::string()
       : cache_hit     ? " (from the cache " + o.cache + ")"
@@ -371,10 +401,18 @@ void run(const TrainCli& o) {
   ProgressLine progress(tty);
   // From here until the model is written, SIGINT and SIGTERM stop training at a safe point.
   std::optional<StopSignals> stop_signals(std::in_place);
-  TrainResult r = train_logistic(data, to, init.get(), [&](const IterationInfo& it) {
-    progress(it);
-    return !stop.load();
-  });
+  TrainResult r;
+  try {
+    r = train_logistic(data, to, init.get(), [&](const IterationInfo& it) {
+      progress(it);
+      return !stop.load();
+    });
+  } catch (const ValueError& e) {  // weights that do not fit the data's classes: a usage error
+    const std::string m = e.what();
+    if (m.rfind("class_weight must be", 0) == 0)
+      throw usage_error("--class-weight", "must be" + m.substr(std::strlen("class_weight must be")));
+    throw;
+  }
   progress.clear();
   Model model = std::move(r.model);  // not a copy: W is n x K doubles
   // Prediction reads CSV with the training's missing-value policy: the one the data was read
@@ -432,7 +470,15 @@ void run(const TrainCli& o) {
   // settings need changing first.
   const bool full_run = !interrupted && !diverged;
   std::optional<Scores> test_m;
-  if (!o.test.empty() && full_run) test_m = score(model, read_for_model(o.test, o.data_opts, model));
+  if (!o.test.empty() && full_run) {
+    try {
+      test_m = score(model, read_for_model(o.test, o.data_opts, model));
+    } catch (const ValueError& e) {  // e.g. a label the model does not know: say whose
+      const std::string what = e.what();
+      throw ValueError((what.rfind(o.test, 0) == 0 ? what : "--test " + o.test + ": " + what) +
+                       " (the model is written: " + out + ")");
+    }
+  }
   std::vector<double> folds;  // accuracy per fold
   nlohmann::json folds_json = nlohmann::json::array();
   if (o.cv > 0 && full_run) {
@@ -473,7 +519,9 @@ void run(const TrainCli& o) {
     std::fprintf(stderr, "lograd: %s\n", m.c_str());
   } else if (diverged) {
     status = kExitDiverged;
-    std::fprintf(stderr, "lograd: error: %s\n", divergence_message(r, out, !o.init.empty()).c_str());
+    std::fprintf(stderr, "lograd: error: %s\n", divergence_message(r, out, !o.init.empty(),
+                                    o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0))
+                     .c_str());
   } else if (const std::string a = advice(r, o); !a.empty()) {
     std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());
   }
@@ -566,8 +614,9 @@ void run(const TrainCli& o) {
   std::printf("train     accuracy %.4f%%, log loss %.6g\n", 100 * train_m.accuracy(),
               train_m.log_loss());
   if (test_m && test_m->binary)
-    std::printf("test      %s: accuracy %.4f%%, log loss %.6g, ROC AUC %.6f\n", o.test.c_str(),
-                100 * test_m->accuracy(), test_m->log_loss(), test_m->binary->roc_auc);
+    std::printf("test      %s: accuracy %.4f%%, log loss %.6g, ROC AUC %s\n", o.test.c_str(),
+                100 * test_m->accuracy(), test_m->log_loss(),
+                auc_text(test_m->binary->roc_auc).c_str());
   else if (test_m)
     std::printf("test      %s: accuracy %.4f%%, log loss %.6g, macro F1 %.6f\n", o.test.c_str(),
                 100 * test_m->accuracy(), test_m->log_loss(), test_m->classes->macro_f1);
@@ -666,7 +715,8 @@ void register_train(CLI::App& app) {
       ->check(positive_number());
   cmd->add_option("--batch-size", o->batch_size, "sgd/momentum/adam: examples per step (default 256)")
       ->check(positive_number());
-  cmd->add_option("--seed", o->seed, "seed for shuffling (sgd/momentum/adam) and --cv folds (default 1)");
+  cmd->add_option("--seed", o->seed, "seed for shuffling (sgd/momentum/adam) and --cv folds (default 1)")
+      ->check(non_negative_number());
   cmd->add_option("--threads", o->threads,
                   "threads of the data kernels (default 0: every core; under mpirun, the "
                   "machine's cores shared among its ranks); results are identical from run to "
@@ -680,13 +730,12 @@ void register_train(CLI::App& app) {
                   "parsing, for the next run (see lograd convert)");
   cmd->add_option("--init", o->init, "warm start from this model (lograd JSON or LIBLINEAR)");
   cmd->add_option("--curve", o->curve, "write the loss curve: FILE.csv (data) or FILE.svg (a picture)");
-  auto* ck = cmd->add_option("--checkpoint", o->checkpoint,
+  cmd->add_option("--checkpoint", o->checkpoint,
                              "write the training state to this file (atomically) every "
                              "--checkpoint-every iterations and when training stops early");
   cmd->add_option("--checkpoint-every", o->checkpoint_every,
                   "iterations (epochs for sgd/momentum/adam) between checkpoints (default 10)")
-      ->check(positive_number())
-      ->needs(ck);
+      ->check(positive_number());
   cmd->add_option("--resume", o->resume,
                   "continue the run that wrote this checkpoint, to the result it would have "
                   "reached: give the same data and options (--tol, --max-iter, --max-seconds "
@@ -696,9 +745,25 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--json", o->json,
                 "print the summary as one JSON object (objective, objective_liblinear, iterations, "
                 "converged, passes, load_seconds, train_seconds, data_bytes, train_accuracy, ...)");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     o->data = o->data_files.front();  // a list is named by its first file (the model's name)
+    if (cmd->count("--checkpoint-every") && o->checkpoint.empty() && o->resume.empty())
+      throw usage_error("--checkpoint-every", "needs --checkpoint FILE (or --resume FILE, to "
+                                              "whose file the checkpoints go back)");
     if (o->checkpoint_every == 0) o->checkpoint_every = 10;
+    // Options the chosen solver does not use: said once, not silently dropped.
+    const bool minibatch = o->solver == "sgd" || o->solver == "momentum" || o->solver == "adam";
+    const std::string solver =
+        o->solver.empty() ? "default solver (newton; lbfgs with an L1 term)" : o->solver + " solver";
+    if (world().rank == 0) {
+      if (cmd->count("--lr") && !minibatch && o->solver != "gd")
+        std::fprintf(stderr, "lograd: warning: --lr is ignored: the %s finds its own steps; "
+                     "--lr sets the step of gd, sgd, momentum and adam\n", solver.c_str());
+      if (cmd->count("--batch-size") && !minibatch)
+        std::fprintf(stderr, "lograd: warning: --batch-size is ignored: the %s uses every "
+                     "example in each step; sgd, momentum and adam take minibatches\n",
+                     solver.c_str());
+    }
     check_usage(*o);
     run(*o);
   });

@@ -185,7 +185,7 @@ std::string in_cli_terms(std::string message) {
       {"`label_column`", "--label-column"}, {"`weight_column`", "--sample-weight-column"},
       {"`header`", "--header"},         {"`no_header`", "--no-header"},
       {"`delimiter`", "--delimiter"},   {"`missing`", "--missing"},
-      {"`checkpoint`", "--checkpoint"}};
+      {"`checkpoint`", "--checkpoint"}, {"`multi_class`", "--multi-class"}};
   for (const auto& [name, flag] : kFlags)
     for (size_t at = message.find(name); at != std::string::npos; at = message.find(name, at))
       message.replace(at, std::char_traits<char>::length(name), flag);

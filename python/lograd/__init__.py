@@ -295,9 +295,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                           f"({info['n_iter']} iterations) before the gradient norm reached tol "
                           f"times its start value; increase max_iter or tol", ConvergenceWarning)
         elif info["stop_reason"] == "diverged":
+            fix = ("scale the features (e.g. StandardScaler) or lower C"
+                   if info["solver"] in ("newton", "lbfgs")
+                   else "lower learning_rate, or use solver='newton' or 'lbfgs'")
             warnings.warn(f"lograd: the {info['solver']} solver diverged; the model holds the "
-                          f"last finite weights; lower learning_rate or use newton/lbfgs",
-                          ConvergenceWarning)
+                          f"last finite weights; {fix}", ConvergenceWarning)
         return self
 
     def _set_model(self, model, classes):

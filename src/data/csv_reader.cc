@@ -218,9 +218,18 @@ std::string CsvReader::describe(size_t j) const {
 }
 
 int64_t CsvReader::resolve_column(const std::string& ref, const char* what) const {
-  if (named_)
+  if (named_) {
+    int64_t found = -1;
     for (size_t j = 0; j < ncols_; ++j)
-      if (encoding_.columns[j].name == ref) return static_cast<int64_t>(j);
+      if (encoding_.columns[j].name == ref) {
+        if (found >= 0)  // two columns of that name: either could be meant
+          throw ValueError(std::string(what) + " '" + ref + "' names columns " +
+                           std::to_string(found + 1) + " and " + std::to_string(j + 1) + " of '" +
+                           path_ + "': give the column's number instead");
+        found = static_cast<int64_t>(j);
+      }
+    if (found >= 0) return found;
+  }
   const bool digits =
       !ref.empty() && ref.size() < 10 &&
       std::all_of(ref.begin(), ref.end(), [](char c) { return c >= '0' && c <= '9'; });

@@ -79,7 +79,9 @@ std::optional<bool> looks_like_libsvm(std::string_view text, bool whole) {
     return std::all_of(tokens.begin() + 1, tokens.end(), is_index_value);
   }
   if (!whole) return std::nullopt;
-  return false;
+  // Nothing but blank lines and '#' comments (which only LIBSVM has): the LIBSVM reader says
+  // the file holds no examples, and what it expected.
+  return true;
 }
 
 }  // namespace

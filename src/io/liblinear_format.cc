@@ -77,7 +77,7 @@ void export_multiclass(const Model& model, const std::string& path) {
   };
   if (model.multi_class != "ovr")
     bad("LIBLINEAR has no multinomial (softmax) logistic model: its multiclass models are "
-        "one-vs-rest, whose probabilities differ; train with multi_class ovr to export");
+        "one-vs-rest, whose probabilities differ; train with `multi_class` ovr to export");
   const size_t k = model.labels.names.size();
   std::string labels;
   std::vector<int> ints(k);

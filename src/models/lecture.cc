@@ -25,7 +25,13 @@ void validate(const LectureExample& ex) {
   for (size_t i = 0; i < ex.x.size(); ++i)
     if (!finite(ex.x[i]) || !finite(ex.w[i]))
       throw ValueError("x and w must be finite numbers (entry " + std::to_string(i + 1) + ")");
-  if (!finite(ex.b) || !finite(ex.lr)) throw ValueError("b and lr must be finite numbers");
+  if (!finite(ex.b)) throw ValueError("b must be a finite number");
+  if (!finite(ex.lr)) throw ValueError("lr must be a finite number");
+  double z = ex.b;
+  for (size_t i = 0; i < ex.x.size(); ++i) z += ex.w[i] * ex.x[i];
+  if (!finite(z))
+    throw ValueError("w and x make z = w.x + b overflow (" + std::to_string(z) +
+                     "): every number of the table would be inf or nan; give smaller values");
 }
 
 SoftmaxExample default_softmax_example(int64_t classes) {
@@ -73,6 +79,13 @@ void validate(const SoftmaxExample& ex) {
     if (!finite(ex.b[j]))
       throw ValueError("b must be finite numbers (class " + std::to_string(j) + ")");
   if (!finite(ex.lr)) throw ValueError("lr must be a finite number");
+  for (size_t j = 0; j < k; ++j) {
+    double z = ex.b[j];
+    for (size_t i = 0; i < n; ++i) z += ex.w[i * k + j] * ex.x[i];
+    if (!finite(z))
+      throw ValueError("W and x make z = W^T x + b overflow for class " + std::to_string(j) + " (" +
+                       std::to_string(z) + "): give smaller values");
+  }
 }
 
 namespace {

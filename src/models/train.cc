@@ -373,8 +373,10 @@ void check_multi_init(const Model& init, const Model& model, const std::string& 
   if (init.multi_class != mode)
     throw ValueError("the initial model is " +
                      (init.multi_class.empty() ? std::string("a binary model")
-                                               : "a " + init.multi_class + " model") +
-                     "; this run trains a " + mode + " model of " +
+                      : init.multi_class == "ovr" ? std::string("a one-vs-rest model")
+                                                  : "a " + init.multi_class + " model") +
+                     "; this run trains " +
+                     (mode == "ovr" ? std::string("a one-vs-rest") : "a " + mode) + " model of " +
                      std::to_string(model.labels.names.size()) + " classes");
   if (init.n_features != model.n_features)
     throw ValueError("the initial model has " + std::to_string(init.n_features) +
@@ -416,7 +418,7 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
                       const Ranks& ranks, const Model* init, const ProgressFn& progress) {
   if (options.resume || options.on_checkpoint)
     throw ValueError("checkpoints and resuming are not supported for one-vs-rest training yet; "
-                     "train a multinomial model (multi_class multinomial) to checkpoint it");
+                     "train a multinomial model (`multi_class` multinomial) to checkpoint it");
   const int64_t n = data.cols(), k = static_cast<int64_t>(labels.names.size());
   TrainResult result;
   Model& model = result.model;
@@ -597,9 +599,11 @@ void targets_and_proba(const Model& model, const Dataset& data, bool classes,
       std::string known;
       for (size_t q = 0; q < model.labels.names.size(); ++q)
         known += (q == 0 ? "'" : !classes ? " and '" : ", '") + model.labels.names[q] + "'";
-      throw ValueError("the data has label '" + data.classes[static_cast<size_t>(data.label[i])] +
-                       "' (row " + std::to_string(i + 1) + "), which the model does not know: its "
-                       "classes are " + known);
+      throw ValueError((data.source.empty() ? std::string("the data") : data.source) +
+                       " has label '" + data.classes[static_cast<size_t>(data.label[i])] +
+                       "' (example " + std::to_string(i + 1) +
+                       (data.skipped_rows > 0 ? " of the rows kept by `missing` skip-row" : "") +
+                       "), which the model does not know: its classes are " + known);
     }
   p = classes ? model.class_proba(data.x) : model.predict_proba(data.x);
 }
@@ -699,8 +703,14 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
     fold_options.checkpoint_every = 0;
     fold_options.on_checkpoint = nullptr;
     fold_options.resume = nullptr;
-    const TrainResult r = train_logistic(train, fold_options);
-    folds.push_back(eval(r.model, subset(data, test_rows)));
+    try {
+      const TrainResult r = train_logistic(train, fold_options);
+      folds.push_back(eval(r.model, subset(data, test_rows)));
+    } catch (const ValueError& e) {  // the folds are random, not stratified: say what to do
+      throw ValueError("fold " + std::to_string(f + 1) + " of " + std::to_string(k) + ": " +
+                       e.what() + ". The folds are drawn at random, so a class with few "
+                       "examples can be absent from a fold's training part: give fewer folds");
+    }
   }
   return folds;
 }

@@ -384,6 +384,98 @@ class PredictWithoutLabels(Base):
         self.assertIn("missing value", r.err)
 
 
+# -- found by probing (2026-12-06): usage errors, warnings and advice --------------------------
+
+class Probed(Base):
+    def test_bad_values_found_after_parsing_are_usage_errors(self):
+        data = self.svm()
+        out = self.path("m.json")
+        cases = [
+            (("train", data, "--test", self.path("absent.svm"), "-o", out), "cannot open"),
+            (("train", data, "--cv", "100", "-o", out), "the data has 60"),
+            (("train", data, "--header", "--no-header", "-o", out), "not both"),
+            (("train", data, "--delimiter", "ab", "-o", out), "one character"),
+            (("train", data, "--class-weight", "1,2,3", "-o", out), "two positive numbers"),
+            (("train", data, "--seed", "-1", "-o", out), ">= 0"),
+            (("train", data, "--checkpoint-every", "3", "-o", out), "needs --checkpoint"),
+            (("explain", "--y", "2"), "--y"),
+            (("explain", "--lr", "1e400"), "lr must be a finite number"),
+            (("explain", "--w=1e308,1e308", "--b", "0"), "overflow"),
+            (("graph", "--out", self.path("no-dir/g.svg")), "does not exist"),
+        ]
+        for args, text in cases:
+            with self.subTest(args=args[:3]):
+                r = self.fails(EXIT_USAGE, *args)
+                self.assertIn(text, r.err)
+        # None of them trained: no model was written.
+        self.assertFalse(os.path.exists(out))
+        # --checkpoint-every with --resume: the checkpoints go back to the resumed file.
+        ck = self.path("ck.json")
+        self.ok("train", data, "-q", "--max-iter", "2", "-o", out, "--checkpoint", ck)
+        self.ok("train", data, "-q", "-o", out, "--resume", ck, "--checkpoint-every", "5")
+
+    def test_options_the_solver_does_not_use_are_named(self):
+        data = self.svm()
+        r = self.ok("train", data, "-q", "--lr", "5", "-o", self.path("m.json"))
+        self.assertIn("--lr is ignored", r.err)
+        r = self.ok("train", data, "-q", "--solver", "gd", "--batch-size", "2", "--max-iter", "3",
+                    "-o", self.path("m.json"))
+        self.assertIn("--batch-size is ignored", r.err)
+        self.assertNotIn("--lr is ignored", r.err)
+        r = self.ok("train", data, "-q", "--solver", "sgd", "--lr", "0.1", "--batch-size", "8",
+                    "--epochs", "2", "-o", self.path("m.json"))
+        self.assertNotIn("ignored", r.err)
+
+    def test_advice_names_the_limit_given_and_only_solvers_that_apply(self):
+        data = self.svm()
+        r = self.ok("train", data, "--solver", "newton", "--epochs", "1", "--tol", "1e-15",
+                    "-o", self.path("m.json"))
+        self.assertIn("stopped at --epochs 1", r.err)
+        self.assertNotIn("--solver newton", r.err)
+        r = self.ok("train", data, "--l1", "--max-iter", "1", "--tol", "1e-15",
+                    "-o", self.path("m.json"))
+        self.assertIn("stopped at --max-iter 1", r.err)
+        self.assertNotIn("--solver newton", r.err)
+
+    def test_metrics_and_label_errors_say_what_and_where(self):
+        data = self.svm()
+        model = self.model(data)
+        one_class = self.write("one.svm", "+1 1:0.5\n+1 2:1\n")
+        r = self.ok("eval", "--model", model, one_class)
+        self.assertIn("ROC AUC    undefined (one class)", r.out)
+        self.assertNotIn("nan", r.out)
+        r = self.ok("train", data, "-q", "-o", self.path("m2.json"), "--test", one_class)
+        self.assertIn("ROC AUC undefined (one class)", r.out)
+        other = self.write("other.svm", "+1 1:0.5\n7 2:1\n")
+        r = self.fails(EXIT_ERROR, "eval", "--model", model, other)
+        self.assertIn(f"{other} has label '7' (example 2)", r.err)
+        r = self.fails(EXIT_ERROR, "train", data, "-q", "-o", self.path("m3.json"), "--test", other)
+        self.assertIn(f"{other} has label '7'", r.err)
+        self.assertIn("the model is written", r.err)
+
+    def test_an_empty_or_comment_only_file_is_read_as_libsvm(self):
+        for text in ("", "# only a comment\n", "\n\n"):
+            with self.subTest(text=text):
+                r = self.fails(EXIT_ERROR, "train", self.write("e.svm", text),
+                               "-o", self.path("m.json"))
+                self.assertIn("has no examples", r.err)
+                self.assertIn("index:value", r.err)
+
+    def test_a_label_column_name_given_twice_in_the_header_is_refused(self):
+        data = self.write("dup.csv", "a,b,a\n1,2,0\n3,4,1\n5,6,0\n")
+        r = self.fails(EXIT_ERROR, "train", data, "--label-column", "a", "-o", self.path("m.json"))
+        self.assertIn("names columns 1 and 3", r.err)
+        self.ok("train", data, "--label-column", "3", "-q", "-o", self.path("m.json"))
+
+    def test_a_regression_target_is_flagged(self):
+        rows = "\n".join(f"{i % 7},{0.37 * i + 0.01 * (i % 3):.3f}" for i in range(40))
+        r = self.ok("train", self.write("reg.csv", "x,price\n" + rows + "\n"), "-q",
+                    "--max-iter", "2", "-o", self.path("m.json"))
+        self.assertIn("distinct labels among 40 examples", r.err)
+        r = self.ok("train", self.svm(), "-q", "-o", self.path("m2.json"))
+        self.assertNotIn("distinct labels", r.err)
+
+
 def main():
     global LOGRAD
     if len(sys.argv) < 2:

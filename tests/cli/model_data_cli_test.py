@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """End-to-end tests of how a model meets data (standard library only): binary caches read by
 CSV-trained models, the missing-value policy kept through a cache, the sample-weight column
-absent at prediction, and models without features (found by probing the CLI, 2026-12-06).
+absent at prediction, and data and models without features (found by probing the CLI,
+2026-12-06).
 
 Usage: model_data_cli_test.py PATH/TO/lograd
 
 Each check compares against an independent result: predictions from a cache against those from
-the CSV file it was made from, the intercept-only model's probabilities against the classes'
-frequencies (its closed form), a policy against what it must print.
+the CSV file it was made from, a featureless LIBLINEAR model's probabilities against the
+normalised sigmoids of its biases (the closed form), a policy against what it must print.
 """
 import json
 import math
@@ -107,25 +108,18 @@ class WeightColumn(Base):
 
 
 class NoFeatures(Base):
-    def test_multiclass_without_features_is_the_class_frequencies(self):
-        # Labels only: 1, 1, 2, 3. The intercepts are unpenalised, so the optimum's
-        # probabilities are the classes' frequencies (1/2, 1/4, 1/4).
-        data = self.write("l.svm", "1\n1\n2\n3\n")
-        for mode in ("multinomial", "ovr"):
+    def test_training_data_without_features_is_refused(self):
+        # Labels only (tests/models/train_multiclass_test.cc trains such data through the
+        # library: the classes' frequencies). A CSV file read with the wrong delimiter.
+        for mode in ("multinomial", "ovr", "auto"):
             with self.subTest(mode=mode):
-                model = self.path(f"{mode}.json")
-                r = self.ok("train", data, "--multi-class", mode, "--tol", "1e-10", "-o", model)
+                r = self.fails(EXIT_ERROR, "train", self.write("l.svm", "1\n1\n2\n3\n"),
+                               "--multi-class", mode, "-o", self.path("m.json"))
                 self.assertIn("has no features", r.err)
-                lines = self.ok("predict", "-m", model, data, "--proba").out.split("\n")
-                self.assertEqual(lines[0].split(), ["labels", "1", "2", "3"])
-                probs = [float(v) for v in lines[1].split()[1:]]
-                # (one-vs-rest: K binary frequencies, normalised; they sum to 1 already)
-                for p, q in zip(probs, [0.5, 0.25, 0.25]):
-                    self.assertAlmostEqual(p, q, places=6)
-        # A CSV read with the wrong delimiter: one column, the label; the warning says so.
         csv = self.write("p.csv", "a,b,y\n1,2,0\n3,4,1\n5,6,2\n")
-        r = self.ok("train", csv, "--delimiter", ";", "-o", self.path("d.json"))
-        self.assertIn("is --delimiter right?", r.err)
+        r = self.fails(EXIT_ERROR, "train", csv, "--delimiter", ";", "-o", self.path("d.json"))
+        self.assertIn("--delimiter", r.err)
+        self.assertFalse(os.path.exists(self.path("m.json")))
 
     def test_a_liblinear_model_without_features_predicts(self):
         model = self.write("z.model", "solver_type L2R_LR\nnr_class 3\nlabel 1 2 3\n"

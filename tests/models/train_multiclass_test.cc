@@ -168,6 +168,30 @@ Dataset three_blobs(int64_t per_class, int k) {
   return d;
 }
 
+// Without features the model is its intercepts alone, which are unpenalised: the optimum's
+// probabilities are the classes' frequencies (the closed form), multinomial and one-vs-rest
+// alike, and prediction runs (the passes once read a null W there and crashed).
+TEST(TrainMultinomial, WithoutFeaturesTheModelIsTheClassFrequencies) {
+  Dataset d;
+  d.classes = {"a", "b", "c"};
+  d.label = {0, 0, 1, 2, 0, 1, 0, 0};  // frequencies 5/8, 2/8, 1/8
+  d.x = DataMatrix(Tensor<double>(Shape{8, 0}));
+  for (const char* mode : {"multinomial", "ovr"}) {
+    SCOPED_TRACE(mode);
+    TrainOptions o;
+    o.multi_class = mode;
+    o.solver.tol = 1e-12;
+    const TrainResult r = train_logistic(d, o);
+    const std::vector<double> p = r.model.class_proba(d.x);
+    ASSERT_EQ(p.size(), 24u);
+    for (int64_t i = 0; i < 8; ++i) {
+      EXPECT_NEAR(p[i * 3 + 0], 5.0 / 8, 1e-7);
+      EXPECT_NEAR(p[i * 3 + 1], 2.0 / 8, 1e-7);
+      EXPECT_NEAR(p[i * 3 + 2], 1.0 / 8, 1e-7);
+    }
+  }
+}
+
 // Two-class softmax with penalty lambda is binary logistic regression with lambda / 2 on
 // v = W[:, 1] - W[:, 0] (the penalty is smallest with W[:, 0] = -W[:, 1]): same objective, same
 // v, same probabilities.
