@@ -193,7 +193,8 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
     throw usage_error("--missing", "mean fills a missing value with its column's "
                                    "training mean, and this model was trained with --missing " +
                                        model.encoding.missing +
-                                       ", so it holds none: give --missing zero or skip-row");
+                                       std::string(", so it holds none: give --missing zero") +
+                                       (unlabelled ? "" : " or skip-row"));
   ReadOptions r = read_options(opts);
   // A cache was encoded when it was made, and is read as it is (then checked against the
   // model's encoding below); CSV text is read with the model's encoding.
@@ -220,6 +221,12 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
                  static_cast<long long>(model.n_features),
                  static_cast<long long>(model.n_features + 1), static_cast<long long>(d.cols()));
   warn_skipped_rows(d, path);
+  if (d.unseen_categories > 0)
+    std::fprintf(stderr,
+                 "lograd: warning: %s has %lld value(s) in categorical columns that the "
+                 "training data did not have; each reads as none of the known categories (all "
+                 "of that column's features 0)\n",
+                 path.c_str(), static_cast<long long>(d.unseen_categories));
   return d;
 }
 

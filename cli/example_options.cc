@@ -21,10 +21,23 @@ std::string num(double v) {
 
 }  // namespace
 
+// Each value of a comma-separated list must be there: "" or "1,,2" is not read as a 0.
+static const CLI::Validator& no_empty_value() {
+  static const CLI::Validator v(
+      [](const std::string& s) -> std::string {
+        if (s.find_first_not_of(" \t") == std::string::npos)
+          return "a value of the comma-separated list is empty: give every number";
+        return {};
+      },
+      "");
+  return v;
+}
+
 void add_example_options(CLI::App* cmd, ExampleOptions& opts, bool with_lr) {
   cmd->add_option("--x", opts.x, "features of the example, comma-separated (default 1,2)")
       ->delimiter(',')
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check(no_empty_value());
   cmd->add_option("--y", opts.y,
                   "target, 0 or 1 (any value in [0,1] is accepted; default 1); with --classes K "
                   "the true class, 0 to K-1 (default 1)");
@@ -35,12 +48,14 @@ void add_example_options(CLI::App* cmd, ExampleOptions& opts, bool with_lr) {
                   "features i and classes k from 0: 0,0.1,0.2,-0.1,0,0.1 for K = 3); write "
                   "--w=-0.1,0.2 when the first is negative")
       ->delimiter(',')
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check(no_empty_value());
   cmd->add_option("--b", opts.b,
                   "bias (default 0.05); with --classes K, K biases, one per class (default all "
                   "0); write --b=-0.1,0.2 when the first is negative")
       ->delimiter(',')
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->check(no_empty_value());
   cmd->add_option("--classes", opts.classes,
                   "K >= 2: the softmax (multinomial) version over K classes, z = W^T x + b, "
                   "a = softmax(z), L = -log a_y; default: the binary logistic example")

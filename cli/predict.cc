@@ -34,6 +34,11 @@ void run_predict(const UseCli& o) {
   if (o.decision) {  // the scores W^T x + b, one line per example
     const std::vector<double> z = model.decision(data.x);
     const auto k = static_cast<size_t>(model.outputs());
+    if (!model.multi_class.empty()) {  // whose score is whose: the header of --proba's layout
+      text += "labels";
+      for (const auto& l : model.labels.names) text += " " + l;
+      text += '\n';
+    }
     for (size_t i = 0; i < z.size(); ++i) {
       std::snprintf(buf, sizeof buf, "%.17g", z[i]);
       text += buf;
@@ -145,7 +150,8 @@ void register_predict(CLI::App& app) {
               "print P(positive class) instead of labels (multiclass: the label and every "
               "class's probability)");
   p->add_flag("--decision", o->decision,
-              "print the scores w.x + b instead (multiclass: the K scores W^T x + b)")
+              "print the scores w.x + b instead (multiclass: a 'labels ...' header, then the K "
+              "scores W^T x + b per line)")
       ->excludes("--proba");
   p->add_option("-o,--out", o->out,
                 "write to this file (replaced atomically) instead of standard output ('-')");

@@ -699,7 +699,7 @@ void register_train(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "multinomial", "ovr"}));
   cmd->add_option("--solver", o->solver,
                   "newton (truncated Newton, default for L2), lbfgs (default with an L1 term: "
-                  "OWL-QN), gd (the lecture's batch gradient descent), sgd, momentum, adam")
+                  "OWL-QN; and for multinomial models of sparse data), gd (the lecture's batch gradient descent), sgd, momentum, adam")
       ->check(CLI::IsMember({"gd", "sgd", "momentum", "adam", "lbfgs", "newton"}));
   cmd->add_option("--tol", o->tol, "stop when ||grad F|| <= tol ||grad F(0)|| (default 1e-6)")
       ->check(positive_number());
@@ -722,7 +722,9 @@ void register_train(CLI::App& app) {
                   "machine's cores shared among its ranks); results are identical from run to "
                   "run for a given count")
       ->check(non_negative_number());
-  cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2)")->check(CLI::Range(2, 1000));
+  cmd->add_option("--cv", o->cv, "also report K-fold cross-validation (K >= 2; the folds stratified by "
+                                 "class, as scikit-learn's, drawn with --seed)")
+      ->check(CLI::Range(2, 1000));
   cmd->add_option("--test", o->test, "evaluate the model on this file after training");
   cmd->add_option("--cache", o->cache,
                   "read the data through this binary cache: loaded when it was made from the "
@@ -739,7 +741,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--resume", o->resume,
                   "continue the run that wrote this checkpoint, to the result it would have "
                   "reached: give the same data and options (--tol, --max-iter, --max-seconds "
-                  "may change); checkpoints then go back to this file unless --checkpoint is given");
+                  "and --threads may change); checkpoints then go back to this file unless --checkpoint is given");
   add_max_memory_option(cmd, o->data_opts);
   cmd->add_flag("-q,--quiet", o->quiet, "print only the final summary");
   cmd->add_flag("--json", o->json,
@@ -754,7 +756,9 @@ void register_train(CLI::App& app) {
     // Options the chosen solver does not use: said once, not silently dropped.
     const bool minibatch = o->solver == "sgd" || o->solver == "momentum" || o->solver == "adam";
     const std::string solver =
-        o->solver.empty() ? "default solver (newton; lbfgs with an L1 term)" : o->solver + " solver";
+        o->solver.empty() ? "default solver (newton; lbfgs with an L1 term or for multinomial "
+                            "models of sparse data)"
+                          : o->solver + " solver";
     if (world().rank == 0) {
       if (cmd->count("--lr") && !minibatch && o->solver != "gd")
         std::fprintf(stderr, "lograd: warning: --lr is ignored: the %s finds its own steps; "

@@ -40,6 +40,8 @@ struct Dataset {
   CsvEncoding encoding;                    // empty for LIBSVM data
   std::string source;                      // the path it was read from
   int64_t skipped_rows = 0;                // CSV rows dropped by MissingPolicy::kSkipRow
+  int64_t unseen_categories = 0;           // CSV read with a model's encoding: values of its
+                                           // categorical columns that it does not know (all 0)
   // Data-parallel reading (ReadOptions::shard_count > 1): which of the whole file's examples
   // this part holds, so a global shuffle can pick the same minibatches as one process.
   // shard_stride 0: a contiguous range, parts in rank order (where it starts follows from the

@@ -98,7 +98,8 @@ ClassMetrics evaluate_classes(const Model& model, const Dataset& data);
 BinaryMetrics evaluate(const Model& model, const Dataset& part, Collective& ranks);
 ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collective& ranks);
 
-// Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`). With
+// Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`, then dealt to the
+// folds class by class: stratified, as scikit-learn's for classifiers). With
 // options.collective, data is this rank's part: the folds are one process's (the shuffle is of
 // the global example numbers), each is trained data-parallel and scored over all ranks.
 std::vector<BinaryMetrics> cross_validate(const Dataset& data, const TrainOptions& options,

@@ -436,7 +436,11 @@ bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
     switch (options_.missing) {
       case MissingPolicy::kError:
         fail(f[j], "missing value " + quoted(f[j].text) + " in " + describe(j) +
-                       ": use `missing` skip-row|zero|mean to drop the row or fill the value");
+                       (options_.labels_optional
+                            ? ": use `missing` zero|mean to fill the value (prediction writes a "
+                              "line for every row, so rows are not dropped)"
+                            : ": use `missing` skip-row|zero|mean to drop the row or fill the "
+                              "value"));
       case MissingPolicy::kSkipRow:
         keep = false;
         break;
@@ -727,6 +731,7 @@ std::vector<Entries> CsvReader::collect(bool wide, Dataset& data) {
   for (const std::string& name : classes_) classes.index_of(name);  // a part: the file's order
   const bool mean = options_.missing == MissingPolicy::kMean;
   int64_t last_line = 1;
+  int64_t unseen = 0;  // replay: categorical values the encoding does not know
   for_each_row([&](const std::vector<CsvField>& f) {
     if (entries.rows() == part_rows) {
       parts.push_back(std::move(entries));
@@ -763,10 +768,13 @@ std::vector<Entries> CsvReader::collect(bool wide, Dataset& data) {
         const auto& index = category_index_[j];
         if (auto it = index.find(text); it != index.end())  // unseen categories: all zero
           add(static_cast<int32_t>(c.first_feature + it->second), 1.0);
+        else
+          ++unseen;
       }
     }
     entries.end_row();
   });
+  data.unseen_categories = unseen;
   if (data.label.empty() && !part_)  // parts: checked over all of them (merge_scans)
     throw ParseError(path_, 1, 1,
                      "no examples left: `missing` skip-row dropped all " +

@@ -373,10 +373,10 @@ void check_multi_init(const Model& init, const Model& model, const std::string& 
   if (init.multi_class != mode)
     throw ValueError("the initial model is " +
                      (init.multi_class.empty() ? std::string("a binary model")
-                      : init.multi_class == "ovr" ? std::string("a one-vs-rest model")
+                      : init.multi_class == "ovr" ? std::string("a one-vs-rest (ovr) model")
                                                   : "a " + init.multi_class + " model") +
                      "; this run trains " +
-                     (mode == "ovr" ? std::string("a one-vs-rest") : "a " + mode) + " model of " +
+                     (mode == "ovr" ? std::string("a one-vs-rest (ovr)") : "a " + mode) + " model of " +
                      std::to_string(model.labels.names.size()) + " classes");
   if (init.n_features != model.n_features)
     throw ValueError("the initial model has " + std::to_string(init.n_features) +
@@ -676,6 +676,66 @@ ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collectiv
 
 namespace {
 
+// The class of every example, by global position (0 .. m-1), as indices into the sorted names
+// of every rank's classes: the same vector on every rank. Each rank gathers every rank's rows
+// (their global positions and class names): 12 bytes per example, once per --cv.
+std::vector<int32_t> global_classes(const Dataset& data, const Ranks& ranks) {
+  const int64_t step = std::max<int64_t>(ranks.rows.stride, 1);
+  std::string mine;
+  auto put = [&mine](const void* p, size_t n) { mine.append(static_cast<const char*>(p), n); };
+  const auto names = static_cast<uint32_t>(data.classes.size());
+  put(&names, 4);
+  for (const std::string& c : data.classes) {
+    const auto len = static_cast<uint32_t>(c.size());
+    put(&len, 4);
+    put(c.data(), c.size());
+  }
+  for (int64_t i = 0; i < data.rows(); ++i) {
+    const int64_t at = ranks.rows.first + i * step;
+    put(&at, 8);
+    put(&data.label[static_cast<size_t>(i)], 4);
+  }
+  const std::vector<std::string> all =
+      ranks.c ? ranks.c->gather({mine}) : std::vector<std::string>{mine};
+  std::vector<std::vector<std::string>> rank_names;
+  std::vector<std::string> sorted;
+  auto get = [](const std::string& s, size_t& pos, void* p, size_t n) {
+    std::memcpy(p, s.data() + pos, n);
+    pos += n;
+  };
+  for (const std::string& s : all) {
+    size_t pos = 0;
+    uint32_t k = 0;
+    get(s, pos, &k, 4);
+    rank_names.emplace_back();
+    for (uint32_t q = 0; q < k; ++q) {
+      uint32_t len = 0;
+      get(s, pos, &len, 4);
+      rank_names.back().push_back(s.substr(pos, len));
+      pos += len;
+      sorted.push_back(rank_names.back().back());
+    }
+  }
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::vector<int32_t> cls(static_cast<size_t>(ranks.m), -1);
+  for (size_t r = 0; r < all.size(); ++r) {
+    const std::string& s = all[r];
+    size_t pos = 4;
+    for (const std::string& n : rank_names[r]) pos += 4 + n.size();
+    while (pos < s.size()) {
+      int64_t at = 0;
+      int32_t label = 0;
+      get(s, pos, &at, 8);
+      get(s, pos, &label, 4);
+      const std::string& name = rank_names[r][static_cast<size_t>(label)];
+      cls[static_cast<size_t>(at)] = static_cast<int32_t>(
+          std::lower_bound(sorted.begin(), sorted.end(), name) - sorted.begin());
+    }
+  }
+  return cls;
+}
+
 template <class Metrics, class Eval>
 std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions& options, int k,
                                          uint64_t seed, Eval eval) {
@@ -685,10 +745,21 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
   if (k < 2 || k > m)
     throw ValueError("cross-validation needs 2 <= K <= the number of examples (" +
                      std::to_string(m) + "), got K = " + std::to_string(k));
+  // Stratified folds, as scikit-learn's for classifiers: the examples shuffled, then dealt
+  // class by class (each class in its shuffled order) to folds 0, 1, ..., k-1, 0, ..., so every
+  // class with at least k examples is in every fold and every training part, and the fold
+  // sizes differ by one at most. Under ranks the classes of every example are gathered first:
+  // the folds are one process's.
   std::vector<int64_t> order(static_cast<size_t>(m));
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
+  {
+    const std::vector<int32_t> cls = global_classes(data, ranks);
+    std::stable_sort(order.begin(), order.end(), [&cls](int64_t a, int64_t b) {
+      return cls[static_cast<size_t>(a)] < cls[static_cast<size_t>(b)];
+    });
+  }
   std::vector<int> fold(static_cast<size_t>(m));  // each global example's fold
   for (int64_t i = 0; i < m; ++i) fold[static_cast<size_t>(order[static_cast<size_t>(i)])] = static_cast<int>(i % k);
   std::vector<int64_t>().swap(order);
@@ -706,10 +777,10 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
     try {
       const TrainResult r = train_logistic(train, fold_options);
       folds.push_back(eval(r.model, subset(data, test_rows)));
-    } catch (const ValueError& e) {  // the folds are random, not stratified: say what to do
+    } catch (const ValueError& e) {  // a class of one example is in one fold only
       throw ValueError("fold " + std::to_string(f + 1) + " of " + std::to_string(k) + ": " +
-                       e.what() + ". The folds are drawn at random, so a class with few "
-                       "examples can be absent from a fold's training part: give fewer folds");
+                       e.what() + ". The folds are stratified, but a class with a single "
+                       "example is absent from the training part of the fold that holds it");
     }
   }
   return folds;

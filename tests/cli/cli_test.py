@@ -77,14 +77,15 @@ class Explain(unittest.TestCase):
         self.assertIn("update", r.stdout)
 
     def test_bad_input(self):
+        # Every bad example is a bad command line (status 2), named by its option.
         r = run("explain", "--x", "1,abc")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--x", r.stderr)
         r = run("explain", "--x", "1,2,3", "--w", "1,2")
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2)
         self.assertIn("x has 3 features but w has 2 weights", r.stderr)
         r = run("explain", "--y", "3")
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2)
         self.assertIn("y must be a target in [0, 1]", r.stderr)
 
     def test_help_documents_every_option(self):
@@ -176,10 +177,10 @@ class ExplainSoftmax(unittest.TestCase):
                               (["--b", "1,2"], "--classes 3 needs one bias per class"),
                               (["--w", "1,2"], "give n x K = 6 weights")]:
             r = run("explain", "--classes", "3", *args)
-            self.assertEqual(r.returncode, 1, args)
+            self.assertEqual(r.returncode, 2, args)
             self.assertIn(message, r.stderr)
         r = run("explain", "--b", "1,2")  # the binary example takes one bias
-        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.returncode, 2)
         self.assertIn("--b takes one bias", r.stderr)
 
     def test_help_documents_classes(self):

@@ -402,6 +402,7 @@ class Probed(Base):
             (("explain", "--lr", "1e400"), "lr must be a finite number"),
             (("explain", "--w=1e308,1e308", "--b", "0"), "overflow"),
             (("graph", "--out", self.path("no-dir/g.svg")), "does not exist"),
+            (("explain", "--x", ""), "is empty"),
         ]
         for args, text in cases:
             with self.subTest(args=args[:3]):
@@ -474,6 +475,17 @@ class Probed(Base):
         self.assertIn("distinct labels among 40 examples", r.err)
         r = self.ok("train", self.svm(), "-q", "-o", self.path("m2.json"))
         self.assertNotIn("distinct labels", r.err)
+
+    def test_predict_with_a_skip_row_model_asks_for_a_fill(self):
+        rows = csv_rows(n=40, missing=[(3, 1)])
+        data = self.write_csv("m.csv", rows)
+        model = self.model(data, "--missing", "skip-row")
+        r = self.fails(EXIT_ERROR, "predict", "--model", model, data)
+        self.assertIn("zero|mean", r.err)
+        self.assertNotIn("skip-row|", r.err)  # predict refuses skip-row: not offered
+        self.assertIn("dropped 1 of the 40 rows", self.ok("eval", "--model", model, data).err)
+        r = self.fails(EXIT_USAGE, "predict", "--model", model, data, "--missing", "mean")
+        self.assertNotIn("or skip-row", r.err)
 
 
 def main():

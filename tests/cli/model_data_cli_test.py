@@ -91,6 +91,18 @@ class CachesAndCsvModels(Base):
         self.assertIn("trained with --missing error", r.err)
 
 
+class Categories(Base):
+    def test_categories_unseen_in_training_are_counted(self):
+        model = self.path("c.json")
+        self.ok("train", self.write("d.csv", CSV), "-q", "-o", model)
+        r = self.ok("predict", "-m", model,
+                    self.write("p.csv", "a;colour;y\n1;purple;0\n3;red;1\n2;teal;0\n"))
+        self.assertIn("has 2 value(s) in categorical columns that the training data did not "
+                      "have", r.err)
+        r = self.ok("predict", "-m", model, self.write("q.csv", "a;colour;y\n1;red;0\n"))
+        self.assertNotIn("categorical", r.err)
+
+
 class WeightColumn(Base):
     def test_prediction_without_the_weight_column(self):
         data = self.write("w.csv", "a,b,w,y\n1,2,1,0\n3,4,2,1\n5,1,0.5,0\n2,2,1,1\n")
@@ -125,7 +137,9 @@ class NoFeatures(Base):
         model = self.write("z.model", "solver_type L2R_LR\nnr_class 3\nlabel 1 2 3\n"
                                       "nr_feature 0\nbias 1\nw\n0.1 0.2 0.3 \n")
         data = self.write("l.svm", "1\n2\n")
-        for line in self.ok("predict", "-m", model, data, "--decision").out.strip().split("\n"):
+        lines = self.ok("predict", "-m", model, data, "--decision").out.strip().split("\n")
+        self.assertEqual(lines[0], "labels 1 2 3")
+        for line in lines[1:]:
             self.assertEqual([float(v) for v in line.split()], [0.1, 0.2, 0.3])
         # One-vs-rest probabilities: the K sigmoids of the biases, normalised (liblinear -b 1).
         lines = self.ok("predict", "-m", model, data, "--proba").out.strip().split("\n")

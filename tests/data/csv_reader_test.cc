@@ -581,6 +581,11 @@ TEST(CsvReader, ReplayWithoutTheLabelColumn) {
   EXPECT_EQ(dense_values(p.x), (std::vector<double>{1, 0, 1, 5, 1, 0}));
   const auto noheader = dir.write("n.csv", "1,red\n5,blue\n");
   EXPECT_EQ(dense_values(read_csv(noheader, r).x), dense_values(p.x));
+  EXPECT_EQ(p.unseen_categories, 0);
+  // A category the training data did not have: all of its column's features 0, counted.
+  const Dataset u = read_csv(dir.write("u.csv", "a,c\n1,purple\n5,red\n"), r);
+  EXPECT_EQ(dense_values(u.x), (std::vector<double>{1, 0, 0, 5, 1, 0}));
+  EXPECT_EQ(u.unseen_categories, 1);
   // With labels required, the same file is a width error.
   r.labels_optional = false;
   EXPECT_PARSE_ERROR([&] { read_csv(noheader, r); }, noheader + ":1:", "expected 3 fields");

@@ -176,6 +176,48 @@ TEST(Train, CrossValidationGivesOneResultPerFold) {
   EXPECT_THROW(cross_validate(d, o, 7, 1), ValueError);
 }
 
+// The folds are stratified: each class is dealt evenly over the folds (its count in a fold's
+// test part is floor or ceil of n_c / K), so a class of 3 examples is in every training part of
+// 3 folds; the fold sizes differ by one at most.
+TEST(Train, CrossValidationFoldsAreStratified) {
+  Dataset d;
+  d.classes = {"a", "b", "c"};
+  const int counts[3] = {10, 7, 3};
+  std::vector<double> x;
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < counts[c]; ++i) {
+      d.label.push_back(c);
+      x.push_back(c + 0.1 * i);
+      x.push_back(c == 1 ? 1.0 : -0.5 * i);
+    }
+  // Interleaved by a stride, so that file order is not class order.
+  Dataset e = d;
+  for (size_t i = 0; i < d.label.size(); ++i) e.label[i] = d.label[(i * 7) % d.label.size()];
+  for (const Dataset* data : {&d, &e}) {
+    Tensor<double> t(Shape{static_cast<int64_t>(data->label.size()), 2});
+    for (size_t i = 0; i < data->label.size(); ++i) {
+      t.at(static_cast<int64_t>(i), 0) = x[2 * i];
+      t.at(static_cast<int64_t>(i), 1) = x[2 * i + 1];
+    }
+    Dataset with_x = *data;
+    with_x.x = DataMatrix(t);
+    TrainOptions o;
+    o.lambda = 0.1;
+    for (uint64_t seed : {1, 2, 3}) {
+      const auto folds = cross_validate_classes(with_x, o, 3, seed);
+      ASSERT_EQ(folds.size(), 3u);
+      for (const auto& f : folds) {
+        EXPECT_GE(f.count, 6);
+        EXPECT_LE(f.count, 7);
+        for (int c = 0; c < 3; ++c) {
+          EXPECT_GE(f.support[c], counts[c] / 3) << c;
+          EXPECT_LE(f.support[c], (counts[c] + 2) / 3) << c;
+        }
+      }
+    }
+  }
+}
+
 TEST(Train, OneClassIsRefusedWithAReason) {
   Dataset d = small_dataset();
   d.label.assign(6, 1);
