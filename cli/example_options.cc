@@ -21,41 +21,57 @@ std::string num(double v) {
 
 }  // namespace
 
-// Each value of a comma-separated list must be there: "" or "1,,2" is not read as a 0.
-static const CLI::Validator& no_empty_value() {
-  static const CLI::Validator v(
-      [](const std::string& s) -> std::string {
-        if (s.find_first_not_of(" \t") == std::string::npos)
-          return "a value of the comma-separated list is empty: give every number";
-        return {};
-      },
-      "");
-  return v;
+// A comma-separated list of numbers into *out; every piece must be a number ("", "1,,2" and
+// "1,2," are refused, not read as fewer numbers). Parsed here, not by CLI11, which drops
+// empty pieces of a delimited list.
+static void parse_numbers(const std::string& flag, const std::string& text, std::vector<double>* out) {
+  out->clear();
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = text.find(',', start);
+    const std::string piece = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                            : comma - start);
+    double v = 0;
+    size_t used = 0;
+    try {
+      v = std::stod(piece, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    while (used < piece.size() && (piece[used] == ' ' || piece[used] == '\t')) ++used;
+    if (piece.find_first_not_of(" \t") == std::string::npos)
+      throw CLI::ValidationError(flag, "value " + std::to_string(out->size() + 1) +
+                                           " of the comma-separated list '" + text +
+                                           "' is empty: give every number");
+    if (used != piece.size())
+      throw CLI::ValidationError(flag, "'" + piece + "' in '" + text + "' is not a number");
+    out->push_back(v);
+    if (comma == std::string::npos) return;
+    start = comma + 1;
+  }
 }
 
 void add_example_options(CLI::App* cmd, ExampleOptions& opts, bool with_lr) {
-  cmd->add_option("--x", opts.x, "features of the example, comma-separated (default 1,2)")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(no_empty_value());
+  cmd->add_option_function<std::string>(
+         "--x", [&opts](const std::string& s) { parse_numbers("--x", s, &opts.x); },
+         "features of the example, comma-separated (default 1,2)")
+      ->allow_extra_args(false);
   cmd->add_option("--y", opts.y,
                   "target, 0 or 1 (any value in [0,1] is accepted; default 1); with --classes K "
                   "the true class, 0 to K-1 (default 1)");
-  cmd->add_option("--w", opts.w,
+  cmd->add_option_function<std::string>(
+         "--w", [&opts](const std::string& s) { parse_numbers("--w", s, &opts.w); },
                   "weights, one per feature (default 0.1,-0.2; zeros if --x alone changes the "
                   "width); with --classes K, n x K weights row by row: feature 1's weight for "
                   "classes 0..K-1, then feature 2's, ... (default W[i][k] = 0.1 (k - i), "
                   "features i and classes k from 0: 0,0.1,0.2,-0.1,0,0.1 for K = 3); write "
                   "--w=-0.1,0.2 when the first is negative")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(no_empty_value());
-  cmd->add_option("--b", opts.b,
+      ->allow_extra_args(false);
+  cmd->add_option_function<std::string>(
+         "--b", [&opts](const std::string& s) { parse_numbers("--b", s, &opts.b); },
                   "bias (default 0.05); with --classes K, K biases, one per class (default all "
                   "0); write --b=-0.1,0.2 when the first is negative")
-      ->delimiter(',')
-      ->allow_extra_args(false)
-      ->check(no_empty_value());
+      ->allow_extra_args(false);
   cmd->add_option("--classes", opts.classes,
                   "K >= 2: the softmax (multinomial) version over K classes, z = W^T x + b, "
                   "a = softmax(z), L = -log a_y; default: the binary logistic example")

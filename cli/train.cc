@@ -1,4 +1,5 @@
 // `lograd train`: read data, minimise the regularised logistic loss, report, save the model.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,7 +9,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -269,8 +269,12 @@ void run(const TrainCli& o) {
   }
   if (!o.test.empty()) {
     inputs.push_back(o.test);
-    // Read after training: a path that cannot be opened is refused now, not after the run.
-    if (!is_standard_stream(o.test) && std::ifstream(o.test).fail())
+    // Read after training (by rank 0): a path that is missing or a file that cannot be read
+    // is refused now, not after the run. Only looked at, never opened: a FIFO would block.
+    struct stat st {};
+    const bool missing = !is_standard_stream(o.test) && ::stat(o.test.c_str(), &st) != 0;
+    if (w.rank == 0 &&
+        (missing || (S_ISREG(st.st_mode) && ::access(o.test.c_str(), R_OK) != 0)))
       throw usage_error("--test", "cannot open '" + o.test + "': " + std::strerror(errno) +
                                       ": check the path (relative paths start in the current "
                                       "directory)");

@@ -157,6 +157,17 @@ class CsvReader {
         f.push_back(empty);  // a short row: check_width reports it
     }
   }
+  // What a missing value's error offers: the policies this read can take (prediction keeps
+  // every row; `mean` needs a model trained with it, which holds the means).
+  std::string advice_for_missing() const {
+    const bool mean = replay_ == nullptr || replay_->missing.empty() || replay_->missing == "mean";
+    if (options_.labels_optional)
+      return std::string(": use `missing` zero") + (mean ? "|mean" : "") +
+             " to fill the value (prediction writes a line for every row, so rows are not "
+             "dropped)";
+    return std::string(": use `missing` skip-row|zero") + (mean ? "|mean" : "") +
+           " to drop the row or fill the value";
+  }
   bool is_absent(int64_t j) const {
     return std::find(absent_.begin(), absent_.end(), j) != absent_.end();
   }
@@ -389,15 +400,21 @@ std::vector<int64_t> CsvReader::absent_columns(const std::vector<std::string>& f
   if (label >= 0 && options_.labels_optional) optional.push_back(label);
   std::sort(optional.begin(), optional.end());
   const size_t lacking = cols.size() - width;
-  if (lacking != 1 || optional.size() < 2)
-    return lacking == optional.size() ? optional : std::vector<int64_t>();  // else: check_width
-  // One of the two is absent. A header tells which; without one, either choice lines up the
-  // features when no feature column lies between them.
+  if (lacking == 2 && optional.size() == 2) return optional;
+  // Otherwise one column short, or a width error (check_width). Without a weight column, the
+  // label is the one (prediction). With one, the file may lack the weight or the label (a file
+  // without labels given to eval must not be read as one without weights).
+  if (lacking != 1 || optional.empty()) return {};
+  if (weight < 0 || label < 0) return optional;
+  // A header tells which; without one, either choice lines up the features when no feature
+  // column lies between the two, and then the weight is taken to be absent.
   const auto named = [&](int64_t j) {
     return std::find(first.begin(), first.end(), cols[static_cast<size_t>(j)].name) != first.end();
   };
-  if (replay_->header && named(label) != named(weight))
+  if (replay_->header && named(label) != named(weight)) {
+    if (!named(label) && !options_.labels_optional) return {};  // no labels: check_width says
     return {named(label) ? weight : label};
+  }
   if (std::abs(label - weight) == 1) return {weight};
   throw ParseError(path_, first_line_, 1,
                    "the file has one column fewer than the model's training data, which had a "
@@ -436,11 +453,7 @@ bool CsvReader::keep_row(const std::vector<CsvField>& f) const {
     switch (options_.missing) {
       case MissingPolicy::kError:
         fail(f[j], "missing value " + quoted(f[j].text) + " in " + describe(j) +
-                       (options_.labels_optional
-                            ? ": use `missing` zero|mean to fill the value (prediction writes a "
-                              "line for every row, so rows are not dropped)"
-                            : ": use `missing` skip-row|zero|mean to drop the row or fill the "
-                              "value"));
+                       advice_for_missing());
       case MissingPolicy::kSkipRow:
         keep = false;
         break;

@@ -501,6 +501,11 @@ CacheLayout read_header(Reader& r, const std::string& path, Dataset& d) {
           r.fail("its encoding repeats a category of column '" + col.name + "'");
         d.encoding.columns.push_back(std::move(col));
       }
+      // A cache from before the policy was kept: fills other than 0 exist only under `mean`.
+      if (d.encoding.missing.empty() &&
+          std::any_of(d.encoding.columns.begin(), d.encoding.columns.end(),
+                      [](const CsvColumn& c) { return c.fill != 0; }))
+        d.encoding.missing = "mean";
     }
   } catch (const nlohmann::json::exception& e) {
     r.fail(std::string("its header lacks a field (") + e.what() + ")");

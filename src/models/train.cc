@@ -472,6 +472,7 @@ TrainResult train_ovr(const Dataset& data, const LabelMap& labels, const TrainOp
       if (p.stop_reason == "interrupted" || p.stop_reason == "diverged") break;
     }
   }
+  result.class_iterations.resize(static_cast<size_t>(k), 0);  // classes not reached: 0
   result.solve.objective = result.objective;
   result.objective_liblinear = result.lambda > 0 ? result.objective / result.lambda : NAN;
   return result;
@@ -676,62 +677,67 @@ ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collectiv
 
 namespace {
 
-// The class of every example, by global position (0 .. m-1), as indices into the sorted names
-// of every rank's classes: the same vector on every rank. Each rank gathers every rank's rows
-// (their global positions and class names): 12 bytes per example, once per --cv.
-std::vector<int32_t> global_classes(const Dataset& data, const Ranks& ranks) {
-  const int64_t step = std::max<int64_t>(ranks.rows.stride, 1);
+// The class of every example, by global position (0 .. m-1), as indices into `names` (the
+// sorted names of every rank's classes): the same on every rank. Each rank sends its classes'
+// names and its rows' labels (4 bytes per example, once per --cv); the positions follow from
+// each rank's ShardRows.
+std::vector<int32_t> global_classes(const Dataset& data, const Ranks& ranks,
+                                    std::vector<std::string>* names) {
   std::string mine;
   auto put = [&mine](const void* p, size_t n) { mine.append(static_cast<const char*>(p), n); };
-  const auto names = static_cast<uint32_t>(data.classes.size());
-  put(&names, 4);
+  const int64_t first = ranks.rows.first, step = std::max<int64_t>(ranks.rows.stride, 1);
+  const auto k = static_cast<uint32_t>(data.classes.size());
+  put(&first, 8);
+  put(&step, 8);
+  put(&k, 4);
   for (const std::string& c : data.classes) {
     const auto len = static_cast<uint32_t>(c.size());
     put(&len, 4);
     put(c.data(), c.size());
   }
-  for (int64_t i = 0; i < data.rows(); ++i) {
-    const int64_t at = ranks.rows.first + i * step;
-    put(&at, 8);
-    put(&data.label[static_cast<size_t>(i)], 4);
-  }
-  const std::vector<std::string> all =
-      ranks.c ? ranks.c->gather({mine}) : std::vector<std::string>{mine};
-  std::vector<std::vector<std::string>> rank_names;
-  std::vector<std::string> sorted;
+  put(data.label.data(), data.label.size() * sizeof(int32_t));
+  std::vector<std::string> all = ranks.c ? ranks.c->gather({mine}) : std::vector<std::string>{};
+  if (!ranks.c) all.push_back(std::move(mine));
+  std::string().swap(mine);
   auto get = [](const std::string& s, size_t& pos, void* p, size_t n) {
     std::memcpy(p, s.data() + pos, n);
     pos += n;
   };
-  for (const std::string& s : all) {
-    size_t pos = 0;
-    uint32_t k = 0;
-    get(s, pos, &k, 4);
-    rank_names.emplace_back();
-    for (uint32_t q = 0; q < k; ++q) {
+  // Every rank's class names, then their sorted union.
+  std::vector<std::vector<std::string>> rank_names(all.size());
+  std::vector<size_t> labels_at(all.size());
+  names->clear();
+  for (size_t r = 0; r < all.size(); ++r) {
+    size_t pos = 16;
+    uint32_t kr = 0;
+    get(all[r], pos, &kr, 4);
+    for (uint32_t q = 0; q < kr; ++q) {
       uint32_t len = 0;
-      get(s, pos, &len, 4);
-      rank_names.back().push_back(s.substr(pos, len));
+      get(all[r], pos, &len, 4);
+      rank_names[r].emplace_back(all[r], pos, len);
       pos += len;
-      sorted.push_back(rank_names.back().back());
+      names->push_back(rank_names[r].back());
     }
+    labels_at[r] = pos;
   }
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  std::sort(names->begin(), names->end());
+  names->erase(std::unique(names->begin(), names->end()), names->end());
   std::vector<int32_t> cls(static_cast<size_t>(ranks.m), -1);
   for (size_t r = 0; r < all.size(); ++r) {
-    const std::string& s = all[r];
-    size_t pos = 4;
-    for (const std::string& n : rank_names[r]) pos += 4 + n.size();
-    while (pos < s.size()) {
-      int64_t at = 0;
+    std::vector<int32_t> to_global;  // this rank's class index -> index into names
+    for (const std::string& n : rank_names[r])
+      to_global.push_back(static_cast<int32_t>(
+          std::lower_bound(names->begin(), names->end(), n) - names->begin()));
+    size_t pos = 0;
+    int64_t at = 0, stride = 0;
+    get(all[r], pos, &at, 8);
+    get(all[r], pos, &stride, 8);
+    for (pos = labels_at[r]; pos + 4 <= all[r].size(); at += stride) {
       int32_t label = 0;
-      get(s, pos, &at, 8);
-      get(s, pos, &label, 4);
-      const std::string& name = rank_names[r][static_cast<size_t>(label)];
-      cls[static_cast<size_t>(at)] = static_cast<int32_t>(
-          std::lower_bound(sorted.begin(), sorted.end(), name) - sorted.begin());
+      get(all[r], pos, &label, 4);
+      cls[static_cast<size_t>(at)] = to_global[static_cast<size_t>(label)];
     }
+    std::string().swap(all[r]);  // freed as it is read
   }
   return cls;
 }
@@ -755,7 +761,17 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
   std::mt19937_64 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
   {
-    const std::vector<int32_t> cls = global_classes(data, ranks);
+    std::vector<std::string> names;
+    const std::vector<int32_t> cls = global_classes(data, ranks, &names);
+    // A class of one example is in one fold only, and absent from that fold's training part:
+    // said up front, the same on every rank.
+    std::vector<int64_t> count(names.size(), 0);
+    for (int32_t c : cls) ++count[static_cast<size_t>(c)];
+    for (size_t c = 0; c < names.size(); ++c)
+      if (count[c] == 1)
+        throw ValueError("class '" + names[c] + "' has a single example, so the fold that holds "
+                         "it would train without it: give it more examples (or leave it out) "
+                         "to cross-validate");
     std::stable_sort(order.begin(), order.end(), [&cls](int64_t a, int64_t b) {
       return cls[static_cast<size_t>(a)] < cls[static_cast<size_t>(b)];
     });
@@ -774,14 +790,8 @@ std::vector<Metrics> cross_validate_with(const Dataset& data, const TrainOptions
     fold_options.checkpoint_every = 0;
     fold_options.on_checkpoint = nullptr;
     fold_options.resume = nullptr;
-    try {
-      const TrainResult r = train_logistic(train, fold_options);
-      folds.push_back(eval(r.model, subset(data, test_rows)));
-    } catch (const ValueError& e) {  // a class of one example is in one fold only
-      throw ValueError("fold " + std::to_string(f + 1) + " of " + std::to_string(k) + ": " +
-                       e.what() + ". The folds are stratified, but a class with a single "
-                       "example is absent from the training part of the fold that holds it");
-    }
+    const TrainResult r = train_logistic(train, fold_options);
+    folds.push_back(eval(r.model, subset(data, test_rows)));
   }
   return folds;
 }

@@ -403,6 +403,8 @@ class Probed(Base):
             (("explain", "--w=1e308,1e308", "--b", "0"), "overflow"),
             (("graph", "--out", self.path("no-dir/g.svg")), "does not exist"),
             (("explain", "--x", ""), "is empty"),
+            (("explain", "--x", "1,,2"), "is empty"),
+            (("graph", "--w=1,2,"), "is empty"),
         ]
         for args, text in cases:
             with self.subTest(args=args[:3]):
@@ -481,11 +483,37 @@ class Probed(Base):
         data = self.write_csv("m.csv", rows)
         model = self.model(data, "--missing", "skip-row")
         r = self.fails(EXIT_ERROR, "predict", "--model", model, data)
-        self.assertIn("zero|mean", r.err)
+        self.assertIn("use --missing zero to fill the value", r.err)
         self.assertNotIn("skip-row|", r.err)  # predict refuses skip-row: not offered
+        self.assertNotIn("|mean", r.err)  # nor mean: the model holds no means
         self.assertIn("dropped 1 of the 40 rows", self.ok("eval", "--model", model, data).err)
         r = self.fails(EXIT_USAGE, "predict", "--model", model, data, "--missing", "mean")
         self.assertNotIn("or skip-row", r.err)
+
+    def test_cv_says_when_a_class_has_a_single_example(self):
+        lines = libsvm_lines(n=30)
+        lines.append("7 1:0.5 2:0.1 3:0.2")  # a third class of one example
+        data = self.write("c.svm", "\n".join(lines) + "\n")
+        r = self.fails(EXIT_ERROR, "train", data, "--cv", "3", "-o", self.path("m.json"))
+        self.assertIn("class '7' has a single example", r.err)
+
+    def test_a_test_set_through_a_fifo_is_read_once_after_training(self):
+        import threading
+        data = self.svm()
+        fifo = self.path("test.fifo")
+        os.mkfifo(fifo)
+        text = "\n".join(libsvm_lines(n=20, seed=9)) + "\n"
+
+        def writer():
+            with open(fifo, "w") as f:  # blocks until lograd opens it for reading
+                f.write(text)
+        t = threading.Thread(target=writer, daemon=True)
+        t.start()
+        r = run("train", data, "-q", "--json", "-o", self.path("m.json"), "--test", fifo,
+                timeout=60)
+        t.join(timeout=10)
+        self.assertEqual(r.returncode, 0, r.err)
+        self.assertEqual(json.loads(r.out)["test"]["count"], 20)
 
 
 def main():

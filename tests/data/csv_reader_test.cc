@@ -584,7 +584,7 @@ TEST(CsvReader, ReplayWithoutTheLabelColumn) {
   EXPECT_EQ(p.unseen_categories, 0);
   // A category the training data did not have: all of its column's features 0, counted.
   const Dataset u = read_csv(dir.write("u.csv", "a,c\n1,purple\n5,red\n"), r);
-  EXPECT_EQ(dense_values(u.x), (std::vector<double>{1, 0, 0, 5, 1, 0}));
+  EXPECT_EQ(dense_values(u.x), (std::vector<double>{1, 0, 0, 5, 0, 1}));
   EXPECT_EQ(u.unseen_categories, 1);
   // With labels required, the same file is a width error.
   r.labels_optional = false;
@@ -630,6 +630,14 @@ TEST(CsvReader, ReplayWithoutTheWeightColumn) {
             (std::vector<double>{2, 7}));
   const auto bare = dir.write("b.csv", "1,2\n3,7\n");
   EXPECT_PARSE_ERROR([&] { read_csv(bare, r); }, bare + ":1:1: ", "which of them is absent");
+  // eval (labels required): the same rules; a file without labels is a width error, never
+  // read as one without weights.
+  r.labels_optional = false;
+  EXPECT_EQ(dense_values(read_csv(dir.write("e2.csv", "a,y\n2,0\n7,1\n"), r).x),
+            (std::vector<double>{2, 7}));
+  EXPECT_PARSE_ERROR([&] { read_csv(bare, r); }, bare + ":1:1: ", "which of them is absent");
+  const auto unlabelled = dir.write("u2.csv", "w,a\n1,2\n3,7\n");
+  EXPECT_PARSE_ERROR([&] { read_csv(unlabelled, r); }, unlabelled + ":", "expected 3 fields");
 }
 
 }  // namespace

@@ -38,8 +38,7 @@ def test_arrays_rebuilt_by_pickle_are_accepted():
 
 @pytest.mark.parametrize("labels", [["01", "01", "1", "1"],
                                     [10**18, 10**18, 10**18 + 1, 10**18 + 1],
-                                    [1.0, 1.0, 2.0, 2.0], [-3, -3, 7, 7],
-                                    ["a b", "a b", "c", "c"]])
+                                    [-3, -3, 7, 7], ["a b", "a b", "c", "c"]])
 def test_labels_come_back_from_the_model_file_distinct_and_in_their_type(tmp_path, labels):
     X = np.array([[0.0], [1.0], [2.0], [3.0]])
     y = np.array(labels, dtype=object if isinstance(labels[0], str) else None)
@@ -47,6 +46,7 @@ def test_labels_come_back_from_the_model_file_distinct_and_in_their_type(tmp_pat
     est.save(tmp_path / "m.json")
     back = lograd.load(tmp_path / "m.json")
     assert back.classes_.tolist() == est.classes_.tolist()
+    assert back.classes_.dtype.kind == est.classes_.dtype.kind  # integers, or strings
     assert back.predict(X).tolist() == est.predict(X).tolist() == list(labels)
 
 
