@@ -178,6 +178,27 @@ bool same_features(const CsvEncoding& a, const CsvEncoding& b) {
 
 }  // namespace
 
+void warn_options_a_cache_ignores(const DataOptions& o, const std::string& path) {
+  if (!is_binary_cache(path)) return;
+  std::string given;
+  const auto add = [&given](bool on, const char* flag) {
+    if (on) given += std::string(given.empty() ? "" : ", ") + flag;
+  };
+  add(o.format != "auto", "--format");
+  add(o.header, "--header");
+  add(o.no_header, "--no-header");
+  add(!o.label_column.empty(), "--label-column");
+  add(!o.weight_column.empty(), "--sample-weight-column");
+  add(!o.delimiter.empty(), "--delimiter");
+  add(o.storage != "auto", "--storage");
+  add(o.dtype != "auto", "--dtype");
+  if (!given.empty())
+    std::fprintf(stderr,
+                 "lograd: warning: %s is a binary cache, read as it was made: %s ignored (give "
+                 "them to lograd convert when making the cache)\n",
+                 path.c_str(), given.c_str());
+}
+
 Dataset read_for_model(const std::string& path, const DataOptions& o, const Model& model,
                        bool unlabelled) {
   DataOptions opts = o;
@@ -206,6 +227,7 @@ Dataset read_for_model(const std::string& path, const DataOptions& o, const Mode
   r.min_features = model.n_features;
   r.labels_optional = unlabelled;
   check_memory({path}, o);
+  if (cache) warn_options_a_cache_ignores(o, path);
   Dataset d = with_memory_advice(o, [&] { return read_dataset(path, r); });
   if (cache && !model.encoding.empty() && !same_features(d.encoding, model.encoding))
     throw ValueError(path + " is a cache whose features were encoded from its own CSV file (" +

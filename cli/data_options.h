@@ -26,6 +26,10 @@ struct DataOptions {
 // --dtype (and --sample-weight-column when with_weights) to cmd.
 void add_data_options(CLI::App* cmd, DataOptions& o, bool with_weights);
 
+// A warning on stderr naming the reading options given that a binary cache at `path` does
+// not use (its data was read and encoded when it was made); nothing when path is no cache.
+void warn_options_a_cache_ignores(const DataOptions& o, const std::string& path);
+
 // Adds --max-memory (train, predict, eval).
 void add_max_memory_option(CLI::App* cmd, DataOptions& o);
 

@@ -34,6 +34,7 @@ void run_predict(const UseCli& o) {
   if (o.decision) {  // the scores W^T x + b, one line per example
     const std::vector<double> z = model.decision(data.x);
     const auto k = static_cast<size_t>(model.outputs());
+    check_finite_scores(data, z, k);
     if (!model.multi_class.empty()) {  // whose score is whose: the header of --proba's layout
       text += "labels";
       for (const auto& l : model.labels.names) text += " " + l;
@@ -52,6 +53,7 @@ void run_predict(const UseCli& o) {
     const auto& names = model.labels.names;
     const size_t k = names.size();
     const std::vector<double> p = model.class_proba(data.x);
+    check_finite_scores(data, p, k);
     if (o.proba) {
       text += "labels";
       for (const auto& l : names) text += " " + l;
@@ -72,6 +74,7 @@ void run_predict(const UseCli& o) {
     return write_file_atomically(out, text);
   }
   const std::vector<double> p = model.predict_proba(data.x);
+  check_finite_scores(data, p, 1);
   for (double v : p) {
     if (o.proba) {
       std::snprintf(buf, sizeof buf, "%.17g\n", v);
@@ -122,7 +125,17 @@ void run_export(const UseCli& o) {
   if (o.format != "liblinear") throw ValueError("--format must be liblinear");
   check_command_paths({{"--model", {o.model, "model"}}},
                       {{"-o", {o.out, "LIBLINEAR model", {}, /*stdout_ok=*/true}}});
-  export_liblinear(load_model(o.model), o.out);
+  const Model model = load_model(o.model);
+  export_liblinear(model, o.out);
+  if (!model.encoding.empty())  // what LIBLINEAR's format cannot hold
+    std::fprintf(stderr,
+                 "lograd: warning: %s was trained on CSV columns, and LIBLINEAR's format holds "
+                 "the weights only: not the encoding (which column is which feature, the "
+                 "categories' one-hot features%s); liblinear-predict needs LIBSVM data with "
+                 "lograd's feature numbering (lograd convert writes the training file's)\n",
+                 o.model.c_str(),
+                 model.encoding.missing == "mean" ? ", the training means that fill missing values"
+                                                  : "");
   if (!is_standard_stream(o.out))
     std::fprintf(stderr, "lograd: wrote %s (LIBLINEAR model; try: liblinear-predict DATA %s out)\n",
                  o.out.c_str(), o.out.c_str());

@@ -267,6 +267,7 @@ void run(const TrainCli& o) {
                                 ", whose every file is read as training data: keep it elsewhere");
     }
   }
+  if (w.rank == 0 && o.cache.empty()) warn_options_a_cache_ignores(o.data_opts, data_path);
   if (!o.test.empty()) {
     inputs.push_back(o.test);
     // Read after training (by rank 0): a path that is missing or a file that cannot be read

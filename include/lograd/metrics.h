@@ -29,7 +29,8 @@ struct ClassMetrics {
   int64_t count = 0, classes = 0;
   double accuracy = 0;
   double log_loss = 0;       // mean of -log p(true class), clipped as for BinaryMetrics
-  double macro_f1 = 0;       // mean of the per-class F1
+  double macro_f1 = 0;       // mean of the per-class F1 over the classes true or predicted
+                             // somewhere (scikit-learn's macro average)
   double weighted_f1 = 0;    // per-class F1 weighted by the class's row count
   std::vector<double> precision, recall, f1;  // (K) per class; 0 where undefined
   std::vector<int64_t> support;               // (K) rows of each true class

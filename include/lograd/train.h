@@ -98,6 +98,11 @@ ClassMetrics evaluate_classes(const Model& model, const Dataset& data);
 BinaryMetrics evaluate(const Model& model, const Dataset& part, Collective& ranks);
 ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collective& ranks);
 
+// Throws ValueError naming the first example of `data` whose score or probability in `scores`
+// (`per_row` values per example) is NaN or infinite: feature values so large that w.x
+// overflows. Prediction and evaluation print no NaN.
+void check_finite_scores(const Dataset& data, const std::vector<double>& scores, size_t per_row);
+
 // Per-fold metrics of K-fold cross-validation (rows shuffled with `seed`, then dealt to the
 // folds class by class: stratified, as scikit-learn's for classifiers). With
 // options.collective, data is this rank's part: the folds are one process's (the shuffle is of

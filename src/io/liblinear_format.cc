@@ -37,6 +37,14 @@
 namespace lograd {
 namespace {
 
+// LIBLINEAR's name of the model's penalty: L1R_LR for a pure L1 model (lograd --l1, -s 6
+// there), else L2R_LR (-s 0; an elastic net has no LIBLINEAR name: the weights are what count).
+std::string solver_type(const Model& model) {
+  const auto it = model.training.find("l1_ratio");
+  return it != model.training.end() && it->is_number() && it->get<double>() == 1.0 ? "L1R_LR"
+                                                                                     : "L2R_LR";
+}
+
 // The label as LIBLINEAR's int, or false when the text is not an integer that fits one.
 bool integer_label(const std::string& text, int* out) {
   if (text.empty() || std::isspace(static_cast<unsigned char>(text[0]))) return false;
@@ -101,7 +109,7 @@ void export_multiclass(const Model& model, const std::string& path) {
     if (!std::isfinite(v)) bad("a bias is not finite");
     with_bias = with_bias || v != 0;
   }
-  std::string text = "solver_type L2R_LR\nnr_class " + std::to_string(k) + "\nlabel" + labels +
+  std::string text = "solver_type " + solver_type(model) + "\nnr_class " + std::to_string(k) + "\nlabel" + labels +
                      "\nnr_feature " + std::to_string(model.n_features) + "\nbias " +
                      (with_bias ? "1" : "-1") + "\nw\n";
   for (size_t j = 0; j < w.size(); j += k) {
@@ -138,7 +146,7 @@ void export_liblinear(const Model& model, const std::string& path) {
   // With standardization folded in, a model without a bias term can still have a raw bias.
   const bool with_bias = model.has_bias || b != 0;
 
-  std::string text = "solver_type L2R_LR\nnr_class 2\nlabel " + std::to_string(label[1]) + " " +
+  std::string text = "solver_type " + solver_type(model) + "\nnr_class 2\nlabel " + std::to_string(label[1]) + " " +
                      std::to_string(label[0]) + "\nnr_feature " + std::to_string(w.size()) +
                      "\nbias " + (with_bias ? "1" : "-1") + "\nw\n";
   text.reserve(text.size() + 26 * (w.size() + 1));

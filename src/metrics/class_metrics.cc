@@ -49,6 +49,7 @@ ClassMetrics class_metrics(std::span<const double> y, std::span<const double> p,
   m.precision.assign(k, 0);
   m.recall.assign(k, 0);
   m.f1.assign(k, 0);
+  size_t present = 0;  // classes that are true or predicted somewhere: macro F1's classes
   for (size_t q = 0; q < k; ++q) {
     int64_t predicted = 0;
     for (size_t r = 0; r < k; ++r) predicted += m.confusion[r * k + q];
@@ -57,9 +58,15 @@ ClassMetrics class_metrics(std::span<const double> y, std::span<const double> p,
     if (m.support[q] > 0) m.recall[q] = tp / static_cast<double>(m.support[q]);
     if (m.precision[q] + m.recall[q] > 0)
       m.f1[q] = 2 * m.precision[q] * m.recall[q] / (m.precision[q] + m.recall[q]);
-    m.macro_f1 += m.f1[q] / static_cast<double>(k);
+    if (predicted > 0 || m.support[q] > 0) {
+      m.macro_f1 += m.f1[q];
+      ++present;
+    }
     m.weighted_f1 += m.f1[q] * static_cast<double>(m.support[q]) / static_cast<double>(m.count);
   }
+  // As scikit-learn's f1_score(average='macro'): over the classes that occur in the labels or
+  // the predictions (a class neither true nor predicted has no F1 to average).
+  m.macro_f1 /= static_cast<double>(std::max<size_t>(present, 1));
   return m;
 }
 

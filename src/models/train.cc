@@ -607,6 +607,7 @@ void targets_and_proba(const Model& model, const Dataset& data, bool classes,
                        "), which the model does not know: its classes are " + known);
     }
   p = classes ? model.class_proba(data.x) : model.predict_proba(data.x);
+  check_finite_scores(data, p, classes ? model.labels.names.size() : 1);
 }
 
 // targets_and_proba over every rank's part, gathered in rank order; an error on any rank (the
@@ -650,6 +651,16 @@ void targets_and_proba(const Model& model, const Dataset& part, bool classes, Co
 }
 
 }  // namespace
+
+void check_finite_scores(const Dataset& data, const std::vector<double>& scores, size_t per_row) {
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (!std::isfinite(scores[i]))
+      throw ValueError((data.source.empty() ? std::string("the data") : data.source) +
+                       ": example " + std::to_string(i / per_row + 1) +
+                       ": the model's score w.x + b is not a finite number (its feature values "
+                       "are so large that the sum overflows); scale the data as the training "
+                       "data was");
+}
 
 BinaryMetrics evaluate(const Model& model, const Dataset& data) {
   std::vector<double> y, p;

@@ -88,9 +88,23 @@ bool Run::stop_requested() const {
   return opt.stop != nullptr && opt.stop->load(std::memory_order_relaxed);
 }
 
+// The history keeps at most this many records after the first: when it fills, every other
+// record goes (the first and the newest stay), so older progress is kept ever more sparsely.
+// It travels in every checkpoint, which would otherwise grow with the run and be rewritten
+// whole each time (a long sgd run spent most of its time writing checkpoints); the thinning
+// depends only on the history, so a resumed run thins as the uninterrupted one does.
+constexpr size_t kMaxHistory = 1024;
+
 bool Run::report(int64_t iter, double objective, double grad_norm, std::span<const double> w) {
   IterationInfo info{iter, objective, grad_norm, target_, seconds()};
   result.history.push_back(info);
+  if (result.history.size() > kMaxHistory + 1) {  // 1026 records: keep 0, 2, ..., 1024, 1025
+    std::vector<IterationInfo>& h = result.history;
+    size_t kept = 0;
+    for (size_t i = 0; i < h.size(); ++i)
+      if (i % 2 == 0 || i + 1 == h.size()) h[kept++] = h[i];
+    h.resize(kept);
+  }
   result.iterations = iter;
   bool finite = std::isfinite(objective) && std::isfinite(grad_norm);
   for (size_t i = 0; i < w.size() && finite; ++i) finite = std::isfinite(w[i]);

@@ -150,6 +150,48 @@ class NoFeatures(Base):
             for p, q in zip(map(float, line.split()[1:]), s):
                 self.assertAlmostEqual(p, q / sum(s), places=12)
 
+class ScoresAndExports(Base):
+    def test_scores_that_overflow_are_an_error_not_nan(self):
+        model = self.path("t.json")
+        self.ok("train", self.write("t.svm", "+1 1:1\n+1 1:2\n-1 2:1\n-1 2:2\n+1 1:1 2:0.2\n"
+                                             "-1 1:0.2 2:1\n"), "-q", "--C", "10", "-o", model)
+        big = self.write("big.svm", "-1 2:1\n+1 1:1.7e308 2:1.7e308\n")
+        for args in (("predict",), ("predict", "--proba"), ("predict", "--decision"), ("eval",)):
+            with self.subTest(args=args):
+                r = self.fails(EXIT_ERROR, *args[:1], "-m", model, big, *args[1:])
+                self.assertIn(f"{big}: example 2: the model's score", r.err)
+                self.assertNotIn("nan", r.out)
+
+    def test_export_of_a_csv_model_says_what_liblinear_cannot_hold(self):
+        data = self.write("d.csv", "colour,h,y\nred,1,1\nblue,2,0\ngreen,,1\nred,3,0\n"
+                                   "blue,1.5,1\ngreen,2.5,0\n")
+        model = self.path("m.json")
+        self.ok("train", data, "--missing", "mean", "-q", "-o", model)
+        r = self.ok("export", "-m", model, "-o", self.path("m.ll"))
+        self.assertIn("trained on CSV columns", r.err)
+        self.assertIn("training means", r.err)
+        svm = self.path("m2.json")
+        self.ok("train", self.write("s.svm", "+1 1:1\n-1 2:1\n+1 1:2\n-1 2:2\n"), "-q", "-o", svm)
+        self.assertNotIn("CSV", self.ok("export", "-m", svm, "-o", self.path("s.ll")).err)
+        with open(self.path("s.ll")) as f:
+            self.assertEqual(f.readline().split(), ["solver_type", "L2R_LR"])
+        # A pure L1 model has LIBLINEAR's L1 name (-s 6).
+        l1 = self.path("l1.json")
+        self.ok("train", self.path("s.svm"), "--l1", "-q", "-o", l1)
+        self.ok("export", "-m", l1, "-o", self.path("l1.ll"))
+        with open(self.path("l1.ll")) as f:
+            self.assertEqual(f.readline().split(), ["solver_type", "L1R_LR"])
+
+    def test_reading_options_given_with_a_cache_are_named_as_ignored(self):
+        data = self.write("s.svm", "+1 1:1 3:1\n-1 2:1\n+1 1:2\n-1 2:2 3:1\n")
+        cache = self.path("s.lgb")
+        self.ok("convert", data, "--storage", "dense", "-o", cache)
+        r = self.ok("train", cache, "--storage", "sparse", "--dtype", "float64", "-q",
+                    "-o", self.path("m.json"))
+        self.assertIn("--storage, --dtype ignored", r.err)
+        self.assertNotIn("ignored", self.ok("train", cache, "-q", "-o", self.path("m.json")).err)
+
+
 def main():
     global LOGRAD
     if len(sys.argv) < 2:

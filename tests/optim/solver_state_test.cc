@@ -166,6 +166,40 @@ TEST_P(Resume, StoppedAtAnIterationAndResumedIsBitIdentical) {
   }
 }
 
+// A long run's history is thinned (at most 1026 records: a checkpoint's size and the time to
+// write it do not grow with the run), keeps iteration 0 and the last one, and a run resumed
+// past the thinning holds the uninterrupted run's history, record for record.
+TEST(ResumeHistory, ALongRunsHistoryIsBoundedAndResumesTheSame) {
+  constexpr int64_t kTotal = 3000;
+  auto obj = problem(0.01, 0.0);
+  std::vector<double> w0(static_cast<size_t>(obj->dim()), 1.0);
+  const SolveResult full = minimize(*obj, w0, options(SolverKind::kSgd, kTotal));
+  ASSERT_EQ(full.iterations, kTotal);
+  EXPECT_LE(full.history.size(), 1026u);
+  EXPECT_GE(full.history.size(), 513u);
+  EXPECT_EQ(full.history.front().iter, 0);
+  EXPECT_EQ(full.history.back().iter, kTotal);
+  for (size_t i = 1; i < full.history.size(); ++i)
+    EXPECT_LT(full.history[i - 1].iter, full.history[i].iter);
+  std::vector<SolverState> states;
+  SolverOptions first = options(SolverKind::kSgd, 1700);
+  first.state_every = 1700;
+  first.on_state = [&](const SolverState& st) { states.push_back(st); };
+  std::vector<double> w(static_cast<size_t>(obj->dim()), 1.0);
+  minimize(*obj, w, first);
+  ASSERT_FALSE(states.empty());
+  EXPECT_LE(states.back().history.size(), 1026u);
+  SolverOptions second = options(SolverKind::kSgd, kTotal);
+  second.resume = through_file(states.back());
+  std::vector<double> resumed(w.size(), 0.0);
+  const SolveResult rest = minimize(*obj, resumed, second);
+  ASSERT_EQ(rest.history.size(), full.history.size());
+  for (size_t i = 0; i < full.history.size(); ++i) {
+    EXPECT_EQ(rest.history[i].iter, full.history[i].iter) << i;
+    EXPECT_EQ(rest.history[i].objective, full.history[i].objective) << i;
+  }
+}
+
 // The stop flag raised inside an iteration (between minibatches for sgd/momentum/adam, inside
 // conjugate gradients for newton, in the line search for lbfgs): the run stops there, and its
 // final state resumes to the uninterrupted result.
