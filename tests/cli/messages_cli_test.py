@@ -15,7 +15,7 @@ import subprocess
 import sys
 import unittest
 
-from cli_util import TempDirTest
+from cli_util import LogradTest, run_lograd
 
 LOGRAD = None
 EXIT_ERROR = 1
@@ -23,10 +23,7 @@ EXIT_USAGE = 2
 
 
 def run(*args, timeout=120):
-    r = subprocess.run([LOGRAD, *map(str, args)], capture_output=True, timeout=timeout)
-    r.out = r.stdout.decode("utf-8", errors="replace")
-    r.err = r.stderr.decode("utf-8", errors="replace")
-    return r
+    return run_lograd(LOGRAD, *args, timeout=timeout)
 
 
 def csv_rows(n=60, seed=3, missing=()):
@@ -56,23 +53,12 @@ def libsvm_lines(n=60, seed=5, width=3):
     return lines
 
 
-class Base(TempDirTest):
+class Base(LogradTest):
     PREFIX = "lograd_messages_cli_"
 
     def write_csv(self, name, rows, header=("x1", "x2", "colour", "label")):
         lines = ([",".join(header)] if header else []) + [",".join(r) for r in rows]
         return self.write(name, "\n".join(lines) + "\n")
-
-    def ok(self, *args):
-        r = run(*args)
-        self.assertEqual(r.returncode, 0, f"{args}: exit {r.returncode}\n{r.err}")
-        return r
-
-    def fails(self, status, *args):
-        r = run(*args)
-        self.assertEqual(r.returncode, status, f"{args}: exit {r.returncode}, expected {status}\n"
-                                               f"{r.out}\n{r.err}")
-        return r
 
     def svm(self, name="train.svm", **kw):
         return self.write(name, "\n".join(libsvm_lines(**kw)) + "\n")
@@ -520,7 +506,7 @@ def main():
     global LOGRAD
     if len(sys.argv) < 2:
         sys.exit("usage: messages_cli_test.py PATH/TO/lograd")
-    LOGRAD = os.path.abspath(sys.argv.pop(1))
+    LOGRAD = LogradTest.LOGRAD = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)
 
 

@@ -13,37 +13,17 @@ normalised sigmoids of its biases (the closed form), a policy against what it mu
 import json
 import math
 import os
-import subprocess
 import sys
 import unittest
 
-from cli_util import TempDirTest
+from cli_util import LogradTest
 
-LOGRAD = None
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
-def run(*args, timeout=120):
-    r = subprocess.run([LOGRAD, *map(str, args)], capture_output=True, timeout=timeout)
-    r.out = r.stdout.decode("utf-8", errors="replace")
-    r.err = r.stderr.decode("utf-8", errors="replace")
-    return r
-
-
-class Base(TempDirTest):
+class Base(LogradTest):
     PREFIX = "lograd_model_data_cli_"
-
-    def ok(self, *args):
-        r = run(*args)
-        self.assertEqual(r.returncode, 0, f"{args}: exit {r.returncode}\n{r.err}")
-        return r
-
-    def fails(self, status, *args):
-        r = run(*args)
-        self.assertEqual(r.returncode, status, f"{args}: exit {r.returncode}, expected {status}\n"
-                                               f"{r.out}\n{r.err}")
-        return r
 
 
 CSV = "a;colour;y\n1;red;0\n3;blue;1\n5;red;0\n2;green;1\n4;blue;1\n0.5;green;0\n"
@@ -193,10 +173,9 @@ class ScoresAndExports(Base):
 
 
 def main():
-    global LOGRAD
     if len(sys.argv) < 2:
         sys.exit("usage: model_data_cli_test.py PATH/TO/lograd")
-    LOGRAD = os.path.abspath(sys.argv.pop(1))
+    LogradTest.LOGRAD = os.path.abspath(sys.argv.pop(1))
     unittest.main(verbosity=2)
 
 
