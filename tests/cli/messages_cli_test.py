@@ -11,7 +11,6 @@ data without labels, with the model's missing-value policy.
 import json
 import os
 import random
-import subprocess
 import sys
 import unittest
 
