@@ -153,7 +153,9 @@ void register_predict(CLI::App& app) {
       "liblinear-predict -b 1). Data with fewer features than the "
       "model reads the missing ones as 0; features beyond the model's are ignored (with a "
       "warning). CSV data is read as the model's training data was: its columns, label column "
-      "and --missing policy, unless --missing is given.");
+      "and --missing policy, unless --missing is given (a model trained with skip-row stops at "
+      "a missing value, since every row gets a line: give --missing zero, or mean for a model "
+      "trained with mean); the label and sample-weight columns may be absent.");
   p->add_option("--model,-m", o->model, "the model: lograd JSON or a LIBLINEAR model file")->required();
   p->add_option("data", o->data,
                 "data to predict, as for training; the labels may be absent (LIBSVM lines that "
