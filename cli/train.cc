@@ -48,6 +48,11 @@ struct TrainCli {
   int threads = 0;
 };
 
+// Whether the penalty has an L1 term (--l1, or --elastic-net above 0; checked: in [0, 1]).
+bool has_l1(const TrainCli& o) {
+  return o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0);
+}
+
 // SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) while training. The first only records the signal (all a handler may
 // safely do): the solver polls the flag, stops at its next safe point, and the model (and the
 // checkpoint) are written. A second signal ends the process at once.
@@ -135,7 +140,7 @@ class ProgressLine {
 std::string advice(const TrainResult& r, const TrainCli& o) {
   const std::string& why = r.solve.stop_reason;
   // A solver worth trying instead: newton for L2, lbfgs (OWL-QN) with an L1 term.
-  const bool l1 = o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0);
+  const bool l1 = has_l1(o);
   const SolverKind better = l1 ? SolverKind::kLbfgs : SolverKind::kNewton;
   const std::string other =
       r.solver == better ? "" : std::string(", or --solver ") + (l1 ? "lbfgs" : "newton");
@@ -200,8 +205,8 @@ Scores score(const Model& model, const Dataset& data, Collective* ranks = nullpt
 void check_usage(const TrainCli& o) {
   if (o.l1 && !o.elastic_net.empty())
     throw usage_error("--l1", "give --l1 or --elastic-net, not both (--l1 is --elastic-net 1)");
-  const bool has_l1 = o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0);
-  if (has_l1 && o.solver == "newton")
+  const bool l1 = has_l1(o);
+  if (l1 && o.solver == "newton")
     throw usage_error("--solver", "the newton solver handles the L2 penalty only; with " +
                                       std::string(o.l1 ? "--l1" : "--elastic-net") +
                                       " use --solver lbfgs (OWL-QN, the default then) or gd "
@@ -525,7 +530,7 @@ void run(const TrainCli& o) {
   } else if (diverged) {
     status = kExitDiverged;
     std::fprintf(stderr, "lograd: error: %s\n", divergence_message(r, out, !o.init.empty(),
-                                    o.l1 || (!o.elastic_net.empty() && std::stod(o.elastic_net) > 0))
+                                    has_l1(o))
                      .c_str());
   } else if (const std::string a = advice(r, o); !a.empty()) {
     std::fprintf(stderr, "lograd: warning: %s\n", a.c_str());

@@ -29,6 +29,11 @@ struct CsvEncoding {
   bool empty() const { return columns.empty(); }
 };
 
+// Whether `s` names a missing-value policy as CsvEncoding::missing holds it ("" not included).
+inline bool is_missing_policy(const std::string& s) {
+  return s == "error" || s == "skip-row" || s == "zero" || s == "mean";
+}
+
 // Examples with their original labels. Labels are kept as distinct class names; the trainer
 // maps two of them to 0/1 (see binary_targets in lograd/labels.h).
 struct Dataset {

@@ -92,18 +92,13 @@ def _classes_from_names(names):
     integer's text, floats when every name is a float's (as _label_text writes them), else the
     names as strings. A name that would not come back the same ("01", "1e0", 2^53 + 1 as a
     float) keeps every name a string, so that no two classes merge."""
-    try:
-        ints = [int(n) for n in names]
-        if [str(v) for v in ints] == list(names):
-            return np.array(ints)
-    except ValueError:
-        pass
-    try:
-        floats = [float(n) for n in names]
-        if [_label_text(v) for v in floats] == list(names):
-            return np.array(floats)
-    except ValueError:
-        pass
+    for parse, text in ((int, str), (float, _label_text)):
+        try:
+            values = [parse(n) for n in names]
+        except ValueError:
+            continue
+        if [text(v) for v in values] == list(names):
+            return np.array(values)
     return np.array(names, dtype=object)
 
 

@@ -689,66 +689,39 @@ ClassMetrics evaluate_classes(const Model& model, const Dataset& part, Collectiv
 namespace {
 
 // The class of every example, by global position (0 .. m-1), as indices into `names` (the
-// sorted names of every rank's classes): the same on every rank. Each rank sends its classes'
-// names and its rows' labels (4 bytes per example, once per --cv); the positions follow from
-// each rank's ShardRows.
+// classes of every rank, as training agrees on them, sorted as text): the same on every rank.
+// Each rank sends its rows' class indices (4 bytes per example, once per --cv); the positions
+// follow from each rank's ShardRows.
 std::vector<int32_t> global_classes(const Dataset& data, const Ranks& ranks,
                                     std::vector<std::string>* names) {
-  std::string mine;
-  auto put = [&mine](const void* p, size_t n) { mine.append(static_cast<const char*>(p), n); };
-  const int64_t first = ranks.rows.first, step = std::max<int64_t>(ranks.rows.stride, 1);
-  const auto k = static_cast<uint32_t>(data.classes.size());
-  put(&first, 8);
-  put(&step, 8);
-  put(&k, 4);
-  for (const std::string& c : data.classes) {
-    const auto len = static_cast<uint32_t>(c.size());
-    put(&len, 4);
-    put(c.data(), c.size());
-  }
-  put(data.label.data(), data.label.size() * sizeof(int32_t));
-  std::vector<std::string> all = ranks.c ? ranks.c->gather({mine}) : std::vector<std::string>{};
-  if (!ranks.c) all.push_back(std::move(mine));
-  std::string().swap(mine);
-  auto get = [](const std::string& s, size_t& pos, void* p, size_t n) {
-    std::memcpy(p, s.data() + pos, n);
-    pos += n;
-  };
-  // Every rank's class names, then their sorted union.
-  std::vector<std::vector<std::string>> rank_names(all.size());
-  std::vector<size_t> labels_at(all.size());
-  names->clear();
-  for (size_t r = 0; r < all.size(); ++r) {
-    size_t pos = 16;
-    uint32_t kr = 0;
-    get(all[r], pos, &kr, 4);
-    for (uint32_t q = 0; q < kr; ++q) {
-      uint32_t len = 0;
-      get(all[r], pos, &len, 4);
-      rank_names[r].emplace_back(all[r], pos, len);
-      pos += len;
-      names->push_back(rank_names[r].back());
-    }
-    labels_at[r] = pos;
-  }
+  const std::optional<Dataset> all =
+      ranks.c ? std::optional<Dataset>(classes_over_ranks(data, *ranks.c)) : std::nullopt;
+  const LabelMap labels = class_label_map(all ? *all : data);
+  *names = labels.names;
   std::sort(names->begin(), names->end());
-  names->erase(std::unique(names->begin(), names->end()), names->end());
+  std::vector<int32_t> to_sorted;  // the label map's index -> index into names
+  for (const std::string& n : labels.names)
+    to_sorted.push_back(static_cast<int32_t>(
+        std::lower_bound(names->begin(), names->end(), n) - names->begin()));
+  const int64_t first = ranks.rows.first, step = std::max<int64_t>(ranks.rows.stride, 1);
+  std::string mine(16 + 4 * data.label.size(), '\0');
+  std::memcpy(mine.data(), &first, 8);
+  std::memcpy(mine.data() + 8, &step, 8);
+  const std::vector<double> y = class_indices(data, labels);
+  for (size_t i = 0; i < y.size(); ++i) {
+    const int32_t c = to_sorted[static_cast<size_t>(y[i])];
+    std::memcpy(mine.data() + 16 + 4 * i, &c, 4);
+  }
+  std::vector<std::string> parts = ranks.c ? ranks.c->gather({mine}) : std::vector<std::string>{};
+  if (!ranks.c) parts.push_back(std::move(mine));
   std::vector<int32_t> cls(static_cast<size_t>(ranks.m), -1);
-  for (size_t r = 0; r < all.size(); ++r) {
-    std::vector<int32_t> to_global;  // this rank's class index -> index into names
-    for (const std::string& n : rank_names[r])
-      to_global.push_back(static_cast<int32_t>(
-          std::lower_bound(names->begin(), names->end(), n) - names->begin()));
-    size_t pos = 0;
+  for (std::string& part : parts) {
     int64_t at = 0, stride = 0;
-    get(all[r], pos, &at, 8);
-    get(all[r], pos, &stride, 8);
-    for (pos = labels_at[r]; pos + 4 <= all[r].size(); at += stride) {
-      int32_t label = 0;
-      get(all[r], pos, &label, 4);
-      cls[static_cast<size_t>(at)] = to_global[static_cast<size_t>(label)];
-    }
-    std::string().swap(all[r]);  // freed as it is read
+    std::memcpy(&at, part.data(), 8);
+    std::memcpy(&stride, part.data() + 8, 8);
+    for (size_t pos = 16; pos + 4 <= part.size(); pos += 4, at += stride)
+      std::memcpy(&cls[static_cast<size_t>(at)], part.data() + pos, 4);
+    std::string().swap(part);  // freed as it is read
   }
   return cls;
 }
