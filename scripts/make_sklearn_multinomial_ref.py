@@ -53,7 +53,10 @@ only while max|grad| decreases) until max|grad| <= 1e-13. Fields of "polished":
   method              how it was computed, with the L-BFGS-B, Newton and CG iteration counts;
   intercept           K values, centred to sum 0 (as sklearn's are);
   proba               predict_proba of the case's proba_rows (100 x K) at the polished (W, b);
-  coef                K x n_features, only when coef is written for the case (usps).
+  coef                K x n_features, only when coef is written for the case (usps);
+  coef_sample         otherwise (news20): the 200 largest entries of W in magnitude and 800
+                      drawn at random among the others (seed 20261206), as parallel lists
+                      "classes" (index into the sorted classes), "features" (0-based), "values".
 
 --certify CASE MODEL.json (fmnist10) writes the case's "polished" from a lograd model file
 (`lograd train fmnist10.libsvm --multi-class multinomial --C 1 --solver newton --dtype float64
@@ -91,6 +94,7 @@ ESTIMATOR = (f"LogisticRegression(C={C!r}, multi_class='multinomial', solver='lb
              f"tol={TOL!r}, max_iter={MAX_ITER})")
 COEF_LIMIT = 10000   # write coef only when K * n_features <= this
 N_PROBA_ROWS = 100
+N_COEF_LARGEST, N_COEF_RANDOM, COEF_SEED = 200, 800, 20261206  # coef_sample (polished)
 
 
 def load_usps():
@@ -293,6 +297,20 @@ def newton_cg(obj, theta):
     return theta, steps, cg_total
 
 
+def coef_sample(W):
+    """Entries of W too large to store whole (news20: 20 x 62,061): the N_COEF_LARGEST largest
+    in magnitude and N_COEF_RANDOM drawn at random (a fixed seed) among the others, as parallel
+    lists of class index (into the sorted classes), feature index (0-based) and value."""
+    flat = np.abs(W).ravel()
+    largest = np.argsort(-flat, kind="stable")[:N_COEF_LARGEST]
+    rest = np.setdiff1d(np.arange(flat.size), largest)
+    drawn = np.random.default_rng(COEF_SEED).choice(rest, N_COEF_RANDOM, replace=False)
+    picked = np.sort(np.concatenate([largest, drawn]))
+    q, j = np.unravel_index(picked, W.shape)
+    return {"classes": [int(v) for v in q], "features": [int(v) for v in j],
+            "values": [float(W[a, c]) for a, c in zip(q, j)]}
+
+
 def polished_entry(case, X, y, classes, W, b, iterations, method):
     """The case's "polished" fields at (W, b) (b centred by the caller), computed here in
     numpy; method(objective, max_grad) describes how (W, b) was found. Returns them and the
@@ -305,6 +323,8 @@ def polished_entry(case, X, y, classes, W, b, iterations, method):
                 "method": method(objective, max_grad), "intercept": [float(v) for v in b]}
     if "coef" in case:
         polished["coef"] = [[float(v) for v in row] for row in W]
+    else:
+        polished["coef_sample"] = coef_sample(W)
     polished["proba"] = [[float(v) for v in row] for row in proba]
     return polished, proba
 
