@@ -67,6 +67,17 @@ def multinomial_case(golden, name):
     return next(c for c in cases if c["name"] == name)
 
 
+def multinomial_objective(est, X, y):
+    """The fitted estimator's objective at C = 1, evaluated here in numpy: (1/m) sum CE +
+    ||W||^2 / (2 m), with a stable log-sum-exp (dense or sparse X)."""
+    Z = np.asarray(X @ est.coef_.T) + est.intercept_
+    zmax = Z.max(axis=1, keepdims=True)
+    lse = zmax[:, 0] + np.log(np.exp(Z - zmax).sum(axis=1))
+    m = X.shape[0]
+    idx = np.searchsorted(est.classes_, y)
+    return (np.sum(lse - Z[np.arange(m), idx]) + 0.5 * np.sum(est.coef_ ** 2)) / m
+
+
 def test_usps_multinomial_optimum_and_cli_bits(cli, datasets, tmp_path, golden):
     ref = multinomial_case(golden, "usps")
     path = need(datasets / ref["file"])
@@ -120,12 +131,7 @@ def test_news20_multinomial_optimum(datasets, golden):
     np.testing.assert_allclose(got, sample["values"], atol=1e-5, rtol=0)
     b, b_ref = est.intercept_, np.asarray(want["intercept"])
     np.testing.assert_allclose(b - b.mean(), b_ref - b_ref.mean(), atol=1e-5, rtol=0)
-    Z = np.asarray(X @ est.coef_.T) + est.intercept_
-    zmax = Z.max(axis=1, keepdims=True)
-    lse = zmax[:, 0] + np.log(np.exp(Z - zmax).sum(axis=1))
-    m = X.shape[0]
-    idx = np.searchsorted(est.classes_, y)
-    objective = (np.sum(lse - Z[np.arange(m), idx]) + 0.5 * np.sum(est.coef_ ** 2)) / m
+    objective = multinomial_objective(est, X, y)
     assert abs(objective - ref["objective"]) <= 1e-6 * ref["objective"]
 
 
@@ -150,12 +156,7 @@ def test_fmnist10_multinomial_optimum(golden):
     y = read_idx(need(base / "train-labels-idx1-ubyte.gz"))
     est = lograd.LogisticRegression(C=1).fit(X, y)
     assert est.classes_.tolist() == [int(c) for c in ref["classes"]]
-    # The objective, evaluated here: (1/m) sum CE + ||W||^2 / (2 C m).
-    Z = X @ est.coef_.T + est.intercept_
-    zmax = Z.max(axis=1, keepdims=True)
-    lse = zmax[:, 0] + np.log(np.exp(Z - zmax).sum(axis=1))
-    m = X.shape[0]
-    objective = (np.sum(lse - Z[np.arange(m), y]) + 0.5 * np.sum(est.coef_ ** 2)) / m
+    objective = multinomial_objective(est, X, y)
     want = ref["polished"]
     assert objective <= ref["objective"] * (1 + 1e-9), "not below scikit-learn's"
     assert abs(objective - ref["objective"]) <= 1e-6 * ref["objective"]
