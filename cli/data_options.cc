@@ -147,10 +147,7 @@ ReadOptions read_options(const DataOptions& o) {
   else if (o.delimiter.size() == 1) r.delimiter = o.delimiter[0];
   else if (!o.delimiter.empty())
     throw usage_error("--delimiter", "one character or 'tab', got '" + o.delimiter + "'");
-  r.missing = o.missing == "skip-row" ? MissingPolicy::kSkipRow
-              : o.missing == "zero"   ? MissingPolicy::kZero
-              : o.missing == "mean"   ? MissingPolicy::kMean
-                                      : MissingPolicy::kError;
+  r.missing = parse_missing_policy(o.missing).value_or(MissingPolicy::kError);
   r.storage = o.storage == "dense" ? Storage::kDense : o.storage == "sparse" ? Storage::kSparse : Storage::kAuto;
   r.memory_limit = memory_limit(o, nullptr);
   r.value_type = o.dtype == "float32"   ? ValueType::kFloat32

@@ -29,9 +29,27 @@ struct CsvEncoding {
   bool empty() const { return columns.empty(); }
 };
 
-// Whether `s` names a missing-value policy as CsvEncoding::missing holds it ("" not included).
-inline bool is_missing_policy(const std::string& s) {
-  return s == "error" || s == "skip-row" || s == "zero" || s == "mean";
+// What a CSV reader does with an empty or NA value: refuse it, drop its row, read 0, or read
+// the column's mean.
+enum class MissingPolicy { kError, kSkipRow, kZero, kMean };
+
+// The policy's name as CsvEncoding::missing and the CLI's --missing spell it.
+inline const char* missing_policy_name(MissingPolicy p) {
+  switch (p) {
+    case MissingPolicy::kSkipRow: return "skip-row";
+    case MissingPolicy::kZero: return "zero";
+    case MissingPolicy::kMean: return "mean";
+    case MissingPolicy::kError: break;
+  }
+  return "error";
+}
+
+// The policy `name` spells, or nullopt for any other text ("" included).
+inline std::optional<MissingPolicy> parse_missing_policy(const std::string& name) {
+  for (MissingPolicy p : {MissingPolicy::kError, MissingPolicy::kSkipRow, MissingPolicy::kZero,
+                          MissingPolicy::kMean})
+    if (name == missing_policy_name(p)) return p;
+  return std::nullopt;
 }
 
 // Examples with their original labels. Labels are kept as distinct class names; the trainer

@@ -31,7 +31,6 @@ class ParseError : public Error {
 enum class FileFormat { kAuto, kLibsvm, kCsv };
 enum class Storage { kAuto, kDense, kSparse };
 enum class ValueType { kAuto, kFloat32, kFloat64 };
-enum class MissingPolicy { kError, kSkipRow, kZero, kMean };
 
 struct ReadOptions {
   FileFormat format = FileFormat::kAuto;  // auto: from the extension, else sniffed

@@ -828,10 +828,7 @@ void CsvReader::finish(Dataset& data, std::vector<Entries>&& parts, Storage stor
   data.x = build_data_matrix(std::move(parts), cols, storage, type);
   data.encoding = std::move(encoding_);
   if (replay_ == nullptr)
-    data.encoding.missing = options_.missing == MissingPolicy::kSkipRow ? "skip-row"
-                            : options_.missing == MissingPolicy::kZero  ? "zero"
-                            : options_.missing == MissingPolicy::kMean  ? "mean"
-                                                                        : "error";
+    data.encoding.missing = missing_policy_name(options_.missing);
   data.source = path_;
   data.skipped_rows = skipped_;
 }

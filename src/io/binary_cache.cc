@@ -459,7 +459,7 @@ CacheLayout read_header(Reader& r, const std::string& path, Dataset& d) {
       d.encoding.header = e.at("header").get<bool>();
       // The missing-value policy it was read with (absent in caches from before it was kept).
       d.encoding.missing = e.value("missing", std::string());
-      if (!d.encoding.missing.empty() && !is_missing_policy(d.encoding.missing))
+      if (!d.encoding.missing.empty() && !parse_missing_policy(d.encoding.missing))
         r.fail("its encoding's missing-value policy '" + d.encoding.missing +
                "' is none of error, skip-row, zero, mean");
       // Replayed at prediction, where each column's features are written into a row: their

@@ -293,7 +293,7 @@ CsvEncoding parse_encoding(const Fields& f, const json& e, int64_t n_features) {
   enc.header = f.boolean(f.get(e, "header", "encoding."), "encoding.header");
   if (const auto mi = e.find("missing"); mi != e.end()) {  // optional: older models lack it
     enc.missing = f.string(*mi, "encoding.missing");
-    if (!enc.missing.empty() && !is_missing_policy(enc.missing))
+    if (!enc.missing.empty() && !parse_missing_policy(enc.missing))
       f.fail("field \"encoding.missing\" is \"" + enc.missing +
              "\"; expected error, skip-row, zero or mean");
   }
